@@ -1,0 +1,38 @@
+# vaoci: `make demo` runs the main job on the built-in demo, `make test` passes
+# every test; both install what they need first (apt packages, npm ci).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+include native/native.mk
+
+.PHONY: deps build demo test test-native test-preload test-arm64 test-ts bench-native clean
+
+deps:
+	@.ci/install-deps
+
+build: native-x86_64 native-aarch64
+
+demo: deps build
+	@test/demo.sh
+
+test: deps build test-native test-preload test-ts test-arm64
+	@echo "make test: all suites passed"
+
+test-native: native-x86_64
+	@test/run-native-tests.sh build/x86_64/tests
+
+test-preload: native-x86_64
+	@test/preload/run.sh
+
+test-ts: build
+	@npx jest
+
+test-arm64: native-aarch64
+	@test/arm64/native-suite.sh
+
+bench-native: build
+	@test/bench-native.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,100 @@
+/* libvaoci-preload.so: reserves the window's complement in its constructor,
+ * before the program (or the emulator) it is loaded into runs.
+ *   VAOCI_VA_LIMIT  x86_64 | i386 | 0xLOWER-0xUPPER   (unset: do nothing)
+ *   VAOCI_ON_ERROR  fail (default: exit 127) | warn (report, run unprotected)
+ *   VAOCI_DEBUG     1: one human line on success; json: one JSON line
+ *   VAOCI_ALGO      query (default) | gaps | halving | ladder
+ * It lives inside someone else's process: no libc calls beyond the weak
+ * environ/getauxval that glibc and musl both export, never abort(), and
+ * silent on success unless asked. */
+#include "../src/sys.h"
+#include "vaoci/reserve.h"
+
+extern char **environ __attribute__((weak));
+
+static struct vaoci_reservation reservation;
+
+static const char *env_get(const char *name) {
+  if (!&environ || !environ)
+    return 0;
+  for (char **e = environ; *e; e++) {
+    const char *a = *e, *b = name;
+    while (*b && *a == *b)
+      a++, b++;
+    if (!*b && *a == '=')
+      return a + 1;
+  }
+  return 0;
+}
+
+static int env_is(const char *value, const char *want) {
+  if (!value)
+    return 0;
+  while (*want && *value == *want)
+    value++, want++;
+  return !*want && !*value;
+}
+
+static void say(const char *line) {
+  unsigned long n = 0;
+  while (line[n])
+    n++;
+  vaoci_sys_write(2, line, n);
+}
+
+static void report_success(const char *window, const char *debug) {
+  char line[320];
+  const struct vaoci_reserve_stats *s = &reservation.stats;
+  if (env_is(debug, "json"))
+    vaoci_formatf(line, sizeof line,
+                  "{\"vaoci\":\"preload\",\"window\":\"%s\",\"algorithm\":\"%s\",\"nanoseconds\":%lu,"
+                  "\"syscalls\":%lu,\"bytes\":%lu,\"regions\":%lu}\n",
+                  window, vaoci_algo_name(s->algo_used), (unsigned long)s->nanoseconds,
+                  (unsigned long)s->syscalls, (unsigned long)s->bytes, (unsigned long)s->regions);
+  else
+    vaoci_formatf(line, sizeof line, "vaoci: reserved %lu GiB in %lu regions outside %s (%s, %lu us, %lu syscalls)\n",
+                  (unsigned long)(s->bytes >> 30), (unsigned long)s->regions, window, vaoci_algo_name(s->algo_used),
+                  (unsigned long)(s->nanoseconds / 1000), (unsigned long)s->syscalls);
+  say(line);
+}
+
+static void fail(const vaoci_error_t *err, const char *on_error) {
+  char line[VAOCI_ERROR_MSG_MAX + 64];
+  int warn = env_is(on_error, "warn");
+  vaoci_formatf(line, sizeof line, "vaoci: %s: %s\n", warn ? "warning" : "error", err->msg);
+  say(line);
+  if (!warn)
+    vaoci_syscall6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+}
+
+static int choose(struct vaoci_window *w, enum vaoci_algo *algo, const char *limit, vaoci_error_t *err) {
+  if (vaoci_window_parse(limit, w, err) < 0)
+    return vaoci_wrap_error(err, "VAOCI_VA_LIMIT");
+  const char *a = env_get("VAOCI_ALGO");
+  *algo = VAOCI_ALGO_DEFAULT;
+  if (a && vaoci_algo_parse(a, algo, err) < 0)
+    return vaoci_wrap_error(err, "VAOCI_ALGO");
+  const char *on_error = env_get("VAOCI_ON_ERROR");
+  if (on_error && !env_is(on_error, "fail") && !env_is(on_error, "warn"))
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "VAOCI_ON_ERROR `%s`: expected fail or warn", on_error);
+  return 0;
+}
+
+__attribute__((constructor)) static void vaoci_preload_init(void) {
+  const char *limit = env_get("VAOCI_VA_LIMIT");
+  if (!limit)
+    return;
+  struct vaoci_window w;
+  enum vaoci_algo algo;
+  vaoci_error_t err;
+  if (choose(&w, &algo, limit, &err) < 0 || vaoci_reserve(&w, algo, &reservation, &err) < 0) {
+    fail(&err, env_get("VAOCI_ON_ERROR"));
+    return;
+  }
+  const char *debug = env_get("VAOCI_DEBUG");
+  if (debug && !env_is(debug, "0")) {
+    char text[VAOCI_WINDOW_TEXT_MAX];
+    vaoci_window_format(&w, text, sizeof text);
+    report_success(text, debug);
+  }
+}

@@ -1,0 +1,43 @@
+/* Finding the free gaps of a set of target spans in the calling process. */
+#include "reserve_internal.h"
+#include "sys.h"
+
+static int collect_by_query(int fd, struct vaoci_gap_walk *w, vaoci_error_t *err) {
+  for (size_t i = 0; i < w->ntargets; i++) {
+    uint64_t addr = w->targets[i].start > w->cursor ? w->targets[i].start : w->cursor;
+    while (addr < w->targets[i].end) {
+      struct vaoci_vma vma;
+      int r = vaoci_maps_query(fd, addr, &vma, err);
+      if (r < 0)
+        return r;
+      if (r == 0)
+        return 0; /* nothing above: finish() records the rest */
+      if (vaoci_gap_walk_feed(w, &vma))
+        return 0;
+      addr = vma.end;
+    }
+  }
+  return 0;
+}
+
+static int collect_by_text(int fd, struct vaoci_gap_walk *w, vaoci_error_t *err) {
+  const char *text;
+  long len = vaoci_maps_read_all(fd, &text, err);
+  if (len < 0)
+    return (int)len;
+  int r = vaoci_maps_parse_text(text, (size_t)len, vaoci_gap_walk_feed, w, err);
+  return r < 0 ? r : 0;
+}
+
+int vaoci_collect_gaps(int maps_fd, int use_query, const struct vaoci_span *targets, size_t ntargets,
+                       struct vaoci_span_set *out, vaoci_error_t *err) {
+  struct vaoci_gap_walk w;
+  vaoci_gap_walk_init(&w, targets, ntargets, out);
+  int r = use_query ? collect_by_query(maps_fd, &w, err) : collect_by_text(maps_fd, &w, err);
+  if (r < 0)
+    return r;
+  if (vaoci_gap_walk_finish(&w) < 0)
+    return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "collect gaps: more than %d free gaps",
+                            VAOCI_SPAN_SET_MAX);
+  return 0;
+}

@@ -1,0 +1,57 @@
+/* Placing one reservation, and explaining why the kernel said no. */
+#include <fcntl.h>
+#include "reserve_internal.h"
+#include "sys.h"
+#include "vaoci/probe.h"
+
+#define GIB (1ull << 30)
+
+static uint64_t read_sysctl(const char *path) {
+  long fd = vaoci_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (vaoci_sys_failed(fd))
+    return 0;
+  char buf[32];
+  long n = vaoci_sys_read((int)fd, buf, sizeof buf);
+  vaoci_sys_close((int)fd);
+  uint64_t v = 0;
+  for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+    v = v * 10 + (uint64_t)(buf[i] - '0');
+  return v;
+}
+
+int vaoci_nomem_error(struct vaoci_reservation *res, uint64_t addr, uint64_t len, vaoci_error_t *err) {
+  uint64_t as = vaoci_probe_rlimit(9 /* RLIMIT_AS */);
+  if (as != UINT64_MAX)
+    return vaoci_make_error(err, VAOCI_E_RLIMIT_AS, 12,
+                            "map 0x%lx+0x%lx: RLIMIT_AS is %lu MiB and PROT_NONE reservations count against it; "
+                            "remove the limit (ulimit -v unlimited) or narrow the window",
+                            (unsigned long)addr, (unsigned long)len, (unsigned long)(as >> 20));
+  uint64_t max = read_sysctl("/proc/sys/vm/max_map_count");
+  if (max && res->regions.count + 64 >= max / 2)
+    return vaoci_make_error(err, VAOCI_E_MAP_COUNT, 12,
+                            "map 0x%lx+0x%lx: vm.max_map_count (%lu) reached; raise it with sysctl",
+                            (unsigned long)addr, (unsigned long)len, (unsigned long)max);
+  return vaoci_make_error(err, VAOCI_E_NOMEM, 12, "map 0x%lx+0x%lx (%lu GiB): out of memory",
+                          (unsigned long)addr, (unsigned long)len, (unsigned long)(len / GIB));
+}
+
+int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, vaoci_error_t *err) {
+  uint64_t len = end - start;
+  long r = vaoci_sys_mmap(start, len, VAOCI_RESERVE_PROT, VAOCI_RESERVE_FLAGS | VAOCI_MAP_FIXED_NOREPLACE, -1, 0);
+  if (r == -12 /* ENOMEM */)
+    return vaoci_nomem_error(res, start, len, err);
+  if (vaoci_sys_failed(r))
+    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "map 0x%lx+0x%lx", (unsigned long)start,
+                            (unsigned long)len);
+  if ((uint64_t)r != start) { /* a kernel before 4.17 took NOREPLACE for a hint */
+    vaoci_sys_munmap((uint64_t)r, len);
+    return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, 0, "map 0x%lx: MAP_FIXED_NOREPLACE unsupported (Linux < 4.17)",
+                            (unsigned long)start);
+  }
+  if (vaoci_span_set_add(&res->regions, start, end) < 0) {
+    vaoci_sys_munmap(start, len);
+    return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "record 0x%lx: more than %d regions", (unsigned long)start,
+                            VAOCI_SPAN_SET_MAX);
+  }
+  return 0;
+}

@@ -1,0 +1,192 @@
+/* bench: each algorithm, each in fresh processes (static: this tool; dynamic:
+ * a dynamically linked program with the preload), interleaved run by run so
+ * drift on a noisy machine hits every cell alike. Ratios come from one run. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bench_run.h"
+#include "tool.h"
+
+#define MAX_ALGOS 4
+#define MAX_CELLS (MAX_ALGOS * 2)
+
+struct bench_opts {
+  const char *window, *algos, *dynamic, *preload;
+  long runs;
+};
+
+struct cell {
+  enum vaoci_algo algo;
+  int dynamic;
+  long ok, failed;
+  uint64_t *ns, *syscalls;
+  struct bench_sample last;
+};
+
+static int parse_opts(int argc, char **argv, struct bench_opts *o, vaoci_error_t *err) {
+  static const struct option longopts[] = {{"va-limit", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'r'},
+                                           {"algos", required_argument, 0, 'a'},    {"dynamic", required_argument, 0, 'd'},
+                                           {"preload", required_argument, 0, 'p'},  {0, 0, 0, 0}};
+  *o = (struct bench_opts){"i386", "query,gaps,halving,ladder", "/bin/true", NULL, 200};
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    if (c == 'w') o->window = optarg;
+    else if (c == 'a') o->algos = optarg;
+    else if (c == 'd') o->dynamic = optarg;
+    else if (c == 'p') o->preload = optarg;
+    else if (c == 'r' && tool_parse_count("--runs", optarg, 100000, &o->runs, err) < 0) return -1;
+    else if (c == '?')
+      return vaoci_make_error(err, VAOCI_E_INVALID, 0,
+                              "bench: flag `%s`: expected --va-limit, --runs, --algos, --dynamic or --preload",
+                              argv[optind - 1]);
+  }
+  return 0;
+}
+
+/* default_preload is libvaoci-preload.so beside this binary (build/<arch>/). */
+static const char *default_preload(char *buf, size_t size) {
+  ssize_t n = readlink("/proc/self/exe", buf, size - 32);
+  if (n < 0)
+    return NULL;
+  buf[n] = '\0';
+  char *slash = strrchr(buf, '/');
+  strcpy(slash ? slash + 1 : buf, "libvaoci-preload.so");
+  return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
+static int make_cells(const struct bench_opts *o, int dynamic, struct cell *cells, vaoci_error_t *err) {
+  char list[128];
+  snprintf(list, sizeof list, "%s", o->algos);
+  int n = 0;
+  for (char *save, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    enum vaoci_algo a;
+    if (vaoci_algo_parse(tok, &a, err) < 0)
+      return vaoci_wrap_error(err, "--algos");
+    for (int d = 0; d <= dynamic && n < MAX_CELLS; d++)
+      cells[n++] = (struct cell){.algo = a, .dynamic = d, .ns = calloc((size_t)o->runs, 8),
+                                 .syscalls = calloc((size_t)o->runs, 8)};
+  }
+  return n;
+}
+
+static void run_cell(const struct bench_opts *o, const char *preload, struct cell *c) {
+  struct bench_sample s;
+  const char *algo = vaoci_algo_name(c->algo);
+  int r = c->dynamic ? bench_run_dynamic(o->dynamic, preload, o->window, algo, &s)
+                     : bench_run_static(o->window, algo, &s);
+  if (r < 0) {
+    c->failed++;
+    return;
+  }
+  c->ns[c->ok] = s.nanoseconds;
+  c->syscalls[c->ok++] = s.syscalls;
+  c->last = s;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static uint64_t quantile(uint64_t *v, long n, double q) {
+  if (n == 0)
+    return 0;
+  qsort(v, (size_t)n, sizeof *v, cmp_u64);
+  return v[(long)(q * (double)(n - 1) + 0.5)];
+}
+
+/* ratio_to gives how many times faster cell c is than the named algorithm. */
+static double ratio_to(const struct cell *cells, int n, const struct cell *c, enum vaoci_algo base) {
+  for (int i = 0; i < n; i++)
+    if (cells[i].algo == base && cells[i].dynamic == c->dynamic && cells[i].ok && c->ok)
+      return (double)quantile(cells[i].ns, cells[i].ok, 0.5) / (double)quantile(c->ns, c->ok, 0.5);
+  return 0;
+}
+
+static void print_results(struct tool_ctx *ctx, const struct bench_opts *o, struct cell *cells, int n) {
+  struct jw *w = &ctx->jw;
+  if (ctx->json) {
+    jw_str(w, "window", o->window);
+    jw_i64(w, "runs", o->runs);
+    jw_array(w, "results");
+  } else {
+    printf("vaoci-reserve bench: window %s, %ld fresh processes per row\n", o->window, o->runs);
+    printf("%-9s %-8s %10s %10s %9s %10s %9s %8s\n", "algorithm", "process", "median us", "p90 us", "syscalls",
+           "vs ladder", "vs gaps", "failed");
+  }
+  for (int i = 0; i < n; i++) {
+    struct cell *c = &cells[i];
+    uint64_t med = quantile(c->ns, c->ok, 0.5), p90 = quantile(c->ns, c->ok, 0.9);
+    uint64_t sys = quantile(c->syscalls, c->ok, 0.5);
+    double vs_ladder = ratio_to(cells, n, c, VAOCI_ALGO_LADDER), vs_gaps = ratio_to(cells, n, c, VAOCI_ALGO_GAPS);
+    const char *proc = c->dynamic ? "dynamic" : "static";
+    if (!ctx->json) {
+      printf("%-9s %-8s %10.1f %10.1f %9llu %9.1fx %8.2fx %8ld\n", vaoci_algo_name(c->algo), proc, med / 1e3,
+             p90 / 1e3, (unsigned long long)sys, vs_ladder, vs_gaps, c->failed);
+      continue;
+    }
+    jw_object(w, NULL);
+    jw_str(w, "algorithm", vaoci_algo_name(c->algo));
+    jw_str(w, "process", proc);
+    jw_i64(w, "runs", c->ok);
+    jw_i64(w, "failed", c->failed);
+    jw_u64(w, "median_ns", med);
+    jw_u64(w, "p90_ns", p90);
+    jw_u64(w, "min_ns", quantile(c->ns, c->ok, 0));
+    jw_u64(w, "syscalls_median", sys);
+    jw_u64(w, "bytes", c->last.bytes);
+    jw_u64(w, "regions", c->last.regions);
+    jw_num(w, "speedup_vs_ladder", vs_ladder);
+    jw_num(w, "speedup_vs_gaps", vs_gaps);
+    jw_close(w, '}');
+  }
+  if (ctx->json)
+    jw_close(w, ']');
+}
+
+int cmd_bench(struct tool_ctx *ctx, int argc, char **argv) {
+  struct bench_opts o;
+  struct vaoci_window win;
+  struct cell cells[MAX_CELLS];
+  char preload_buf[4096];
+  vaoci_error_t err;
+  tool_begin(ctx);
+  if (parse_opts(argc, argv, &o, &err) < 0 || tool_parse_window(o.window, &win, &err) < 0)
+    return tool_fail(ctx, &err);
+  const char *preload = o.preload ? o.preload : default_preload(preload_buf, sizeof preload_buf);
+  int dynamic = strcmp(o.dynamic, "none") != 0;
+  if (dynamic && !preload) {
+    vaoci_make_error(&err, VAOCI_E_INVALID, 0, "--preload: libvaoci-preload.so not found beside this binary");
+    return tool_fail(ctx, &err);
+  }
+  int n = make_cells(&o, dynamic, cells, &err);
+  if (n < 0)
+    return tool_fail(ctx, &err);
+  for (long r = 0; r < o.runs; r++)
+    for (int i = 0; i < n; i++)
+      run_cell(&o, preload, &cells[i]);
+  print_results(ctx, &o, cells, n);
+  int ok = 1;
+  for (int i = 0; i < n; i++)
+    ok = ok && cells[i].failed == 0;
+  return tool_finish(ctx, ok);
+}
+
+/* cmd_bench_child is the fresh static process: reserve once, print the cost. */
+int cmd_bench_child(int argc, char **argv) {
+  static struct vaoci_reservation res;
+  struct vaoci_window win;
+  enum vaoci_algo algo;
+  vaoci_error_t err;
+  if (argc != 3 || vaoci_window_parse(argv[1], &win, &err) < 0 || vaoci_algo_parse(argv[2], &algo, &err) < 0)
+    return EXIT_BAD_INPUT;
+  if (vaoci_reserve(&win, algo, &res, &err) < 0) {
+    fprintf(stderr, "vaoci-reserve bench: %s\n", err.msg);
+    return EXIT_CHECK_FAILED;
+  }
+  printf("%llu %llu %llu %llu\n", (unsigned long long)res.stats.nanoseconds, (unsigned long long)res.stats.syscalls,
+         (unsigned long long)res.stats.bytes, (unsigned long long)res.stats.regions);
+  return EXIT_OK;
+}
