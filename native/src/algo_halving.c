@@ -70,6 +70,6 @@ int vaoci_algo_halving(struct vaoci_reservation *res, const struct vaoci_plan *p
   }
   /* ENOMEM ends each round, so an RLIMIT_AS would stop it short in silence. */
   if (vaoci_probe_rlimit(9 /* RLIMIT_AS */) != UINT64_MAX)
-    return vaoci_check_complete(plan, res, err);
+    return vaoci_check_complete(plan, err);
   return 0;
 }

@@ -14,7 +14,7 @@ static int fill_chunk(struct vaoci_reservation *res, const struct vaoci_plan *pl
     return s < 0 ? s : fill_chunk(res, plan, start + len / 2, len / 2, err);
   }
   if (r == -12)
-    return vaoci_nomem_error(res, start, len, err);
+    return vaoci_nomem_error(start, len, err);
   if (vaoci_sys_failed(r))
     return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "ladder map 0x%lx", (unsigned long)start);
   if (vaoci_span_set_add(&res->regions, start, start + len) < 0) {

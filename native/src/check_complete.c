@@ -4,7 +4,7 @@
 
 static struct vaoci_span_set left;
 
-int vaoci_check_complete(const struct vaoci_plan *plan, struct vaoci_reservation *res, vaoci_error_t *err) {
+int vaoci_check_complete(const struct vaoci_plan *plan, vaoci_error_t *err) {
   int fd = vaoci_maps_open(0, err);
   if (fd < 0)
     return fd;
@@ -17,5 +17,5 @@ int vaoci_check_complete(const struct vaoci_plan *plan, struct vaoci_reservation
     return r;
   if (left.count == 0)
     return 0;
-  return vaoci_nomem_error(res, left.items[0].start, vaoci_span_len(left.items[0]), err);
+  return vaoci_nomem_error(left.items[0].start, vaoci_span_len(left.items[0]), err);
 }

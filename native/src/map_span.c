@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include "reserve_internal.h"
 #include "sys.h"
+#include "vaoci/maps.h"
 #include "vaoci/probe.h"
 
 #define GIB (1ull << 30)
@@ -19,7 +20,17 @@ static uint64_t read_sysctl(const char *path) {
   return v;
 }
 
-int vaoci_nomem_error(struct vaoci_reservation *res, uint64_t addr, uint64_t len, vaoci_error_t *err) {
+static long count_mappings(void) {
+  vaoci_error_t ignored;
+  int fd = vaoci_maps_open(0, &ignored);
+  if (fd < 0)
+    return -1;
+  long n = vaoci_maps_count(fd);
+  vaoci_sys_close(fd);
+  return n;
+}
+
+int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err) {
   uint64_t as = vaoci_probe_rlimit(9 /* RLIMIT_AS */);
   if (as != UINT64_MAX)
     return vaoci_make_error(err, VAOCI_E_RLIMIT_AS, 12,
@@ -27,7 +38,7 @@ int vaoci_nomem_error(struct vaoci_reservation *res, uint64_t addr, uint64_t len
                             "remove the limit (ulimit -v unlimited) or narrow the window",
                             (unsigned long)addr, (unsigned long)len, (unsigned long)(as >> 20));
   uint64_t max = read_sysctl("/proc/sys/vm/max_map_count");
-  if (max && res->regions.count + 64 >= max / 2)
+  if (max && count_mappings() + 2 >= (long)max)
     return vaoci_make_error(err, VAOCI_E_MAP_COUNT, 12,
                             "map 0x%lx+0x%lx: vm.max_map_count (%lu) reached; raise it with sysctl",
                             (unsigned long)addr, (unsigned long)len, (unsigned long)max);
@@ -39,7 +50,7 @@ int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, 
   uint64_t len = end - start;
   long r = vaoci_sys_mmap(start, len, VAOCI_RESERVE_PROT, VAOCI_RESERVE_FLAGS | VAOCI_MAP_FIXED_NOREPLACE, -1, 0);
   if (r == -12 /* ENOMEM */)
-    return vaoci_nomem_error(res, start, len, err);
+    return vaoci_nomem_error(start, len, err);
   if (vaoci_sys_failed(r))
     return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "map 0x%lx+0x%lx", (unsigned long)start,
                             (unsigned long)len);

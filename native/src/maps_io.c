@@ -98,3 +98,17 @@ long vaoci_maps_read_all(int fd, const char **text, vaoci_error_t *err) {
   *text = maps_text;
   return vaoci_maps_read_fd(fd, maps_text, sizeof maps_text, err);
 }
+
+long vaoci_maps_count(int fd) {
+  char buf[16384];
+  long lines = 0, n;
+  while ((n = vaoci_sys_read(fd, buf, sizeof buf)) != 0) {
+    if (n == -4 /* EINTR */)
+      continue;
+    if (vaoci_sys_failed(n))
+      return -1;
+    for (long i = 0; i < n; i++)
+      lines += buf[i] == '\n';
+  }
+  return lines;
+}

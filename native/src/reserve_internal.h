@@ -21,7 +21,7 @@ struct vaoci_plan {
 int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, vaoci_error_t *err);
 
 /* vaoci_nomem_error explains an ENOMEM met while reserving len bytes at addr. */
-int vaoci_nomem_error(struct vaoci_reservation *res, uint64_t addr, uint64_t len, vaoci_error_t *err);
+int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err);
 
 /* vaoci_collect_gaps adds the free pieces of targets to out, reading the
  * process's VMAs through PROCMAP_QUERY (use_query) or the maps text. */
@@ -35,6 +35,6 @@ int vaoci_algo_ladder(struct vaoci_reservation *res, const struct vaoci_plan *pl
 
 /* vaoci_check_complete verifies that no free page is left in the plan's
  * targets (used after algorithms whose ENOMEM is ambiguous). */
-int vaoci_check_complete(const struct vaoci_plan *plan, struct vaoci_reservation *res, vaoci_error_t *err);
+int vaoci_check_complete(const struct vaoci_plan *plan, vaoci_error_t *err);
 
 #endif

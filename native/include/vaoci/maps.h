@@ -41,6 +41,10 @@ long vaoci_maps_read_fd(int fd, char *buf, size_t size, vaoci_error_t *err);
  * owns (shared, not thread-safe), returning its length and *text. */
 long vaoci_maps_read_all(int fd, const char **text, vaoci_error_t *err);
 
+/* vaoci_maps_count counts the mappings of a freshly opened maps fd by
+ * streaming its text (any size), or returns -1. */
+long vaoci_maps_count(int fd);
+
 /* vaoci_maps_open opens /proc/<pid>/maps, or /proc/self/maps for pid 0. */
 int vaoci_maps_open(int pid, vaoci_error_t *err);
 

@@ -1,0 +1,202 @@
+/* Reserving for real in this (static) process, one forked child per case. */
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include "child.h"
+#include "vaoci/reserve.h"
+#include "vaoci/verify.h"
+
+static struct vaoci_reservation res;
+static struct vaoci_verify_report report;
+static struct vaoci_span_set first;
+static const char *window_text = "i386";
+
+static int reserve(const char *text, enum vaoci_algo algo, vaoci_error_t *err) {
+  struct vaoci_window w;
+  if (vaoci_window_parse(text, &w, err) < 0)
+    return -1;
+  return vaoci_reserve(&w, algo, &res, err);
+}
+
+/* samples_inside maps n regions with and without hints outside the window
+ * and checks every address is inside it. */
+static int samples_inside(int n) {
+  for (int i = 0; i < n; i++) {
+    size_t len = (size_t)4096 << (i % 6);
+    void *hint = NULL;
+    if (i % 2 && res.regions.count) {
+      const struct vaoci_span *s = &res.regions.items[(size_t)i % res.regions.count];
+      hint = (void *)(s->start + ((s->end - s->start) / 2 & ~4095ull));
+    }
+    void *p = mmap(hint, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      FAILS("sample %d: mmap failed", i);
+    if (!vaoci_window_contains(&res.window, (uint64_t)p, (uint64_t)p + len))
+      FAILS("sample %d: %p (hint %p) outside the window", i, p, hint);
+  }
+  return 0;
+}
+
+static int holds_after(const char *text, enum vaoci_algo algo) {
+  vaoci_error_t err;
+  if (reserve(text, algo, &err) < 0)
+    FAILS("reserve %s with %s: %s", text, vaoci_algo_name(algo), err.msg);
+  if (res.stats.bytes == 0 && strcmp(text, "x86_64") != 0)
+    FAILS("reserve %s: nothing reserved", text);
+  if (samples_inside(300))
+    return 1;
+  if (vaoci_verify_pid(0, &res.window, &report, &err) < 0 || !report.holds)
+    FAILS("verify %s: %s (free %lu bytes)", text, err.msg, (unsigned long)report.free_bytes);
+  return 0;
+}
+
+static int case_i386(void) { return holds_after("i386", VAOCI_ALGO_QUERY); }
+static int case_40bit(void) { return holds_after("0x10000-0x10000000000", VAOCI_ALGO_QUERY); }
+static int case_wrap(void) { return holds_after("0x200000000000-0x10000000000", VAOCI_ALGO_QUERY); }
+static int case_i386_gaps(void) { return holds_after("i386", VAOCI_ALGO_GAPS); }
+static int case_i386_halving(void) { return holds_after("i386", VAOCI_ALGO_HALVING); }
+static int case_i386_ladder(void) { return holds_after("i386", VAOCI_ALGO_LADDER); }
+
+/* case_same_set reserves with each algorithm in turn, releasing in between,
+ * and compares the reserved sets span by span. */
+static int case_same_set(void) {
+  static const enum vaoci_algo algos[] = {VAOCI_ALGO_QUERY, VAOCI_ALGO_GAPS, VAOCI_ALGO_HALVING, VAOCI_ALGO_LADDER};
+  vaoci_error_t err;
+  for (int a = 0; a < 4; a++) {
+    if (reserve(window_text, algos[a], &err) < 0)
+      FAILS("%s: %s", vaoci_algo_name(algos[a]), err.msg);
+    if (a == 0)
+      first = res.regions;
+    else if (first.count != res.regions.count ||
+             memcmp(first.items, res.regions.items, first.count * sizeof first.items[0]) != 0)
+      FAILS("%s reserved %zu regions (%lu bytes), query %zu (%lu bytes)", vaoci_algo_name(algos[a]),
+            res.regions.count, (unsigned long)vaoci_span_set_bytes(&res.regions), first.count,
+            (unsigned long)vaoci_span_set_bytes(&first));
+    if (vaoci_release(&res, &err) < 0)
+      FAILS("release: %s", err.msg);
+  }
+  return first.count == 0;
+}
+static int case_same_set_wrap(void) {
+  window_text = "0x200000000000-0x10000000000";
+  return case_same_set();
+}
+
+/* recurse uses about 4 KiB of stack per level. */
+static int recurse(int depth) {
+  volatile char frame[4000];
+  frame[0] = (char)depth;
+  frame[3999] = frame[0];
+  return depth ? recurse(depth - 1) + frame[3999] - frame[0] : 0;
+}
+
+static int case_stack_grows(void) {
+  vaoci_error_t err;
+  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0)
+    FAILS("reserve: %s", err.msg);
+  return recurse(1900); /* ~7.6 MB: needs the 8 MiB RLIMIT_STACK zone free */
+}
+
+/* case_stack_blocked is the control: fill the keep zone by hand and the same
+ * recursion must die, showing case_stack_grows tests something real. */
+static int case_stack_blocked(void) {
+  vaoci_error_t err;
+  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0)
+    FAILS("reserve: %s", err.msg);
+  uint64_t low = res.stack_keep.start, stop = res.stack_keep.end - (2ull << 20);
+  if (mmap((void *)low, stop - low, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == MAP_FAILED)
+    FAILS("could not block the stack zone");
+  return recurse(1900);
+}
+
+static int case_rlimit_as(void) {
+  struct rlimit lim = {64ull << 30, 64ull << 30};
+  setrlimit(RLIMIT_AS, &lim);
+  vaoci_error_t err = {0};
+  if (reserve("i386", VAOCI_ALGO_QUERY, &err) == 0)
+    FAILS("reservation under a 64 GiB RLIMIT_AS succeeded");
+  if (err.status != VAOCI_E_RLIMIT_AS || !strstr(err.msg, "RLIMIT_AS"))
+    FAILS("wrong error: status %d, %s", err.status, err.msg);
+  struct vaoci_window w = res.window;
+  if (res.regions.count != 0 || vaoci_verify_pid(0, &w, &report, &err) < 0 || report.reserved_bytes != 0)
+    FAILS("a failed reservation left %lu bytes reserved", (unsigned long)report.reserved_bytes);
+  return 0;
+}
+
+static int case_rlimit_as_halving(void) {
+  struct rlimit lim = {64ull << 30, 64ull << 30};
+  setrlimit(RLIMIT_AS, &lim);
+  vaoci_error_t err = {0};
+  if (reserve("i386", VAOCI_ALGO_HALVING, &err) == 0)
+    FAILS("halving under a 64 GiB RLIMIT_AS reported success");
+  return err.status == VAOCI_E_RLIMIT_AS ? 0 : 1;
+}
+
+/* case_map_count fills vm.max_map_count, then asks for a reservation. */
+static int case_map_count(void) {
+  long made = 0;
+  void *last = NULL;
+  for (;; made++) {
+    void *p = mmap(NULL, 4096, made % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      break;
+    last = p;
+  }
+  munmap(last, 4096);
+  vaoci_error_t err = {0};
+  if (reserve("i386", VAOCI_ALGO_QUERY, &err) == 0)
+    FAILS("reservation with a full map count succeeded after %ld mappings", made);
+  if (err.status != VAOCI_E_MAP_COUNT || !strstr(err.msg, "max_map_count"))
+    FAILS("wrong error: status %d, %s", err.status, err.msg);
+  return 0;
+}
+
+static int case_live_untouched(void) {
+  uint64_t where = 1ull << 40;
+  char *p = mmap((void *)where, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (p == MAP_FAILED)
+    FAILS("could not map the live page");
+  memset(p, 0x5a, 8192);
+  vaoci_error_t err;
+  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0)
+    FAILS("reserve: %s", err.msg);
+  for (int i = 0; i < 8192; i++)
+    if (p[i] != 0x5a)
+      FAILS("byte %d changed", i);
+  p[100] = 1; /* still writable: not replaced by PROT_NONE */
+  if (vaoci_span_set_covers(&res.regions, where, where + 8192))
+    FAILS("the live mapping is recorded as a reservation");
+  return 0;
+}
+
+static int case_release(void) {
+  vaoci_error_t err;
+  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0 || vaoci_release(&res, &err) < 0)
+    FAILS("reserve/release: %s", err.msg);
+  if (vaoci_verify_pid(0, &res.window, &report, &err) < 0 || report.reserved_bytes != 0 || report.free_bytes == 0)
+    FAILS("after release %lu bytes stay reserved", (unsigned long)report.reserved_bytes);
+  return 0;
+}
+
+static int case_x86_64_layout(void) { return holds_after("x86_64", VAOCI_ALGO_QUERY); }
+
+int main(void) {
+  CHILD_CASE(case_i386, 0, "i386 window: samples inside, verify holds");
+  CHILD_CASE(case_40bit, 0, "40-bit window: samples inside, verify holds");
+  CHILD_CASE(case_wrap, 0, "wrap-around window: samples avoid the hole, verify holds");
+  CHILD_CASE(case_x86_64_layout, 0, "x86_64 window: samples inside, verify holds");
+  CHILD_CASE(case_i386_gaps, 0, "gaps algorithm holds");
+  CHILD_CASE(case_i386_halving, 0, "halving algorithm holds");
+  CHILD_CASE(case_i386_ladder, 0, "ladder algorithm holds");
+  CHILD_CASE(case_same_set, 0, "all four algorithms reserve the same set (i386)");
+  CHILD_CASE(case_same_set_wrap, 0, "all four algorithms reserve the same set (wrap-around)");
+  CHILD_CASE(case_stack_grows, 0, "a 7.6 MB recursion still works after reserving");
+  CHILD_CASE(case_stack_blocked, 128 + SIGSEGV, "control: the recursion dies when the keep zone is taken");
+  CHILD_CASE(case_rlimit_as, 0, "RLIMIT_AS 64 GiB: loud failure, nothing left reserved");
+  CHILD_CASE(case_rlimit_as_halving, 0, "RLIMIT_AS 64 GiB: halving fails loudly too");
+  CHILD_CASE(case_map_count, 0, "vm.max_map_count full: loud failure naming it");
+  CHILD_CASE(case_live_untouched, 0, "a live mapping outside the window is untouched");
+  CHILD_CASE(case_release, 0, "release gives everything back");
+  return check_summary("test_reserve");
+}
