@@ -2,12 +2,14 @@
  * before the program (or the emulator) it is loaded into runs.
  *   VAOCI_VA_LIMIT  x86_64 | i386 | 0xLOWER-0xUPPER   (unset: do nothing)
  *   VAOCI_ON_ERROR  fail (default: exit 127) | warn (report, run unprotected)
- *   VAOCI_DEBUG     1: one human line on success; json: one JSON line
+ *   VAOCI_DEBUG     1: one human line on success; json: one JSON line;
+ *                   maps: /proc/self/maps as it stands after reserving
  *   VAOCI_ALGO      query (default) | gaps | halving | ladder
  * It lives inside someone else's process: no libc calls beyond the weak
  * environ/getauxval that glibc and musl both export, never abort(), and
  * silent on success unless asked. */
 #include "../src/sys.h"
+#include "vaoci/maps.h"
 #include "vaoci/reserve.h"
 
 extern char **environ __attribute__((weak));
@@ -42,7 +44,24 @@ static void say(const char *line) {
   vaoci_sys_write(2, line, n);
 }
 
+/* dump_maps copies /proc/self/maps to stderr: the address space the program
+ * starts with, so a test can tell its later mappings from earlier ones. */
+static void dump_maps(void) {
+  vaoci_error_t err;
+  char buf[4096];
+  int fd = vaoci_maps_open(0, &err);
+  long n;
+  while (fd >= 0 && (n = vaoci_sys_read(fd, buf, sizeof buf)) > 0)
+    vaoci_sys_write(2, buf, (uint64_t)n);
+  if (fd >= 0)
+    vaoci_sys_close(fd);
+}
+
 static void report_success(const char *window, const char *debug) {
+  if (env_is(debug, "maps")) {
+    dump_maps();
+    return;
+  }
   char line[320];
   const struct vaoci_reserve_stats *s = &reservation.stats;
   if (env_is(debug, "json"))

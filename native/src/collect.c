@@ -21,11 +21,7 @@ static int collect_by_query(int fd, struct vaoci_gap_walk *w, vaoci_error_t *err
 }
 
 static int collect_by_text(int fd, struct vaoci_gap_walk *w, vaoci_error_t *err) {
-  const char *text;
-  long len = vaoci_maps_read_all(fd, &text, err);
-  if (len < 0)
-    return (int)len;
-  int r = vaoci_maps_parse_text(text, (size_t)len, vaoci_gap_walk_feed, w, err);
+  int r = vaoci_maps_parse_fd(fd, vaoci_gap_walk_feed, w, err);
   return r < 0 ? r : 0;
 }
 

@@ -87,16 +87,55 @@ int vaoci_maps_query(int fd, uint64_t addr, struct vaoci_vma *out, vaoci_error_t
   return 1;
 }
 
-/* One buffer for the maps text: a process with 10 000 mappings has ~750 KiB.
- * Static, because the preload has no malloc; callers are single-threaded. */
-static char maps_text[2 << 20];
+/* A chunk of maps text: lines are parsed as they arrive, so a process with
+ * any number of mappings fits. Static because the preload has no malloc;
+ * callers are single-threaded. */
+static char chunk[64 * 1024];
 
-long vaoci_maps_read_all(int fd, const char **text, vaoci_error_t *err) {
+/* parse_lines hands every complete line in buf[0, len) to the visitor and
+ * returns how many bytes it consumed (the rest is a partial line). */
+static long parse_lines(size_t len, int *line_no, vaoci_maps_visit_fn fn, void *ctx, int *stop,
+                        vaoci_error_t *err) {
+  size_t pos = 0;
+  for (size_t end = 0; end < len && !*stop; end++) {
+    if (chunk[end] != '\n')
+      continue;
+    (*line_no)++;
+    struct vaoci_vma vma;
+    if (vaoci_maps_parse_line(chunk + pos, end - pos, &vma) < 0)
+      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "maps line %d: expected `START-END PERMS ...`", *line_no);
+    *stop = fn(ctx, &vma);
+    pos = end + 1;
+  }
+  return (long)pos;
+}
+
+int vaoci_maps_parse_fd(int fd, vaoci_maps_visit_fn fn, void *ctx, vaoci_error_t *err) {
   long off = vaoci_syscall6(SYS_lseek, fd, 0, 0 /* SEEK_SET */, 0, 0, 0);
   if (vaoci_sys_failed(off))
     return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-off, "rewind maps");
-  *text = maps_text;
-  return vaoci_maps_read_fd(fd, maps_text, sizeof maps_text, err);
+  size_t have = 0;
+  int line_no = 0, stop = 0;
+  while (!stop) {
+    long n = vaoci_sys_read(fd, chunk + have, sizeof chunk - have);
+    if (n == -4 /* EINTR */)
+      continue;
+    if (vaoci_sys_failed(n))
+      return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-n, "read maps");
+    if (n == 0) /* a short read is not EOF: only 0 is */
+      return have ? vaoci_make_error(err, VAOCI_E_INVALID, 0, "maps: last line has no newline") : 0;
+    have += (size_t)n;
+    long used = parse_lines(have, &line_no, fn, ctx, &stop, err);
+    if (used < 0)
+      return (int)used;
+    if (used == 0 && have == sizeof chunk)
+      return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "maps line %d: longer than %zu bytes", line_no + 1,
+                              sizeof chunk);
+    for (size_t i = (size_t)used; i < have; i++)
+      chunk[i - (size_t)used] = chunk[i];
+    have -= (size_t)used;
+  }
+  return stop;
 }
 
 long vaoci_maps_count(int fd) {

@@ -135,12 +135,8 @@ static int find_visit(void *ctx, const struct vaoci_vma *vma) {
 
 /* stack_from_text finds the VMA holding addr in the maps text (old kernels). */
 static int stack_from_text(int fd, uint64_t addr, struct vaoci_vma *out, vaoci_error_t *err) {
-  const char *text;
-  long len = vaoci_maps_read_all(fd, &text, err);
-  if (len < 0)
-    return (int)len;
   struct find_ctx c = {addr, {0}, 0};
-  int r = vaoci_maps_parse_text(text, (size_t)len, find_visit, &c, err);
+  int r = vaoci_maps_parse_fd(fd, find_visit, &c, err);
   if (r < 0)
     return r;
   *out = c.found;

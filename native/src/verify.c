@@ -10,10 +10,16 @@ static struct vaoci_span_set verify_free;
 struct classify {
   struct vaoci_verify_report *rep;
   struct vaoci_span stack;
+  struct vaoci_gap_walk walk;
 };
 
+static int name_is(const struct vaoci_vma *v, const char *name);
+
+/* is_reservation: private PROT_NONE with no file. The kernel names such a
+ * VMA "[heap]" when it starts at the brk base, as vaoci's often does. */
 static int is_reservation(const struct vaoci_vma *v) {
-  return v->anonymous && v->perms[0] == '-' && v->perms[1] == '-' && v->perms[2] == '-' && v->perms[3] == 'p';
+  int prot_none = v->perms[0] == '-' && v->perms[1] == '-' && v->perms[2] == '-' && v->perms[3] == 'p';
+  return prot_none && (v->anonymous || name_is(v, "[heap]"));
 }
 
 static int name_is(const struct vaoci_vma *v, const char *name) {
@@ -69,30 +75,44 @@ static void classify_free(struct vaoci_verify_report *r, struct vaoci_span stack
   }
 }
 
-int vaoci_verify_text(const char *text, size_t len, const struct vaoci_window *w, uint64_t floor,
-                      uint64_t task_size, uint64_t stack_keep_bytes, struct vaoci_verify_report *out,
-                      vaoci_error_t *err) {
+/* verify_visit classifies each VMA and feeds the walk that finds the free gaps. */
+static int verify_visit(void *ctx, const struct vaoci_vma *v) {
+  struct classify *c = ctx;
+  classify_vma(c, v);
+  vaoci_gap_walk_feed(&c->walk, v);
+  return 0;
+}
+
+static void verify_begin(struct classify *c, const struct vaoci_window *w, uint64_t floor, uint64_t task_size,
+                         struct vaoci_verify_report *out) {
   int pid = out->pid;
   *out = (struct vaoci_verify_report){.pid = pid, .window = *w, .floor = floor, .task_size = task_size};
-  struct classify c = {out, {0, 0}};
-  int r = vaoci_maps_parse_text(text, len, classify_vma, &c, err);
-  if (r < 0)
-    return r;
+  c->rep = out;
+  c->stack = (struct vaoci_span){0, 0};
   struct vaoci_span comp[2];
   int n = vaoci_window_complement(w, floor, task_size, comp);
-  struct vaoci_gap_walk walk;
   verify_free.count = 0;
-  vaoci_gap_walk_init(&walk, comp, (size_t)n, &verify_free);
-  r = vaoci_maps_parse_text(text, len, vaoci_gap_walk_feed, &walk, err);
-  if (r < 0)
-    return r;
-  if (vaoci_gap_walk_finish(&walk) < 0)
+  vaoci_gap_walk_init(&c->walk, comp, (size_t)n, &verify_free);
+}
+
+static int verify_end(struct classify *c, uint64_t stack_keep_bytes, vaoci_error_t *err) {
+  struct vaoci_verify_report *out = c->rep;
+  if (vaoci_gap_walk_finish(&c->walk) < 0)
     return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "verify: more than %d free gaps", VAOCI_SPAN_SET_MAX);
-  classify_free(out, c.stack, stack_keep_bytes);
+  classify_free(out, c->stack, stack_keep_bytes);
   uint64_t total = out->reserved_bytes + out->free_bytes;
   out->coverage = total ? (double)out->reserved_bytes / (double)total : 1.0;
   out->holds = out->free_bytes == 0;
   return 0;
+}
+
+int vaoci_verify_text(const char *text, size_t len, const struct vaoci_window *w, uint64_t floor,
+                      uint64_t task_size, uint64_t stack_keep_bytes, struct vaoci_verify_report *out,
+                      vaoci_error_t *err) {
+  struct classify c;
+  verify_begin(&c, w, floor, task_size, out);
+  int r = vaoci_maps_parse_text(text, len, verify_visit, &c, err);
+  return r < 0 ? r : verify_end(&c, stack_keep_bytes, err);
 }
 
 /* stack_keep_of is what the reserver would have kept below pid's stack. */
@@ -110,11 +130,10 @@ int vaoci_verify_pid(int pid, const struct vaoci_window *w, struct vaoci_verify_
   int fd = vaoci_maps_open(pid, err);
   if (fd < 0)
     return fd;
-  const char *text;
-  long len = vaoci_maps_read_all(fd, &text, err);
+  struct classify c;
+  out->pid = pid ? pid : (int)vaoci_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+  verify_begin(&c, w, vaoci_probe_mmap_min_addr(), task, out);
+  int r = vaoci_maps_parse_fd(fd, verify_visit, &c, err);
   vaoci_sys_close(fd);
-  if (len < 0)
-    return (int)len;
-  out->pid = pid;
-  return vaoci_verify_text(text, (size_t)len, w, vaoci_probe_mmap_min_addr(), task, stack_keep_of(pid), out, err);
+  return r < 0 ? r : verify_end(&c, stack_keep_of(pid), err);
 }

@@ -2,6 +2,7 @@
  * a dynamically linked program with the preload), interleaved run by run so
  * drift on a noisy machine hits every cell alike. Ratios come from one run. */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,18 +98,21 @@ static uint64_t quantile(uint64_t *v, long n, double q) {
   return v[(long)(q * (double)(n - 1) + 0.5)];
 }
 
-/* ratio_to gives how many times faster cell c is than the named algorithm. */
+/* ratio_to gives how many times faster cell c is than the named algorithm,
+ * or NAN when that algorithm was not measured (printed as null / "-"). */
 static double ratio_to(const struct cell *cells, int n, const struct cell *c, enum vaoci_algo base) {
   for (int i = 0; i < n; i++)
     if (cells[i].algo == base && cells[i].dynamic == c->dynamic && cells[i].ok && c->ok)
       return (double)quantile(cells[i].ns, cells[i].ok, 0.5) / (double)quantile(c->ns, c->ok, 0.5);
-  return 0;
+  return NAN;
 }
 
 static void print_results(struct tool_ctx *ctx, const struct bench_opts *o, struct cell *cells, int n) {
   struct jw *w = &ctx->jw;
   if (ctx->json) {
-    jw_str(w, "window", o->window);
+    struct vaoci_window win;
+    vaoci_window_parse(o->window, &win, NULL);
+    tool_json_window(w, "window", &win);
     jw_i64(w, "runs", o->runs);
     jw_array(w, "results");
   } else {

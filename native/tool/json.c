@@ -1,4 +1,5 @@
 #include "json.h"
+#include <math.h>
 
 static void sep(struct jw *w, const char *key) {
   if (w->need_comma[w->depth])
@@ -45,7 +46,7 @@ void jw_str(struct jw *w, const char *key, const char *value) {
   for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
     if (*p == '"' || *p == '\\')
       fprintf(w->f, "\\%c", *p);
-    else if (*p < 0x20)
+    else if (*p < 0x20 || *p >= 0x80) /* control bytes; and raw bytes, since names need not be UTF-8 */
       fprintf(w->f, "\\u%04x", *p);
     else
       fputc(*p, w->f);
@@ -65,7 +66,10 @@ void jw_i64(struct jw *w, const char *key, int64_t value) {
 
 void jw_num(struct jw *w, const char *key, double value) {
   sep(w, key);
-  fprintf(w->f, "%.6g", value);
+  if (isfinite(value))
+    fprintf(w->f, "%.12g", value);
+  else
+    fputs("null", w->f); /* JSON has no inf or nan */
 }
 
 void jw_bool(struct jw *w, const char *key, int value) {

@@ -19,7 +19,7 @@ void jw_close(struct jw *w, char bracket);
 void jw_str(struct jw *w, const char *key, const char *value); /* value NULL prints null */
 void jw_u64(struct jw *w, const char *key, uint64_t value);
 void jw_i64(struct jw *w, const char *key, int64_t value);
-void jw_num(struct jw *w, const char *key, double value);
+void jw_num(struct jw *w, const char *key, double value); /* null when not finite */
 void jw_bool(struct jw *w, const char *key, int value);
 void jw_hex(struct jw *w, const char *key, uint64_t value); /* "0x..." string: JS numbers stop at 2^53 */
 

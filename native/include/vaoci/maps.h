@@ -37,9 +37,10 @@ int vaoci_maps_parse_text(const char *text, size_t len, vaoci_maps_visit_fn fn, 
  * returns 0: a short read is not EOF). Fails if buf is too small. */
 long vaoci_maps_read_fd(int fd, char *buf, size_t size, vaoci_error_t *err);
 
-/* vaoci_maps_read_all rewinds fd and reads the whole text into a buffer it
- * owns (shared, not thread-safe), returning its length and *text. */
-long vaoci_maps_read_all(int fd, const char **text, vaoci_error_t *err);
+/* vaoci_maps_parse_fd rewinds fd and walks its maps text line by line as it
+ * is read, in fixed memory (a shared buffer: not thread-safe). Returns the
+ * visitor's stop value, 0, or a negative error. */
+int vaoci_maps_parse_fd(int fd, vaoci_maps_visit_fn fn, void *ctx, vaoci_error_t *err);
 
 /* vaoci_maps_count counts the mappings of a freshly opened maps fd by
  * streaming its text (any size), or returns -1. */
