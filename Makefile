@@ -6,6 +6,8 @@ SHELL := /bin/bash
 
 include native/native.mk
 
+.SECONDARY:
+
 .PHONY: deps build demo test test-native test-preload test-arm64 test-ts bench-native clean
 
 deps:
