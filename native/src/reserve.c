@@ -16,14 +16,15 @@ uint64_t vaoci_now_ns(void) {
   return (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
 }
 
-static const char *const algo_names[] = {"query", "gaps", "halving", "ladder"};
+static const char *const algo_names[] = {"known", "query", "gaps", "halving", "ladder"};
+#define NALGOS (sizeof algo_names / sizeof algo_names[0])
 
 const char *vaoci_algo_name(enum vaoci_algo algo) {
-  return (unsigned)algo < 4 ? algo_names[algo] : "unknown";
+  return (unsigned)algo < NALGOS ? algo_names[algo] : "unknown";
 }
 
 int vaoci_algo_parse(const char *text, enum vaoci_algo *out, vaoci_error_t *err) {
-  for (int i = 0; i < 4; i++) {
+  for (unsigned i = 0; i < NALGOS; i++) {
     const char *a = text, *b = algo_names[i];
     while (*a && *a == *b)
       a++, b++;
@@ -32,7 +33,7 @@ int vaoci_algo_parse(const char *text, enum vaoci_algo *out, vaoci_error_t *err)
       return 0;
     }
   }
-  return vaoci_make_error(err, VAOCI_E_INVALID, 0, "algorithm `%s`: expected query, gaps, halving or ladder",
+  return vaoci_make_error(err, VAOCI_E_INVALID, 0, "algorithm `%s`: expected known, query, gaps, halving or ladder",
                           text ? text : "");
 }
 
@@ -95,6 +96,7 @@ static int make_plan(const struct vaoci_window *w, enum vaoci_algo algo, struct 
 static int run_algo(struct vaoci_reservation *res, const struct vaoci_plan *plan, enum vaoci_algo algo,
                     vaoci_error_t *err) {
   switch (algo) {
+  case VAOCI_ALGO_KNOWN: return vaoci_algo_known(res, plan, err);
   case VAOCI_ALGO_QUERY: return vaoci_algo_fill_gaps(res, plan, 1, err);
   case VAOCI_ALGO_GAPS: return vaoci_algo_fill_gaps(res, plan, 0, err);
   case VAOCI_ALGO_HALVING: return vaoci_algo_halving(res, plan, err);

@@ -30,6 +30,7 @@ int vaoci_collect_gaps(int maps_fd, int use_query, const struct vaoci_span *targ
 
 int vaoci_algo_fill_gaps(struct vaoci_reservation *res, const struct vaoci_plan *plan, int use_query,
                          vaoci_error_t *err);
+int vaoci_algo_known(struct vaoci_reservation *res, const struct vaoci_plan *plan, vaoci_error_t *err);
 int vaoci_algo_halving(struct vaoci_reservation *res, const struct vaoci_plan *plan, vaoci_error_t *err);
 int vaoci_algo_ladder(struct vaoci_reservation *res, const struct vaoci_plan *plan, vaoci_error_t *err);
 

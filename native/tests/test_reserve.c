@@ -51,9 +51,10 @@ static int holds_after(const char *text, enum vaoci_algo algo) {
   return 0;
 }
 
-static int case_i386(void) { return holds_after("i386", VAOCI_ALGO_QUERY); }
-static int case_40bit(void) { return holds_after("0x10000-0x10000000000", VAOCI_ALGO_QUERY); }
-static int case_wrap(void) { return holds_after("0x200000000000-0x10000000000", VAOCI_ALGO_QUERY); }
+static int case_i386(void) { return holds_after("i386", VAOCI_ALGO_DEFAULT); }
+static int case_40bit(void) { return holds_after("0x10000-0x10000000000", VAOCI_ALGO_DEFAULT); }
+static int case_wrap(void) { return holds_after("0x200000000000-0x10000000000", VAOCI_ALGO_DEFAULT); }
+static int case_i386_query(void) { return holds_after("i386", VAOCI_ALGO_QUERY); }
 static int case_i386_gaps(void) { return holds_after("i386", VAOCI_ALGO_GAPS); }
 static int case_i386_halving(void) { return holds_after("i386", VAOCI_ALGO_HALVING); }
 static int case_i386_ladder(void) { return holds_after("i386", VAOCI_ALGO_LADDER); }
@@ -61,16 +62,17 @@ static int case_i386_ladder(void) { return holds_after("i386", VAOCI_ALGO_LADDER
 /* case_same_set reserves with each algorithm in turn, releasing in between,
  * and compares the reserved sets span by span. */
 static int case_same_set(void) {
-  static const enum vaoci_algo algos[] = {VAOCI_ALGO_QUERY, VAOCI_ALGO_GAPS, VAOCI_ALGO_HALVING, VAOCI_ALGO_LADDER};
+  static const enum vaoci_algo algos[] = {VAOCI_ALGO_KNOWN, VAOCI_ALGO_QUERY, VAOCI_ALGO_GAPS, VAOCI_ALGO_HALVING,
+                                          VAOCI_ALGO_LADDER};
   vaoci_error_t err;
-  for (int a = 0; a < 4; a++) {
+  for (int a = 0; a < 5; a++) {
     if (reserve(window_text, algos[a], &err) < 0)
       FAILS("%s: %s", vaoci_algo_name(algos[a]), err.msg);
     if (a == 0)
       first = res.regions;
     else if (first.count != res.regions.count ||
              memcmp(first.items, res.regions.items, first.count * sizeof first.items[0]) != 0)
-      FAILS("%s reserved %zu regions (%lu bytes), query %zu (%lu bytes)", vaoci_algo_name(algos[a]),
+      FAILS("%s reserved %zu regions (%lu bytes), known %zu (%lu bytes)", vaoci_algo_name(algos[a]),
             res.regions.count, (unsigned long)vaoci_span_set_bytes(&res.regions), first.count,
             (unsigned long)vaoci_span_set_bytes(&first));
     if (vaoci_release(&res, &err) < 0)
@@ -93,7 +95,7 @@ static int recurse(int depth) {
 
 static int case_stack_grows(void) {
   vaoci_error_t err;
-  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0)
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0)
     FAILS("reserve: %s", err.msg);
   return recurse(1900); /* ~7.6 MB: needs the 8 MiB RLIMIT_STACK zone free */
 }
@@ -102,7 +104,7 @@ static int case_stack_grows(void) {
  * recursion must die, showing case_stack_grows tests something real. */
 static int case_stack_blocked(void) {
   vaoci_error_t err;
-  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0)
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0)
     FAILS("reserve: %s", err.msg);
   uint64_t low = res.stack_keep.start, stop = res.stack_keep.end - (2ull << 20);
   if (mmap((void *)low, stop - low, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == MAP_FAILED)
@@ -114,7 +116,7 @@ static int case_rlimit_as(void) {
   struct rlimit lim = {64ull << 30, 64ull << 30};
   setrlimit(RLIMIT_AS, &lim);
   vaoci_error_t err = {0};
-  if (reserve("i386", VAOCI_ALGO_QUERY, &err) == 0)
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) == 0)
     FAILS("reservation under a 64 GiB RLIMIT_AS succeeded");
   if (err.status != VAOCI_E_RLIMIT_AS || !strstr(err.msg, "RLIMIT_AS"))
     FAILS("wrong error: status %d, %s", err.status, err.msg);
@@ -135,7 +137,7 @@ static int case_rlimit_as_halving(void) {
 
 /* case_map_count fills vm.max_map_count, then asks for a reservation (its
  * maps text is then ~3 MB: the gaps algorithm must stream it). */
-static enum vaoci_algo map_count_algo = VAOCI_ALGO_QUERY;
+static enum vaoci_algo map_count_algo = VAOCI_ALGO_DEFAULT;
 static int case_map_count(void) {
   long made = 0;
   void *last = NULL;
@@ -166,7 +168,7 @@ static int case_live_untouched(void) {
     FAILS("could not map the live page");
   memset(p, 0x5a, 8192);
   vaoci_error_t err;
-  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0)
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0)
     FAILS("reserve: %s", err.msg);
   for (int i = 0; i < 8192; i++)
     if (p[i] != 0x5a)
@@ -179,25 +181,26 @@ static int case_live_untouched(void) {
 
 static int case_release(void) {
   vaoci_error_t err;
-  if (reserve("i386", VAOCI_ALGO_QUERY, &err) < 0 || vaoci_release(&res, &err) < 0)
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0 || vaoci_release(&res, &err) < 0)
     FAILS("reserve/release: %s", err.msg);
   if (vaoci_verify_pid(0, &res.window, &report, &err) < 0 || report.reserved_bytes != 0 || report.free_bytes == 0)
     FAILS("after release %lu bytes stay reserved", (unsigned long)report.reserved_bytes);
   return 0;
 }
 
-static int case_x86_64_layout(void) { return holds_after("x86_64", VAOCI_ALGO_QUERY); }
+static int case_x86_64_layout(void) { return holds_after("x86_64", VAOCI_ALGO_DEFAULT); }
 
 int main(void) {
   CHILD_CASE(case_i386, 0, "i386 window: samples inside, verify holds");
   CHILD_CASE(case_40bit, 0, "40-bit window: samples inside, verify holds");
   CHILD_CASE(case_wrap, 0, "wrap-around window: samples avoid the hole, verify holds");
   CHILD_CASE(case_x86_64_layout, 0, "x86_64 window: samples inside, verify holds");
+  CHILD_CASE(case_i386_query, 0, "query algorithm holds");
   CHILD_CASE(case_i386_gaps, 0, "gaps algorithm holds");
   CHILD_CASE(case_i386_halving, 0, "halving algorithm holds");
   CHILD_CASE(case_i386_ladder, 0, "ladder algorithm holds");
-  CHILD_CASE(case_same_set, 0, "all four algorithms reserve the same set (i386)");
-  CHILD_CASE(case_same_set_wrap, 0, "all four algorithms reserve the same set (wrap-around)");
+  CHILD_CASE(case_same_set, 0, "all five algorithms reserve the same set (i386)");
+  CHILD_CASE(case_same_set_wrap, 0, "all five algorithms reserve the same set (wrap-around)");
   CHILD_CASE(case_stack_grows, 0, "a 7.6 MB recursion still works after reserving");
   CHILD_CASE(case_stack_blocked, 128 + SIGSEGV, "control: the recursion dies when the keep zone is taken");
   CHILD_CASE(case_rlimit_as, 0, "RLIMIT_AS 64 GiB: loud failure, nothing left reserved");

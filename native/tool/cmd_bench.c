@@ -2,6 +2,7 @@
  * a dynamically linked program with the preload), interleaved run by run so
  * drift on a noisy machine hits every cell alike. Ratios come from one run. */
 #include <getopt.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include "bench_run.h"
 #include "tool.h"
 
-#define MAX_ALGOS 4
+#define MAX_ALGOS 5
 #define MAX_CELLS (MAX_ALGOS * 2)
 
 struct bench_opts {
@@ -29,7 +30,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o, vaoci_error_t
   static const struct option longopts[] = {{"va-limit", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'r'},
                                            {"algos", required_argument, 0, 'a'},    {"dynamic", required_argument, 0, 'd'},
                                            {"preload", required_argument, 0, 'p'},  {0, 0, 0, 0}};
-  *o = (struct bench_opts){"i386", "query,gaps,halving,ladder", "/bin/true", NULL, 200};
+  *o = (struct bench_opts){"i386", "known,query,gaps,halving,ladder", "/bin/true", NULL, 200};
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -127,8 +128,13 @@ static void print_results(struct tool_ctx *ctx, const struct bench_opts *o, stru
     double vs_ladder = ratio_to(cells, n, c, VAOCI_ALGO_LADDER), vs_gaps = ratio_to(cells, n, c, VAOCI_ALGO_GAPS);
     const char *proc = c->dynamic ? "dynamic" : "static";
     if (!ctx->json) {
-      printf("%-9s %-8s %10.1f %10.1f %9llu %9.1fx %8.2fx %8ld\n", vaoci_algo_name(c->algo), proc, med / 1e3,
-             p90 / 1e3, (unsigned long long)sys, vs_ladder, vs_gaps, c->failed);
+      char ladder[16] = "-", gaps[16] = "-";
+      if (!isnan(vs_ladder))
+        snprintf(ladder, sizeof ladder, "%.1fx", vs_ladder);
+      if (!isnan(vs_gaps))
+        snprintf(gaps, sizeof gaps, "%.2fx", vs_gaps);
+      printf("%-9s %-8s %10.1f %10.1f %9llu %10s %9s %8ld\n", vaoci_algo_name(c->algo), proc, med / 1e3, p90 / 1e3,
+             (unsigned long long)sys, ladder, gaps, c->failed);
       continue;
     }
     jw_object(w, NULL);

@@ -13,7 +13,7 @@ static const char usage[] =
     "                                         time each algorithm in fresh processes\n"
     "  verify --pid N --va-limit W            classify /proc/N/maps against a window\n"
     "windows: x86_64, i386, 0xLOWER-0xUPPER (LOWER > UPPER wraps around)\n"
-    "algorithms: query (default), gaps, halving, ladder\n"
+    "algorithms: known (default), query, gaps, halving, ladder\n"
     "exit codes: 0 ok, 1 a check failed, 2 bad input\n";
 
 struct command {

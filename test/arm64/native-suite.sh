@@ -7,7 +7,14 @@
 # Needs `make native-aarch64` first (make test-arm64 does that). The VM runs
 # every build/aarch64/tests/test_* unit-test binary, then `vaoci-reserve
 # --json probe` and `vaoci-reserve --json check` for the x86_64 (2^47), i386
-# and a 40-bit window. Each assertion prints one line
+# and a 40-bit window. Then the preload in dynamically linked processes
+# (test/arm64/dyn/, built by test/arm64/payload.sh against the cross
+# toolchain's loader and libc, which go into the payload): alloc_maps with
+# VAOCI_DEBUG=maps for the i386 and x86_64 windows (every new mapping lies
+# inside the window), alloc_maps without the preload (the control: the same
+# comparison must catch it), and `true` with VAOCI_DEBUG=json (bytes > 0; the
+# default algorithm, and VAOCI_ALGO=query reported as gaps on a kernel
+# without PROCMAP_QUERY, like this 6.1 one). Each assertion prints one line
 # "arm64 NAME: ok — details" or "arm64 NAME: FAILED — what did not hold";
 # the last line is "arm64: N passed, N failed". Exit 0 only if all held.
 # The console log is kept in build/arm64-vm/native-suite.log.
@@ -18,6 +25,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 BUILD=$REPO/build/aarch64
 VM=$HERE/vm.sh
 LOG=$REPO/build/arm64-vm/native-suite.log
+# shellcheck source=test/arm64/payload.sh
+source "$HERE/payload.sh"
 
 PASSED=0
 FAILED=0
@@ -51,6 +60,25 @@ declare -A CHECK_ARGS=(
 )
 UNIT_TESTS=()
 
+# Dynamic processes. tests.list cannot set an environment, so each run goes
+# through the static test/arm64/dyn/runenv (one symlink per test name):
+# `runenv VAR=VAL... -- PROG` runs PROG with those variables, collects its
+# stdout and stderr in files under /tmp and, once PROG has exited, prints them
+# to the console as separate "@@RUNENV stdout" / "@@RUNENV stderr" sections and
+# a "@@RUNENV rc=N" line. With VAOCI_DEBUG=maps, stderr is the preload's dump
+# of the maps right after reserving and stdout is alloc_maps's final maps.
+PRELOAD_ENV="LD_PRELOAD=/payload/libvaoci-preload.so"
+DYN_RUNS=(maps_i386 maps_x86_64 maps_none json_i386 json_x86_64 json_query)
+declare -A DYN_ARGS=(
+	[maps_i386]="$PRELOAD_ENV VAOCI_VA_LIMIT=i386 VAOCI_DEBUG=maps -- /payload/alloc_maps"
+	[maps_x86_64]="$PRELOAD_ENV VAOCI_VA_LIMIT=x86_64 VAOCI_DEBUG=maps -- /payload/alloc_maps"
+	[maps_none]="-- /payload/alloc_maps"
+	[json_i386]="$PRELOAD_ENV VAOCI_VA_LIMIT=i386 VAOCI_DEBUG=json -- /payload/true"
+	[json_x86_64]="$PRELOAD_ENV VAOCI_VA_LIMIT=x86_64 VAOCI_DEBUG=json -- /payload/true"
+	[json_query]="$PRELOAD_ENV VAOCI_VA_LIMIT=i386 VAOCI_ALGO=query VAOCI_DEBUG=json -- /payload/true"
+)
+DYN_OK=0
+
 build_payload() {
 	local t name
 	[[ -x $BUILD/vaoci-reserve ]] || die "$BUILD/vaoci-reserve not found; run 'make native-aarch64'"
@@ -71,6 +99,13 @@ build_payload() {
 			ln -s vaoci-reserve "$PAYLOAD/$name"
 			echo "$name --json check ${CHECK_ARGS[$name]}"
 		done
+		if payload_add_dynamic "$PAYLOAD" true alloc_maps && payload_add_runenv "$PAYLOAD"; then
+			DYN_OK=1
+			for name in "${DYN_RUNS[@]}"; do
+				ln -s runenv "$PAYLOAD/$name"
+				echo "$name ${DYN_ARGS[$name]}"
+			done
+		fi
 	} >"$PAYLOAD/tests.list"
 }
 
@@ -99,6 +134,53 @@ test_json() {
 		fi
 	done < <(grep '^{' <<<"$out")
 	sed -n '/^{/,/^}/p' <<<"$out" | jq -ce 'select(type == "object")' 2>/dev/null
+}
+
+# The lines of stream $2 (stdout, stderr) that runenv printed for test $1.
+runenv_stream() {
+	"$VM" --extract "$1" "$LOG" 2>/dev/null |
+		awk -v s="@@RUNENV $2" '$0 == s { on = 1; next } /^@@RUNENV / { on = 0 } on'
+}
+
+# runenv's own record of PROG's exit status for test $1 (empty if missing).
+runenv_rc() {
+	"$VM" --extract "$1" "$LOG" 2>/dev/null | sed -n 's/^@@RUNENV rc=\([0-9]*\)$/\1/p' | tail -n1
+}
+
+# maps_compare LIMIT BEFORE AFTER: LIMIT is the window's upper bound in hex
+# without 0x (the windows here all start at mmap_min_addr, which the kernel
+# enforces). BEFORE and AFTER are /proc/self/maps texts. A mapping of AFTER is
+# old if BEFORE has the same range (or, for [stack], which grows down, the
+# same end); a PROT_NONE anonymous mapping is a reservation. Prints the
+# offending lines, then one summary line; exits 0 only if every new mapping
+# that is not a reservation ends at or below LIMIT, at least one exists, and
+# no new reservation reaches above LIMIT either. Addresses are compared as hex
+# strings (leading zeros dropped, shorter is smaller, else lexicographic):
+# awk numbers are doubles, exact only up to 2^53.
+maps_compare() {
+	awk -v limit="$1" '
+		function norm(h) { sub(/^0+/, "", h); return h == "" ? "0" : h }
+		function le(a, b) { a = norm(a); b = norm(b)
+			if (length(a) != length(b)) return length(a) < length(b)
+			return ("x" a) <= ("x" b) }
+		function valid() { return $0 ~ /^[0-9a-f]+-[0-9a-f]+ [-r][-w][-x][-ps] [0-9a-f]+ [0-9a-f]+:[0-9a-f]+ [0-9]+/ }
+		{ file = FILENAME == ARGV[1] ? 1 : 2 }
+		!valid() { junk[file]++; next }
+		{ split($1, r, "-"); end = r[2]; name = $6 }
+		file == 1 { nb++; seen[$1] = 1; if (name == "[stack]") stack_end[end] = 1; next }
+		{ na++
+		  if (($1 in seen) || (name == "[stack]" && (end in stack_end))) next
+		  if ($2 ~ /^---/ && $5 == 0 && NF == 5) { if (!le(end, limit)) { print "new reservation above the limit: " $0; bad_res++ }
+			  else res++
+			  next }
+		  fresh++
+		  if (le(end, limit)) inside++
+		  else { print "new mapping outside the window: " $0; outside++ } }
+		END { printf "maps before %d, after %d; new %d (%d inside, %d outside), new reservations %d inside, %d above the limit",
+			nb, na, fresh, inside, outside, res, bad_res
+		  if (junk[1] + junk[2]) printf "; %d non-maps lines ignored", junk[1] + junk[2]
+		  printf "\n"
+		  exit (nb > 0 && fresh > 0 && outside == 0 && bad_res == 0) ? 0 : 1 }' "$2" "$3"
 }
 
 # ---- assertions ------------------------------------------------------------
@@ -197,6 +279,109 @@ check_one() {
 	fi
 }
 
+# check_maps NAME WINDOW LIMIT: alloc_maps ran with the preload and
+# VAOCI_DEBUG=maps; every mapping it made after the reservation is inside.
+check_maps() {
+	local name=$1 window=$2 limit=$3 rc before after summary
+	rc=$(runenv_rc "$name")
+	before=$(mktemp) after=$(mktemp)
+	runenv_stream "$name" stderr >"$before"
+	runenv_stream "$name" stdout >"$after"
+	if [[ $rc != 0 ]]; then
+		fail "$name" "alloc_maps with the preload ($window) exited rc=${rc:-none (no runenv output; test rc=$(test_rc "$name"))}: $(head -c 300 "$before" | paste -sd' ')"
+	elif ! grep -q . "$before"; then
+		fail "$name" "the preload printed no maps on stderr (VAOCI_DEBUG=maps ignored? not loaded?)"
+	elif summary=$(maps_compare "$limit" "$before" "$after"); then
+		pass "$name" "every new mapping of alloc_maps below 0x$limit ($window): ${summary##*$'\n'}"
+	else
+		fail "$name" "$(head -n4 <<<"$summary" | paste -sd'|' | sed 's/|/ | /g')"
+	fi
+	rm -f "$before" "$after"
+}
+
+# check_maps_control: alloc_maps without the preload, compared against the
+# i386 run's dump, must be caught; otherwise the checks above prove nothing.
+check_maps_control() {
+	local rc before after summary
+	rc=$(runenv_rc maps_none)
+	before=$(mktemp) after=$(mktemp)
+	runenv_stream maps_i386 stderr >"$before"
+	runenv_stream maps_none stdout >"$after"
+	if [[ $rc != 0 ]]; then
+		fail maps_none "alloc_maps without the preload exited rc=${rc:-none}"
+	elif ! grep -q . "$after"; then
+		fail maps_none "alloc_maps without the preload printed no maps"
+	elif summary=$(maps_compare 100000000 "$before" "$after"); then
+		fail maps_none "the comparison missed the mappings of an unreserved alloc_maps: ${summary##*$'\n'}"
+	else
+		pass maps_none "control: an unreserved alloc_maps is caught (${summary##*$'\n'})"
+	fi
+	rm -f "$before" "$after"
+}
+
+# check_json NAME WINDOW ALGO: `true` with the preload and VAOCI_DEBUG=json.
+# ALGO is the algorithm the JSON line must name, or "default": any algorithm
+# name but query when the kernel lacks PROCMAP_QUERY (query must fall back).
+check_json() {
+	local name=$1 window=$2 algo=$3 rc j bytes got min
+	rc=$(runenv_rc "$name")
+	j=$(runenv_stream "$name" stderr | grep '^{' | tail -n1)
+	if [[ $rc != 0 ]]; then
+		fail "$name" "true with the preload ($window) exited rc=${rc:-none}: $(runenv_stream "$name" stderr | head -c 300)"
+		return
+	fi
+	if ! jq -e 'type == "object" and .vaoci == "preload"' >/dev/null 2>&1 <<<"$j"; then
+		fail "$name" "no preload JSON line on stderr (got: $(runenv_stream "$name" stderr | head -c 200))"
+		return
+	fi
+	bytes=$(jq -r '.bytes' <<<"$j")
+	got=$(jq -r '.algorithm' <<<"$j")
+	min=1
+	[[ $window == x86_64 ]] && min=$(((1 << 47) - (1 << 40)))
+	if [[ $bytes =~ ^[0-9]+$ ]] && ((bytes >= min)); then
+		pass "$name" "preload ($got) reserved $bytes bytes ($((bytes >> 30)) GiB) in $(jq -r .regions <<<"$j") regions outside window $(jq -r .window <<<"$j"), $(jq -r '.nanoseconds / 100 | round / 10' <<<"$j") µs, $(jq -r .syscalls <<<"$j") syscalls"
+	else
+		fail "$name" "bytes is $bytes, expected >= $min: $j"
+	fi
+	if [[ $algo == default ]]; then
+		if [[ ! $got =~ ^[a-z]+$ || $got == unknown || ($got == query && $PROCMAP_QUERY != true) ]]; then
+			fail "$name" "algorithm is '$got' with the default algorithm (procmap_query $PROCMAP_QUERY): $j"
+		else
+			pass "$name" "algorithm $got (the default; procmap_query $PROCMAP_QUERY)"
+		fi
+	elif [[ $got == "$algo" ]]; then
+		pass "$name" "algorithm $got, as expected with VAOCI_ALGO=query and procmap_query $PROCMAP_QUERY"
+	else
+		fail "$name" "algorithm is '$got', expected $algo (VAOCI_ALGO=query, procmap_query $PROCMAP_QUERY): $j"
+	fi
+	if [[ -n $(runenv_stream "$name" stdout) ]]; then
+		fail "$name" "true printed on stdout: $(runenv_stream "$name" stdout | head -c 200)"
+	fi
+}
+
+PROCMAP_QUERY=unknown
+
+check_dynamic() {
+	local pj
+	if ((!DYN_OK)); then
+		fail dynamic "could not build the dynamic payload (see the payload line above)"
+		return
+	fi
+	check_maps maps_i386 i386 100000000
+	check_maps maps_x86_64 x86_64 800000000000
+	check_maps_control
+	pj=$(test_json probe 2>/dev/null || true)
+	PROCMAP_QUERY=$(jq -r '.procmap_query' 2>/dev/null <<<"$pj" || echo unknown)
+	check_json json_i386 i386 default
+	check_json json_x86_64 x86_64 default
+	# query needs PROCMAP_QUERY (6.11+); without it the preload uses gaps.
+	if [[ $PROCMAP_QUERY == true ]]; then
+		check_json json_query i386 query
+	else
+		check_json json_query i386 gaps
+	fi
+}
+
 # ---- main ------------------------------------------------------------------
 
 main() {
@@ -209,7 +394,7 @@ main() {
 		echo "arm64: $PASSED passed, $FAILED failed"
 		exit 1
 	fi
-	echo "arm64: booting the VM with ${#UNIT_TESTS[@]} unit tests, probe and ${#CHECKS[@]} checks (log: ${LOG#"$REPO"/})" >&2
+	echo "arm64: booting the VM with ${#UNIT_TESTS[@]} unit tests, probe, ${#CHECKS[@]} checks and $((DYN_OK ? ${#DYN_RUNS[@]} : 0)) dynamic runs (log: ${LOG#"$REPO"/})" >&2
 	# The console goes to the log only; vm.sh's own verdict lines are
 	# replaced by the assertions below.
 	set +e
@@ -232,6 +417,7 @@ main() {
 	check_unit_tests
 	check_probe
 	for name in "${CHECKS[@]}"; do check_one "$name"; done
+	check_dynamic
 
 	echo "arm64: $PASSED passed, $FAILED failed"
 	((FAILED == 0))

@@ -99,7 +99,7 @@ describe('vaoci-reserve --json reports validate against schemas/', () => {
     const r = runs.bench;
     expect(r.status).toBe(0);
     expect(r.doc.ok).toBe(true);
-    expect(r.doc.results).toHaveLength(8); // 4 algorithms x static, dynamic
+    expect(r.doc.results).toHaveLength(10); // 5 algorithms x static, dynamic
     for (const cell of r.doc.results) {
       expect(cell).toMatchObject({ runs: 3, failed: 0 });
       expect(cell.median_ns).toBeGreaterThan(0);
@@ -227,7 +227,7 @@ const broken: BrokenCase[] = [
     schema: 'reserve-check',
     report: 'check',
     breakIt: (d) => (d.reservation.algorithm = 'fastest'),
-    line: '/reservation/algorithm: value "fastest" — expected one of "query", "gaps", "halving", "ladder"',
+    line: '/reservation/algorithm: value "fastest" — expected one of "known", "query", "gaps", "halving", "ladder"',
   },
   {
     what: 'a wrong error status',

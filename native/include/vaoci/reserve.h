@@ -14,13 +14,14 @@
 
 /* vaoci_algo chooses how the free gaps are found. */
 enum vaoci_algo {
-  VAOCI_ALGO_QUERY,   /* PROCMAP_QUERY walk of the complement (default; falls back to gaps) */
+  VAOCI_ALGO_KNOWN,   /* gaps between the process's known ELF segments; mincore/maps only where EEXIST (default) */
+  VAOCI_ALGO_QUERY,   /* PROCMAP_QUERY walk of the complement (falls back to gaps) */
   VAOCI_ALGO_GAPS,    /* parse /proc/self/maps text once, like FEX's allocator */
   VAOCI_ALGO_HALVING, /* mmap with halving lengths until ENOMEM (the issue thread's) */
   VAOCI_ALGO_LADDER,  /* FEX 2021: NOREPLACE chunks, split on EEXIST (baseline only) */
 };
 
-#define VAOCI_ALGO_DEFAULT VAOCI_ALGO_QUERY
+#define VAOCI_ALGO_DEFAULT VAOCI_ALGO_KNOWN
 
 /* Most of the main stack kept free so it can still grow; RLIMIT_STACK above
  * this is capped, and the kernel's 1 MiB stack guard gap is added to it. */
@@ -57,7 +58,7 @@ int vaoci_reserve(const struct vaoci_window *w, enum vaoci_algo algo, struct vao
 /* vaoci_release unmaps every region still recorded in res. */
 int vaoci_release(struct vaoci_reservation *res, vaoci_error_t *err);
 
-/* vaoci_algo_parse / vaoci_algo_name convert "query", "gaps", "halving", "ladder". */
+/* vaoci_algo_parse / vaoci_algo_name convert "known", "query", "gaps", "halving", "ladder". */
 int vaoci_algo_parse(const char *text, enum vaoci_algo *out, vaoci_error_t *err);
 const char *vaoci_algo_name(enum vaoci_algo algo);
 

@@ -1,0 +1,86 @@
+#include <elf.h>
+#include <link.h>
+#include "objects.h"
+
+#ifdef VAOCI_PRELOAD
+extern unsigned long getauxval(unsigned long type) __attribute__((weak));
+#define HAVE_GETAUXVAL (getauxval != 0)
+#else
+extern unsigned long getauxval(unsigned long type);
+#define HAVE_GETAUXVAL 1
+#endif
+
+static unsigned long auxv(unsigned long type) { return HAVE_GETAUXVAL ? getauxval(type) : 0; }
+
+static void add_segments(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page,
+                         struct vaoci_span_set *out) {
+  for (unsigned i = 0; i < n; i++) {
+    if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+      continue;
+    uint64_t start = (bias + ph[i].p_vaddr) & ~(page - 1);
+    uint64_t end = (bias + ph[i].p_vaddr + ph[i].p_memsz + page - 1) & ~(page - 1);
+    vaoci_span_set_add(out, start, end); /* a full set only loses knowledge, never safety */
+  }
+}
+
+static int is_elf(const ElfW(Ehdr) *e) {
+  return e->e_ident[EI_MAG0] == ELFMAG0 && e->e_ident[EI_MAG1] == ELFMAG1 && e->e_ident[EI_MAG2] == ELFMAG2 &&
+         e->e_ident[EI_MAG3] == ELFMAG3 && e->e_phentsize == sizeof(ElfW(Phdr));
+}
+
+/* add_object reads an object whose ELF header is mapped at base (a shared
+ * object, the interpreter or the vDSO: their first segment starts at 0). */
+static void add_object(uint64_t base, uint64_t page, struct vaoci_span_set *out) {
+  if (!base || base % page)
+    return;
+  const ElfW(Ehdr) *e = (const ElfW(Ehdr) *)(uintptr_t)base;
+  if (!is_elf(e) || e->e_type != ET_DYN)
+    return;
+  add_segments((const ElfW(Phdr) *)(uintptr_t)(base + e->e_phoff), e->e_phnum, base, page, out);
+}
+
+/* program_bias is the load bias of the main program, from its PT_PHDR. */
+static int program_bias(const ElfW(Phdr) *ph, unsigned n, uint64_t *bias) {
+  for (unsigned i = 0; i < n; i++) {
+    if (ph[i].p_type == PT_PHDR) {
+      *bias = (uint64_t)(uintptr_t)ph - ph[i].p_vaddr;
+      return 1;
+    }
+  }
+  *bias = 0; /* no PT_PHDR: a static, non-PIE program */
+  return 0;
+}
+
+/* add_libraries walks the dynamic loader's list (DT_DEBUG → r_debug → r_map),
+ * as debuggers do; glibc and musl both fill it before any constructor runs. */
+static void add_libraries(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page,
+                          struct vaoci_span_set *out) {
+  for (unsigned i = 0; i < n; i++) {
+    if (ph[i].p_type != PT_DYNAMIC)
+      continue;
+    for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(uintptr_t)(bias + ph[i].p_vaddr); d->d_tag != DT_NULL; d++) {
+      if (d->d_tag != DT_DEBUG || !d->d_un.d_ptr)
+        continue;
+      const struct r_debug *r = (const struct r_debug *)(uintptr_t)d->d_un.d_ptr;
+      int guard = 0;
+      for (const struct link_map *l = r->r_map; l && guard < 4096; l = l->l_next, guard++)
+        if (l != r->r_map) /* the first entry is the program itself */
+          add_object(l->l_addr, page, out);
+      return;
+    }
+  }
+}
+
+void vaoci_known_segments(uint64_t page, struct vaoci_span_set *out) {
+  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(uintptr_t)auxv(AT_PHDR);
+  unsigned n = (unsigned)auxv(AT_PHNUM);
+  if (ph && n) {
+    uint64_t bias;
+    int dynamic = program_bias(ph, n, &bias);
+    add_segments(ph, n, bias, page, out);
+    if (dynamic)
+      add_libraries(ph, n, bias, page, out);
+  }
+  add_object(auxv(AT_BASE), page, out);
+  add_object(auxv(AT_SYSINFO_EHDR), page, out);
+}
