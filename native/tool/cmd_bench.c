@@ -16,6 +16,7 @@
 struct bench_opts {
   const char *window, *algos, *dynamic, *preload;
   long runs;
+  int progress; /* print "progress R/N" on stderr after each round */
 };
 
 struct cell {
@@ -29,8 +30,9 @@ struct cell {
 static int parse_opts(int argc, char **argv, struct bench_opts *o, vaoci_error_t *err) {
   static const struct option longopts[] = {{"va-limit", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'r'},
                                            {"algos", required_argument, 0, 'a'},    {"dynamic", required_argument, 0, 'd'},
-                                           {"preload", required_argument, 0, 'p'},  {0, 0, 0, 0}};
-  *o = (struct bench_opts){"i386", "known,query,gaps,halving,ladder", "/bin/true", NULL, 200};
+                                           {"preload", required_argument, 0, 'p'},  {"progress", no_argument, 0, 'P'},
+                                           {0, 0, 0, 0}};
+  *o = (struct bench_opts){"i386", "known,query,gaps,halving,ladder", "/bin/true", NULL, 200, 0};
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -38,10 +40,11 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o, vaoci_error_t
     else if (c == 'a') o->algos = optarg;
     else if (c == 'd') o->dynamic = optarg;
     else if (c == 'p') o->preload = optarg;
+    else if (c == 'P') o->progress = 1;
     else if (c == 'r' && tool_parse_count("--runs", optarg, 100000, &o->runs, err) < 0) return -1;
     else if (c == '?')
       return vaoci_make_error(err, VAOCI_E_INVALID, 0,
-                              "bench: flag `%s`: expected --va-limit, --runs, --algos, --dynamic or --preload",
+                              "bench: flag `%s`: expected --va-limit, --runs, --algos, --dynamic, --preload or --progress",
                               argv[optind - 1]);
   }
   return 0;
@@ -174,9 +177,12 @@ int cmd_bench(struct tool_ctx *ctx, int argc, char **argv) {
   int n = make_cells(&o, dynamic, cells, &err);
   if (n < 0)
     return tool_fail(ctx, &err);
-  for (long r = 0; r < o.runs; r++)
+  for (long r = 0; r < o.runs; r++) {
     for (int i = 0; i < n; i++)
       run_cell(&o, preload, &cells[i]);
+    if (o.progress)
+      fprintf(stderr, "progress %ld/%ld\n", r + 1, o.runs);
+  }
   print_results(ctx, &o, cells, n);
   int ok = 1;
   for (int i = 0; i < n; i++)

@@ -9,7 +9,7 @@ static const char usage[] =
     "  probe                                  VA bits, page size, floor, stack, limits\n"
     "  check  --va-limit W [--algo A] [--samples N]\n"
     "                                         reserve, then sample mmap/shmat/mremap and verify\n"
-    "  bench  [--va-limit W] [--runs N] [--algos A,B] [--dynamic PROG] [--preload SO]\n"
+    "  bench  [--va-limit W] [--runs N] [--algos A,B] [--dynamic PROG|none] [--preload SO] [--progress]\n"
     "                                         time each algorithm in fresh processes\n"
     "  verify --pid N --va-limit W            classify /proc/N/maps against a window\n"
     "windows: x86_64, i386, 0xLOWER-0xUPPER (LOWER > UPPER wraps around)\n"

@@ -5,6 +5,7 @@
  * outside the window, at least one new mapping exists, and verify holds. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "vaoci/maps.h"
 #include "vaoci/probe.h"
 #include "vaoci/verify.h"
@@ -36,21 +37,29 @@ static char *slurp(const char *path, size_t *len) {
   return buf;
 }
 
-static int reservation(const struct vaoci_vma *v) { return v->anonymous && v->perms[0] == '-' && v->perms[1] == '-'; }
+/* reservation: private PROT_NONE with no file; the kernel names one that
+ * starts at the brk base "[heap]". */
+static int reservation(const struct vaoci_vma *v) {
+  return strncmp(v->perms, "---p", 4) == 0 && (v->anonymous || strcmp(v->name, "[heap]") == 0);
+}
+
+static struct vaoci_span_set outside;
 
 /* uncovered_outside counts bytes of v outside the window and not covered by
  * a mapping that was already there before. */
-static uint64_t uncovered_outside(const struct vaoci_window *w, const struct vaoci_vma *v) {
-  uint64_t bytes = 0, page = 4096;
-  for (uint64_t a = v->start; a < v->end; a += page) {
-    if (vaoci_window_contains(w, a, a + page))
-      continue;
-    int old = 0;
-    for (size_t i = 0; i < before.n && !old; i++)
-      old = !reservation(&before.v[i]) && before.v[i].start <= a && a < before.v[i].end;
-    bytes += old ? 0 : page;
+static uint64_t uncovered_outside(const struct vaoci_window *w, const struct vaoci_vma *v, uint64_t task) {
+  struct vaoci_span comp[2];
+  int n = vaoci_window_complement(w, 0, task, comp);
+  outside.count = 0;
+  for (int i = 0; i < n; i++) {
+    uint64_t s = comp[i].start > v->start ? comp[i].start : v->start, e = comp[i].end < v->end ? comp[i].end : v->end;
+    if (s < e)
+      vaoci_span_set_add(&outside, s, e);
   }
-  return bytes;
+  for (size_t i = 0; i < before.n && outside.count; i++)
+    if (!reservation(&before.v[i]))
+      vaoci_span_set_remove(&outside, before.v[i].start, before.v[i].end);
+  return vaoci_span_set_bytes(&outside);
 }
 
 int main(int argc, char **argv) {
@@ -67,26 +76,26 @@ int main(int argc, char **argv) {
     fprintf(stderr, "maps_diff: %s\n", err.msg);
     return 2;
   }
-  long fresh = 0, outside = 0;
+  uint64_t task;
+  vaoci_probe_va_bits(&task, &err);
+  long fresh = 0, outside_count = 0;
   for (size_t i = 0; i < after.n; i++) {
     const struct vaoci_vma *v = &after.v[i];
     if (reservation(v))
       continue;
-    uint64_t out = uncovered_outside(&w, v);
+    uint64_t out = uncovered_outside(&w, v, task);
     int is_new = 1;
     for (size_t k = 0; k < before.n && is_new; k++)
       is_new = !(before.v[k].start == v->start && before.v[k].end == v->end);
     fresh += is_new;
     if (out) {
-      outside++;
+      outside_count++;
       printf("new mapping outside the window: %lx-%lx %s %s\n", (unsigned long)v->start, (unsigned long)v->end,
              v->perms, v->name);
     }
   }
-  uint64_t task;
-  vaoci_probe_va_bits(&task, &err);
   vaoci_verify_text(atext, alen, &w, vaoci_probe_mmap_min_addr(), task, (8ull << 20) + (1ull << 20), &report, &err);
   printf("mappings before %zu, after %zu, new %ld, new outside %ld, free outside %lu bytes\n", before.n, after.n,
-         fresh, outside, (unsigned long)report.free_bytes);
-  return outside == 0 && fresh > 0 && report.holds ? 0 : 1;
+         fresh, outside_count, (unsigned long)report.free_bytes);
+  return outside_count == 0 && fresh > 0 && report.holds ? 0 : 1;
 }
