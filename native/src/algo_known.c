@@ -29,12 +29,15 @@ static int mapped(uint64_t start, uint64_t end, uint64_t page) {
   return vaoci_syscall6(SYS_mincore, (long)start, (long)(end - start), (long)vec, 0, 0, 0) == 0;
 }
 
-/* run_below measures the mapped pages just below edge (down to floor), at
- * most EDGE_PAGES: exponential then binary search, one mincore each. */
-static uint64_t run_below(uint64_t edge, uint64_t floor, uint64_t page) {
-  uint64_t max = (edge - floor) / page < EDGE_PAGES ? (edge - floor) / page : EDGE_PAGES;
+/* edge_run measures the mapped pages next to edge, going down (dir < 0)
+ * towards limit or up (dir > 0) towards it, at most EDGE_PAGES: exponential
+ * then binary search, one mincore each. Returns the run's length in bytes. */
+static uint64_t edge_run(uint64_t edge, uint64_t limit, int dir, uint64_t page) {
+  uint64_t room = (dir < 0 ? edge - limit : limit - edge) / page;
+  uint64_t max = room < EDGE_PAGES ? room : EDGE_PAGES;
   uint64_t lo = 0, hi = 1; /* lo pages known mapped; hi the next to try */
-  while (hi <= max && mapped(edge - hi * page, edge, page)) {
+#define RUN_MAPPED(k) (dir < 0 ? mapped(edge - (k) * page, edge, page) : mapped(edge, edge + (k) * page, page))
+  while (hi <= max && RUN_MAPPED(hi)) {
     lo = hi;
     hi *= 2;
   }
@@ -42,30 +45,12 @@ static uint64_t run_below(uint64_t edge, uint64_t floor, uint64_t page) {
     hi = max + 1;
   while (hi - lo > 1) { /* lo mapped, hi not (or beyond max) */
     uint64_t mid = (lo + hi) / 2;
-    if (mapped(edge - mid * page, edge, page))
+    if (RUN_MAPPED(mid))
       lo = mid;
     else
       hi = mid;
   }
-  return lo * page;
-}
-
-static uint64_t run_above(uint64_t edge, uint64_t ceiling, uint64_t page) {
-  uint64_t max = (ceiling - edge) / page < EDGE_PAGES ? (ceiling - edge) / page : EDGE_PAGES;
-  uint64_t lo = 0, hi = 1;
-  while (hi <= max && mapped(edge, edge + hi * page, page)) {
-    lo = hi;
-    hi *= 2;
-  }
-  if (hi > max)
-    hi = max + 1;
-  while (hi - lo > 1) {
-    uint64_t mid = (lo + hi) / 2;
-    if (mapped(edge, edge + mid * page, page))
-      lo = mid;
-    else
-      hi = mid;
-  }
+#undef RUN_MAPPED
   return lo * page;
 }
 
@@ -93,8 +78,8 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
   uint64_t page = c->plan->page_size;
   if ((end - start) / page <= EDGE_PAGES && mapped(start, end, page))
     return 0; /* a small gap that something unknown fills whole: one look */
-  uint64_t hi = end - run_below(end, start, page);
-  uint64_t lo = hi > start ? start + run_above(start, hi, page) : hi;
+  uint64_t hi = end - edge_run(end, start, -1, page);
+  uint64_t lo = hi > start ? start + edge_run(start, hi, +1, page) : hi;
   if (lo >= hi)
     return 0; /* all of it is mapped */
   if (lo > start || hi < end) {

@@ -2,15 +2,7 @@
 #include <link.h>
 #include "objects.h"
 
-#ifdef VAOCI_PRELOAD
-extern unsigned long getauxval(unsigned long type) __attribute__((weak));
-#define HAVE_GETAUXVAL (getauxval != 0)
-#else
-extern unsigned long getauxval(unsigned long type);
-#define HAVE_GETAUXVAL 1
-#endif
-
-static unsigned long auxv(unsigned long type) { return HAVE_GETAUXVAL ? getauxval(type) : 0; }
+#include "auxv.h"
 
 static void add_segments(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page,
                          struct vaoci_span_set *out) {
@@ -72,8 +64,8 @@ static void add_libraries(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint6
 }
 
 void vaoci_known_segments(uint64_t page, struct vaoci_span_set *out) {
-  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(uintptr_t)auxv(AT_PHDR);
-  unsigned n = (unsigned)auxv(AT_PHNUM);
+  const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(uintptr_t)vaoci_auxv(AT_PHDR);
+  unsigned n = (unsigned)vaoci_auxv(AT_PHNUM);
   if (ph && n) {
     uint64_t bias;
     int dynamic = program_bias(ph, n, &bias);
@@ -81,6 +73,6 @@ void vaoci_known_segments(uint64_t page, struct vaoci_span_set *out) {
     if (dynamic)
       add_libraries(ph, n, bias, page, out);
   }
-  add_object(auxv(AT_BASE), page, out);
-  add_object(auxv(AT_SYSINFO_EHDR), page, out);
+  add_object(vaoci_auxv(AT_BASE), page, out);
+  add_object(vaoci_auxv(AT_SYSINFO_EHDR), page, out);
 }

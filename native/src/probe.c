@@ -4,18 +4,7 @@
 #include "vaoci/maps.h"
 #include "vaoci/probe.h"
 
-/* In the preload, weak: resolved at load time from whichever libc the process
- * has (glibc and musl both export it). Elsewhere a strong reference, so a
- * static link pulls it in. */
-#ifdef VAOCI_PRELOAD
-extern unsigned long getauxval(unsigned long type) __attribute__((weak));
-#define HAVE_GETAUXVAL (getauxval != 0)
-#else
-extern unsigned long getauxval(unsigned long type);
-#define HAVE_GETAUXVAL 1
-#endif
-
-static unsigned long auxv(unsigned long type) { return HAVE_GETAUXVAL ? getauxval(type) : 0; }
+#include "auxv.h"
 #define AT_PAGESZ_ 6
 #define AT_EXECFN_ 31
 
@@ -34,7 +23,7 @@ static int impossible(int bits) {
 }
 
 uint64_t vaoci_probe_page_size(void) {
-  unsigned long v = auxv(AT_PAGESZ_);
+  unsigned long v = vaoci_auxv(AT_PAGESZ_);
   return v ? v : 4096;
 }
 
@@ -53,7 +42,7 @@ static int page_maps(uint64_t addr, uint64_t page) {
 /* stack_anchor is an address inside the main thread's stack: the string
  * AT_EXECFN points to sits in its top page, whichever thread asks. */
 static uint64_t stack_anchor(void) {
-  unsigned long execfn = auxv(AT_EXECFN_);
+  unsigned long execfn = vaoci_auxv(AT_EXECFN_);
   if (execfn)
     return execfn;
   volatile char here = 0;
@@ -171,7 +160,7 @@ int vaoci_probe_stack_vma(int maps_fd, struct vaoci_span *out, vaoci_error_t *er
 }
 
 uint64_t vaoci_probe_stack_top(uint64_t page) {
-  const char *execfn = (const char *)auxv(AT_EXECFN_);
+  const char *execfn = (const char *)vaoci_auxv(AT_EXECFN_);
   if (!execfn)
     return 0;
   /* exec copies the file name first, just below a NULL pointer at the very
