@@ -49,6 +49,7 @@ mkdir -p "$(dirname "$LOG")"
 "$VM" --setup
 echo "arm64 bench: booting the VM (log: ${LOG#"$REPO"/})" >&2
 set +e
+rm -f "$LOG" # never judge a previous run's log
 "$VM" --timeout 300 --log "$LOG" "$@" "$PAYLOAD" >/dev/null
 rc=$?
 set -e
