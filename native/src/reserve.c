@@ -119,7 +119,7 @@ int vaoci_reserve(const struct vaoci_window *w, enum vaoci_algo algo, struct vao
   res->regions.count = 0;
   res->stats.algo_used = algo;
   int r = make_plan(w, algo, res, &plan, err);
-  if (r == 0)
+  if (r == 0 && plan.ntargets > 0) /* e.g. x86_64 on a 47-bit kernel: nothing to do */
     r = run_algo(res, &plan, algo, err);
   if (plan.maps_fd >= 0)
     vaoci_sys_close(plan.maps_fd);
