@@ -10,15 +10,18 @@ runs=${RUNS:-200}
 goal_us=30
 
 for window in i386 x86_64 0x10000-0x10000000000; do
+  json=$($tool --json bench --va-limit "$window" --runs "$runs")
   echo
-  $tool bench --va-limit "$window" --runs "$runs"
-  json=$($tool --json bench --va-limit "$window" --runs 50 --algos query)
-  for kind in static dynamic; do
-    med=$(echo "$json" | jq -r ".results[] | select(.process == \"$kind\") | .median_ns")
-    verdict=$([ "$med" -le $((goal_us * 1000)) ] && echo met || echo "not met")
-    awk -v k="$kind" -v g="$goal_us" -v m="$med" -v v="$verdict" \
-      'BEGIN { printf "  goal: default (query) %s median <= %d us: %.1f us, %s (separate 50-run sample)\n", k, g, m / 1000, v }'
-  done
+  echo "$json" | jq -r '"window \(.window.text), \(.runs) fresh processes per row, run side by side"'
+  echo "$json" | jq -r '
+    (["algorithm", "process", "median us", "p90 us", "syscalls", "vs ladder", "vs gaps", "failed"] | @tsv),
+    (.results[] | [.algorithm, .process, (.median_ns / 100 | round / 10), (.p90_ns / 100 | round / 10),
+                   .syscalls_median,
+                   (if .speedup_vs_ladder == null then "-" else "\(.speedup_vs_ladder * 10 | round / 10)x" end),
+                   (if .speedup_vs_gaps == null then "-" else "\(.speedup_vs_gaps * 100 | round / 100)x" end),
+                   .failed] | @tsv)' | column -t -s $'\t'
+  echo "$json" | jq -r --argjson goal "$goal_us" '.results[] | select(.algorithm == "known")
+    | "  goal: default (known) \(.process) median <= \($goal) us: \(.median_ns / 100 | round / 10) us, \(if .median_ns <= $goal * 1000 then "met" else "not met" end)"'
 done
 
 echo
