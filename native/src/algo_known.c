@@ -13,7 +13,7 @@
 
 #define EDGE_PAGES 64 /* how far mincore looks past a gap's edge */
 
-static struct vaoci_span_set known;
+static struct vaoci_known known;
 static struct vaoci_span_set unexplained;
 
 struct known_ctx {
@@ -72,11 +72,15 @@ static int fill_from_maps(struct known_ctx *c, uint64_t start, uint64_t end, vao
 
 /* fill_gap reserves all that is free in [start, end), a gap between known mappings. */
 static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_error_t *err) {
+  uint64_t page = c->plan->page_size;
+  int small = (end - start) / page <= EDGE_PAGES;
+  /* A hole between two segments of one object is usually filled: look first. */
+  if (small && vaoci_span_set_covers(&known.objects, start, end) && mapped(start, end, page))
+    return 0;
   int r = vaoci_map_span(c->res, start, end, err);
   if (!is_eexist(r, err))
     return r;
-  uint64_t page = c->plan->page_size;
-  if ((end - start) / page <= EDGE_PAGES && mapped(start, end, page))
+  if (small && mapped(start, end, page))
     return 0; /* a small gap that something unknown fills whole: one look */
   uint64_t hi = end - edge_run(end, start, -1, page);
   uint64_t lo = hi > start ? start + edge_run(start, hi, +1, page) : hi;
@@ -93,24 +97,25 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
 /* fill_target reserves the gaps of one target span between the known segments. */
 static int fill_target(struct known_ctx *c, struct vaoci_span t, vaoci_error_t *err) {
   uint64_t pos = t.start;
-  for (size_t i = 0; i < known.count && pos < t.end; i++) {
-    if (known.items[i].end <= pos)
+  const struct vaoci_span_set *seg = &known.segments;
+  for (size_t i = 0; i < seg->count && pos < t.end; i++) {
+    if (seg->items[i].end <= pos)
       continue;
-    if (known.items[i].start >= t.end)
+    if (seg->items[i].start >= t.end)
       break;
-    if (known.items[i].start > pos) {
-      int r = fill_gap(c, pos, known.items[i].start, err);
+    if (seg->items[i].start > pos) {
+      int r = fill_gap(c, pos, seg->items[i].start, err);
       if (r < 0)
         return r;
     }
-    pos = known.items[i].end;
+    pos = seg->items[i].end;
   }
   return pos < t.end ? fill_gap(c, pos, t.end, err) : 0;
 }
 
 int vaoci_algo_known(struct vaoci_reservation *res, const struct vaoci_plan *plan, vaoci_error_t *err) {
   struct known_ctx c = {res, plan, -1};
-  known.count = 0;
+  known.segments.count = known.objects.count = 0;
   vaoci_known_segments(plan->page_size, &known);
   int r = 0;
   for (size_t t = 0; r == 0 && t < plan->ntargets; t++)

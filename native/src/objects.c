@@ -4,15 +4,19 @@
 
 #include "auxv.h"
 
-static void add_segments(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page,
-                         struct vaoci_span_set *out) {
+static void add_segments(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
+  uint64_t low = UINT64_MAX, high = 0;
   for (unsigned i = 0; i < n; i++) {
     if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
       continue;
     uint64_t start = (bias + ph[i].p_vaddr) & ~(page - 1);
     uint64_t end = (bias + ph[i].p_vaddr + ph[i].p_memsz + page - 1) & ~(page - 1);
-    vaoci_span_set_add(out, start, end); /* a full set only loses knowledge, never safety */
+    vaoci_span_set_add(&out->segments, start, end); /* a full set only loses knowledge, never safety */
+    low = start < low ? start : low;
+    high = end > high ? end : high;
   }
+  if (low < high)
+    vaoci_span_set_add(&out->objects, low, high);
 }
 
 static int is_elf(const ElfW(Ehdr) *e) {
@@ -22,7 +26,7 @@ static int is_elf(const ElfW(Ehdr) *e) {
 
 /* add_object reads an object whose ELF header is mapped at base (a shared
  * object, the interpreter or the vDSO: their first segment starts at 0). */
-static void add_object(uint64_t base, uint64_t page, struct vaoci_span_set *out) {
+static void add_object(uint64_t base, uint64_t page, struct vaoci_known *out) {
   if (!base || base % page)
     return;
   const ElfW(Ehdr) *e = (const ElfW(Ehdr) *)(uintptr_t)base;
@@ -45,8 +49,7 @@ static int program_bias(const ElfW(Phdr) *ph, unsigned n, uint64_t *bias) {
 
 /* add_libraries walks the dynamic loader's list (DT_DEBUG → r_debug → r_map),
  * as debuggers do; glibc and musl both fill it before any constructor runs. */
-static void add_libraries(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page,
-                          struct vaoci_span_set *out) {
+static void add_libraries(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
   for (unsigned i = 0; i < n; i++) {
     if (ph[i].p_type != PT_DYNAMIC)
       continue;
@@ -63,7 +66,7 @@ static void add_libraries(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint6
   }
 }
 
-void vaoci_known_segments(uint64_t page, struct vaoci_span_set *out) {
+void vaoci_known_segments(uint64_t page, struct vaoci_known *out) {
   const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(uintptr_t)vaoci_auxv(AT_PHDR);
   unsigned n = (unsigned)vaoci_auxv(AT_PHNUM);
   if (ph && n) {

@@ -6,9 +6,15 @@
 
 #include "vaoci/span.h"
 
-/* vaoci_known_segments adds every PT_LOAD segment of every loaded object to
- * out, page-rounded as the loaders map them. Objects it cannot read are left
- * out: the caller treats what is missing as unknown, never as free. */
-void vaoci_known_segments(uint64_t page_size, struct vaoci_span_set *out);
+/* vaoci_known is what the process knows it has mapped. */
+struct vaoci_known {
+  struct vaoci_span_set segments; /* every PT_LOAD segment, page-rounded as the loaders map them */
+  struct vaoci_span_set objects;  /* each object's extent, first segment to last: the holes
+                                     between segments are usually filled (glibc maps them PROT_NONE) */
+};
+
+/* vaoci_known_segments adds every loaded object to out. Objects it cannot
+ * read are left out: the caller treats what is missing as unknown, never as free. */
+void vaoci_known_segments(uint64_t page_size, struct vaoci_known *out);
 
 #endif
