@@ -5,15 +5,20 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 include native/native.mk
+include hook/hook.mk
 
 .SECONDARY:
 
-.PHONY: deps build demo test test-native test-preload test-arm64 test-ts bench-native clean
+.PHONY: deps build cli demo test test-native test-preload test-arm64 test-ts bench-native clean
 
 deps:
 	@.ci/install-deps
 
-build: native-x86_64 native-aarch64
+build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 cli
+
+# The vaoci CLI: TypeScript to build/ts, then oclif.manifest.json; leaves bin/vaoci runnable.
+cli:
+	@rm -rf build/ts/cli && npm run -s build && npm run -s manifest
 
 demo: deps build
 	@test/demo.sh
@@ -21,8 +26,9 @@ demo: deps build
 test: deps build test-native test-preload test-ts test-arm64
 	@echo "make test: all suites passed"
 
-test-native: native-x86_64
+test-native: native-x86_64 hook-x86_64
 	@test/run-native-tests.sh build/x86_64/tests
+	@test/run-native-tests.sh build/x86_64/hook-tests
 
 test-preload: native-x86_64
 	@test/preload/run.sh

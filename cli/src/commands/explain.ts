@@ -1,0 +1,35 @@
+import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
+import { type ExplainResult, explain, explainOutcome, renderExplain } from '../lib/explain';
+import { filesArg, inputDirFlag, inputFileFlag, nameFlag } from '../lib/flags';
+
+/** Explain is `vaoci explain FILE…`: the policy each container would get on this node, and why. */
+export default class Explain extends VaociCommand {
+  static summary = 'Show the policy each container would get on this node: every setting, where it came from, and why.';
+
+  static description = `Resolves each container's policy as the runtime wrapper would on this node: per-container annotation > pod-wide annotation > node config > built-in default, with auto settings decided from what the node shows — the binfmt_misc registrations (which emulator runs x86-64 and i386 code, with which flags) and, for an OCI bundle directory (or its config.json), the entrypoint's ELF header inside the rootfs. Prints a table per container (setting, value, source, reason) with the injection (environment, mounts), or the lines that refuse the policy under on-error fail. FILE is as for validate, or a bundle directory. The node config is --node-config, else /etc/vaoci/config.json when it exists. With --json, prints schemas/cli-explain.schema.json.
+
+${EXIT_CODES_HELP}`;
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %> /run/containers/BUNDLE',
+    '<%= config.bin %> <%= command.id %> deployment.yaml --container app',
+    '<%= config.bin %> <%= command.id %> pod.yaml --node-config ./config.json --binfmt-dir ./binfmt --json',
+  ];
+
+  static strict = false;
+
+  static args = { files: filesArg('Files or OCI bundle directories: annotations JSON, config.json, Kubernetes YAML or JSON.') };
+
+  static flags = {
+    'node-config': inputFileFlag('node-config', 'Node config to apply (default: /etc/vaoci/config.json when it exists).'),
+    'binfmt-dir': inputDirFlag('binfmt-dir', 'Where to read binfmt_misc registrations (default: /proc/sys/fs/binfmt_misc).'),
+    container: nameFlag('container', 'Explain only the container of this name.'),
+  };
+
+  async run(): Promise<ExplainResult> {
+    const { argv, flags } = await this.parse(Explain);
+    const result = explain({ files: argv as string[], nodeConfig: flags['node-config'], binfmtDir: flags['binfmt-dir'], container: flags.container });
+    this.log(renderExplain(result));
+    return explainOutcome(result);
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * writeAtomic: a file appears whole or not at all — written to a temporary
+ * file in the same directory, flushed to disk, then renamed over the target.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Failure } from './errors';
+
+/** writeAtomic writes `text` to `file` through a temporary file and rename; a failure names the file and leaves no temporary behind. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'wx', 0o644);
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new Failure(`write \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'system');
+  }
+}

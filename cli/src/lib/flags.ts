@@ -1,0 +1,146 @@
+/**
+ * The CLI's flags, shared by its commands. Each parses its value itself and
+ * throws a Failure whose line names the flag, the value and what was
+ * expected, in the same form vaoci-reserve uses:
+ * "--runs `0`: expected a whole number from 1 to 100000".
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { badInput } from './errors';
+
+/** ALGORITHMS are vaoci-reserve's reservation algorithms (schemas/defs.schema.json#/$defs/algorithm). */
+export const ALGORITHMS = ['known', 'query', 'gaps', 'halving', 'ladder'] as const;
+
+/** Algorithm is one of ALGORITHMS. */
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+/** WINDOW_EXPECTED says what --va-limit takes; vaoci-reserve checks the value itself. */
+export const WINDOW_EXPECTED = 'x86_64, i386 or 0xLOWER-0xUPPER';
+
+/** PID_MAX is Linux's PID_MAX_LIMIT: no process id is larger. */
+export const PID_MAX = 4_194_304;
+
+const ALGORITHMS_EXPECTED = `${ALGORITHMS.slice(0, -1).join(', ')} or ${ALGORITHMS[ALGORITHMS.length - 1]}`;
+
+/** EXPECTED maps a flag name to what it expects, for "--flag: missing; expected …". */
+const EXPECTED: Record<string, string> = {};
+
+/** expectedFor says what a flag expects, or undefined for a flag of oclif's own. */
+export function expectedFor(flag: string): string | undefined {
+  return EXPECTED[flag];
+}
+
+/** parseCount reads a whole number in [min, max] given to `--flag`. */
+export function parseCount(flag: string, input: string, min: number, max: number): number {
+  const n = /^[0-9]+$/.test(input) ? Number(input) : NaN;
+  if (!(n >= min && n <= max)) throw badInput(`--${flag} \`${input}\`: expected ${countExpected(min, max)}`);
+  return n;
+}
+
+/** parseAlgorithm reads one algorithm name given to `--flag`. */
+export function parseAlgorithm(flag: string, input: string): Algorithm {
+  if ((ALGORITHMS as readonly string[]).includes(input)) return input as Algorithm;
+  throw badInput(`--${flag}: algorithm \`${input}\`: expected ${ALGORITHMS_EXPECTED}`);
+}
+
+/** parseAlgorithms reads a comma-separated list of algorithms, without repeats. */
+export function parseAlgorithms(flag: string, input: string): Algorithm[] {
+  const list = input.split(',').map((a) => parseAlgorithm(flag, a.trim()));
+  const repeated = list.find((a, i) => list.indexOf(a) !== i);
+  if (repeated) throw badInput(`--${flag}: algorithm \`${repeated}\` twice: expected each at most once`);
+  return list;
+}
+
+/** parseWindow checks --va-limit only for emptiness; vaoci-reserve parses windows and says what is wrong. */
+export function parseWindow(flag: string, input: string): string {
+  if (!input.trim()) throw badInput(`--${flag} \`${input}\`: expected ${WINDOW_EXPECTED}`);
+  return input.trim();
+}
+
+/** parseOutputFile checks that a file can be created: its directory exists and it is not a directory. */
+export function parseOutputFile(flag: string, input: string): string {
+  const file = path.resolve(input);
+  const dir = path.dirname(file);
+  const isDir = (p: string): boolean => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  if (!input || !isDir(dir) || isDir(file)) {
+    throw badInput(`--${flag} \`${input}\`: expected a file path in an existing directory`);
+  }
+  return file;
+}
+
+function countExpected(min: number, max: number): string {
+  return `a whole number from ${min} to ${max}`;
+}
+
+function remember(name: string, expected: string): void {
+  EXPECTED[name] = expected;
+}
+
+/** windowFlag is --va-limit: the window to reserve or verify against. */
+export function windowFlag(opts: { required: true } | { default: string }) {
+  remember('va-limit', WINDOW_EXPECTED);
+  return Flags.custom<string>({
+    summary: `Window: ${WINDOW_EXPECTED} (LOWER > UPPER wraps around).`,
+    helpValue: '<window>',
+    parse: async (input) => parseWindow('va-limit', input),
+    ...opts,
+  })();
+}
+
+/** countFlag is a whole-number flag in [min, max]. */
+export function countFlag(name: string, min: number, max: number, summary: string, opts: { default?: number; required?: boolean } = {}) {
+  remember(name, countExpected(min, max));
+  const make = Flags.custom<number>({ summary, helpValue: '<n>', parse: async (input) => parseCount(name, input, min, max) });
+  return opts.required ? make({ required: true }) : make(opts.default === undefined ? {} : { default: opts.default });
+}
+
+/** algorithmFlag is --algo: one algorithm, vaoci-reserve's default when absent. */
+export function algorithmFlag() {
+  remember('algo', ALGORITHMS_EXPECTED);
+  return Flags.custom<Algorithm>({
+    summary: `Reservation algorithm: ${ALGORITHMS_EXPECTED} (default known).`,
+    helpValue: '<algorithm>',
+    parse: async (input) => parseAlgorithm('algo', input),
+  })();
+}
+
+/** algorithmsFlag is --algos: a comma-separated list, every algorithm when absent. */
+export function algorithmsFlag() {
+  remember('algos', `a comma-separated list of ${ALGORITHMS_EXPECTED}`);
+  return Flags.custom<Algorithm[]>({
+    summary: `Algorithms to compare, comma-separated, from ${ALGORITHMS.join(', ')} (default: all).`,
+    helpValue: '<a,b,…>',
+    parse: async (input) => parseAlgorithms('algos', input),
+  })();
+}
+
+/** filesArg is the FILE… argument of validate and explain (a command with it sets `static strict = false`). */
+export function filesArg(description: string) {
+  remember('files', 'one or more files: annotations JSON, an OCI config.json or bundle, or Kubernetes YAML');
+  return Args.string({ name: 'files', required: true, description });
+}
+
+/** inputFileFlag is a file the command reads; existence is checked when it is read. */
+export function inputFileFlag(name: string, summary: string) {
+  remember(name, 'a readable file');
+  return Flags.custom<string>({ summary, helpValue: '<file>', parse: async (input) => input })();
+}
+
+/** inputDirFlag is a directory the command reads. */
+export function inputDirFlag(name: string, summary: string) {
+  remember(name, 'a directory');
+  return Flags.custom<string>({ summary, helpValue: '<dir>', parse: async (input) => input })();
+}
+
+/** nameFlag is a free-form name (a container's). */
+export function nameFlag(name: string, summary: string) {
+  remember(name, 'a name');
+  return Flags.custom<string>({ summary, helpValue: '<name>', parse: async (input) => input })();
+}
+
+/** outputFileFlag is a file the command writes (--svg). */
+export function outputFileFlag(name: string, summary: string) {
+  remember(name, 'a file path in an existing directory');
+  return Flags.custom<string>({ summary, helpValue: '<file>', parse: async (input) => parseOutputFile(name, input) })();
+}

@@ -1,0 +1,154 @@
+/**
+ * The injection: how the window gets into the process that must reserve it
+ * (the emulator's, or a native workload's). The rules, in order:
+ *
+ * - no window → none.
+ * - native guest (emulator none or preload) → preload into the workload; a
+ *   statically linked entrypoint cannot load it → problem.
+ * - emulator preload → preload into whatever runs the guest.
+ * - emulator none for an emulated guest → problem (nothing to inject into).
+ * - FEX: it reserves [2^47, 2^48) for 64-bit guests and keeps 32-bit guests
+ *   below 4 GiB itself, so a window containing that is none (vaoci never
+ *   reserves twice under FEX); a 64-bit wrap-around window whose hole ends at
+ *   or below 2^47 → preload reserving only the hole; anything else → problem.
+ * - qemu, i386 guest: qemu keeps 32-bit guests below 4 GiB itself (its
+ *   reserved_va) → none for a window containing i386; [0, UPPER) → its switch
+ *   QEMU_RESERVED_VA; else problem.
+ * - qemu, x86_64 guest: dynamically linked → preload (with
+ *   QEMU_UNSET_ENV=LD_PRELOAD so the guest does not inherit it); otherwise
+ *   [0, UPPER ≤ 2^47) → QEMU_RESERVED_VA; linkage unknown → preload (assumed
+ *   dynamic); static → problem.
+ * - box64, Rosetta, unknown: static → problem, else preload.
+ */
+import { origin } from './decision';
+import { EXPECT, NODE } from './grammar.gen';
+import { fmt, problemLine } from './line';
+import type { Chosen } from './settings';
+import type { BinfmtEntry, EmulatorName, GuestArch, Injection, Linkage, NodeConfig, OnError } from './types';
+import { WINDOW_I386, WINDOW_X86_64, X86_64_UPPER, containsWindow, formatWindow, hex, wraps, type Window } from './window';
+
+/** InjectionInput is what the injection depends on: the resolved fields and the settings they came from. */
+export interface InjectionInput {
+  guest: GuestArch;
+  window: Window | null;
+  emulator: EmulatorName;
+  onError: OnError;
+  /** va and emu are the va-limit and emulator settings, named in problem lines. */
+  va: Chosen;
+  emu: Chosen;
+  /** entry is the binfmt_misc entry for the guest (null when none or native). */
+  entry: BinfmtEntry | null;
+  /** workload is the native entrypoint's path and linkage, when detected. */
+  workload?: { path: string; linkage: 'static' | 'dynamic' };
+  nodeConfig?: NodeConfig;
+}
+
+/** InjectionDecision is the injection with its reason, or a problem line (then the injection is none). */
+export interface InjectionDecision {
+  injection: Injection;
+  reason: string;
+  problem?: string;
+}
+
+const NONE: Injection = { method: 'none', env: {}, mounts: [] };
+
+/** decideInjection applies the rules above. */
+export function decideInjection(input: InjectionInput): InjectionDecision {
+  const { guest, window, emulator } = input;
+  if (window === null) return { injection: NONE, reason: 'no window: nothing to reserve' };
+  if (guest === 'unknown') return { injection: NONE, reason: 'the guest architecture is unknown: nothing is injected' };
+  if (guest === 'native') return nativeWorkload(input, window);
+  if (emulator === 'preload') return { injection: preload(input, window), reason: `${origin(input.emu)} says preload: LD_PRELOAD into whatever runs the ${guest} guest` };
+  if (emulator === 'none') return refuse(input.emu, fmt(EXPECT.noneEmulated, guest), `no emulator to reserve in for a ${guest} guest`);
+  if (emulator === 'fex') return fex(input, window);
+  if (emulator === 'qemu') return guest === 'i386' ? qemu32(input, window) : qemu64(input, window);
+  if (linkage(input) === 'static') return refuse(input.emu, fmt(EXPECT.staticEmulator, input.entry?.interpreter ?? emulator), `${emulator} is statically linked`);
+  return { injection: preload(input, window), reason: `${emulator} is ${describeLinkage(input)}: LD_PRELOAD reserves in its process before the guest runs` };
+}
+
+function nativeWorkload(input: InjectionInput, window: Window): InjectionDecision {
+  const w = input.workload;
+  if (w?.linkage === 'static') return refuse(input.va, fmt(EXPECT.staticWorkload, w.path), `${w.path} is statically linked`);
+  const what = w ? `${w.path} is dynamically linked` : 'the entrypoint was not detected (assumed dynamically linked)';
+  return { injection: preload(input, window), reason: `native workload: ${what}; LD_PRELOAD reserves in its own process` };
+}
+
+function fex(input: InjectionInput, window: Window): InjectionDecision {
+  const own = input.guest === 'x86_64' ? WINDOW_X86_64 : WINDOW_I386;
+  if (containsWindow(window, own)) {
+    const does = input.guest === 'x86_64' ? 'already reserves [2^47, 2^48) for 64-bit guests' : 'already keeps 32-bit guests below 4 GiB';
+    return { injection: NONE, reason: `FEX ${does}, which ${formatWindow(window)} contains: vaoci never reserves twice under FEX` };
+  }
+  if (input.guest === 'x86_64' && wraps(window) && window.lower <= X86_64_UPPER) {
+    if (linkage(input) === 'static') return refuse(input.emu, fmt(EXPECT.staticEmulator, input.entry?.interpreter ?? 'fex'), 'FEX is statically linked');
+    return {
+      injection: preload(input, window),
+      reason: `FEX reserves [2^47, 2^48) itself; the preload reserves only the hole [${hex(window.upper)}, ${hex(window.lower)}) below it, so nothing is reserved twice`,
+    };
+  }
+  const expected = input.guest === 'x86_64' ? EXPECT.fexWindow64 : EXPECT.fexWindow32;
+  return refuse(input.va, expected, 'FEX already reserves for its guests and vaoci never reserves twice');
+}
+
+function qemu32(input: InjectionInput, window: Window): InjectionDecision {
+  if (containsWindow(window, WINDOW_I386)) {
+    return { injection: NONE, reason: `qemu keeps 32-bit guests below 4 GiB itself (reserved_va), which ${formatWindow(window)} contains` };
+  }
+  if (!wraps(window) && window.lower === 0n) return qemuSwitch(window, 'qemu manages 32-bit guests inside its reserved_va');
+  return refuse(input.va, EXPECT.qemuI386Window, 'a reservation cannot reach inside qemu\'s reserved_va');
+}
+
+function qemu64(input: InjectionInput, window: Window): InjectionDecision {
+  const link = linkage(input);
+  if (link === 'dynamic') return { injection: preload(input, window), reason: 'qemu is dynamically linked: LD_PRELOAD reserves in its process, QEMU_UNSET_ENV keeps it from the guest' };
+  if (!wraps(window) && window.lower === 0n && window.upper <= X86_64_UPPER) {
+    return qemuSwitch(window, link === 'static' ? 'qemu is statically linked' : "qemu's linkage is unknown and its switch works either way");
+  }
+  if (link === 'unknown') return { injection: preload(input, window), reason: 'qemu\'s linkage is unknown (assumed dynamic): LD_PRELOAD, with QEMU_UNSET_ENV' };
+  const interpreter = input.entry?.interpreter ?? 'qemu';
+  return refuse(input.va, fmt(EXPECT.qemuStaticWindow, hex(X86_64_UPPER), interpreter), `${interpreter} is statically linked`);
+}
+
+function qemuSwitch(window: Window, why: string): InjectionDecision {
+  return {
+    injection: { method: 'emulator-switch', env: { QEMU_RESERVED_VA: hex(window.upper) }, mounts: [] },
+    reason: `${why}: QEMU_RESERVED_VA=${hex(window.upper)} keeps the guest below ${hex(window.upper)}`,
+  };
+}
+
+function refuse(ch: Chosen, expected: string, why: string): InjectionDecision {
+  return { injection: NONE, reason: `nothing injected: ${why}`, problem: problemLine(ch.lineKey, ch.raw, expected) };
+}
+
+/** linkage is the emulator's linkage when the detected binfmt entry is the emulator in use, else unknown. */
+function linkage(input: InjectionInput): Linkage {
+  return input.entry && input.entry.emulator === input.emulator ? input.entry.linkage : 'unknown';
+}
+
+function describeLinkage(input: InjectionInput): string {
+  const l = linkage(input);
+  return l === 'unknown' ? 'of unknown linkage (assumed dynamically linked)' : `${l === 'static' ? 'statically' : 'dynamically'} linked`;
+}
+
+/**
+ * preload builds the preload injection: LD_PRELOAD, the window and the
+ * error mode in the environment; the preload bound into the container, and
+ * for a dynamically linked emulator registered with flag F its loader and
+ * the node's library directories (F pins only the interpreter file).
+ */
+function preload(input: InjectionInput, window: Window): Injection {
+  const inj = input.nodeConfig?.injection ?? {};
+  const path = inj.preload ?? `${inj.host_dir ?? NODE.hostDir}/${NODE.preloadSubpath}`;
+  const env: Record<string, string> = { LD_PRELOAD: path, VAOCI_VA_LIMIT: formatWindow(window), VAOCI_ON_ERROR: input.onError };
+  if (input.emulator === 'qemu') env.QEMU_UNSET_ENV = 'LD_PRELOAD';
+  const mounts: string[] = [];
+  if (inj.bind_mount ?? NODE.bindMount) {
+    mounts.push(path);
+    const e = input.guest === 'native' ? null : input.entry;
+    const inUse = e && (e.emulator === input.emulator || input.emulator === 'preload');
+    if (e && inUse && e.linkage === 'dynamic' && e.flags.includes('F') && e.loader) {
+      mounts.push(e.loader, ...(inj.library_dirs ?? NODE.libraryDirs));
+    }
+  }
+  return { method: 'preload', env, mounts: [...new Set(mounts)] };
+}

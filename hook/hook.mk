@@ -1,0 +1,49 @@
+# hook/: the C side of the policy contract (hook/policy/: the resolver the
+# runtime wrapper and OCI hook will use) and its vector test, built for
+# x86_64 and aarch64 into build/<arch>/ like native/. Needs native.mk first
+# (compilers, NATIVE_CFLAGS, libvaoci.a for window parsing) and jansson
+# (libjansson-dev, libjansson-dev:arm64), linked statically.
+
+POLICY_GEN_OUT := hook/policy/policy_gen.h cli/src/lib/policy/grammar.gen.ts
+POLICY_GEN_IN := schemas/annotations.schema.json schemas/node-config.schema.json schemas/policy.schema.json \
+                 schemas/gen/policy-messages.json schemas/gen/policy-gen.mjs
+HOOK_CFLAGS := $(NATIVE_CFLAGS) -Ihook/policy
+HOOK_POLICY_SRCS := $(sort $(wildcard hook/policy/*.c))
+HOOK_HDRS := $(wildcard hook/policy/*.h) $(NATIVE_HDRS)
+
+# The generated tables must be what the schemas say: regenerate into a
+# temporary directory and diff; a stale committed file fails the build.
+build/policy-gen.ok: $(POLICY_GEN_IN) $(POLICY_GEN_OUT)
+	@mkdir -p $(@D)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && node schemas/gen/policy-gen.mjs --out "$$tmp" && \
+	  for f in $(POLICY_GEN_OUT); do diff -u "$$f" "$$tmp/$$f" || \
+	    { echo "$$f is stale: run \`make policy-gen\` and commit it" >&2; exit 1; }; done
+	@touch $@
+
+# policy-gen rewrites the generated tables from the schemas.
+policy-gen:
+	node schemas/gen/policy-gen.mjs
+
+define hook_arch
+build/$(1)/obj/hook/%.o: hook/policy/%.c $(HOOK_HDRS) build/policy-gen.ok
+	@mkdir -p $$(@D)
+	$(CC_$(1)) $(HOOK_CFLAGS) -c $$< -o $$@
+
+build/$(1)/obj/hook-tests/%.o: hook/tests/%.c $(HOOK_HDRS) build/policy-gen.ok
+	@mkdir -p $$(@D)
+	$(CC_$(1)) $(HOOK_CFLAGS) -c $$< -o $$@
+
+build/$(1)/libvaoci-policy.a: $(patsubst hook/policy/%.c,build/$(1)/obj/hook/%.o,$(HOOK_POLICY_SRCS))
+	@rm -f $$@
+	$(AR_$(1)) rcs $$@ $$^
+
+build/$(1)/hook-tests/test_policy: build/$(1)/obj/hook-tests/test_policy.o build/$(1)/libvaoci-policy.a build/$(1)/libvaoci.a
+	@mkdir -p $$(@D)
+	$(CC_$(1)) -static -o $$@ $$^ -ljansson
+
+hook-$(1): build/$(1)/libvaoci-policy.a build/$(1)/hook-tests/test_policy
+endef
+
+$(foreach a,$(NATIVE_ARCHES),$(eval $(call hook_arch,$(a))))
+
+.PHONY: policy-gen hook-x86_64 hook-aarch64

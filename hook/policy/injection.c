@@ -1,0 +1,190 @@
+/* The injection: how the window reaches the process that must reserve it.
+ * The rules and their order are cli/src/lib/policy/injection.ts's:
+ * no window → none; native → preload into the workload (static → problem);
+ * preload → preload; none for an emulated guest → problem; FEX → none when
+ * the window contains FEX's own (never reserve twice), preload for a 64-bit
+ * wrap-around hole at or below 2^47, else problem; qemu i386 → none when
+ * the window contains i386, QEMU_RESERVED_VA for [0, UPPER), else problem;
+ * qemu x86_64 → preload when dynamic, QEMU_RESERVED_VA for [0, UPPER ≤ 2^47),
+ * preload when of unknown linkage, else problem; others → preload unless static. */
+#include <stdio.h>
+#include <string.h>
+#include "internal.h"
+#include "line.h"
+
+#define X86_64_UPPER (1ull << 47)
+
+const struct vaoci_window vaoci_policy_window_x86_64 = {VAOCI_WINDOW_X86_64, 0, X86_64_UPPER};
+const struct vaoci_window vaoci_policy_window_i386 = {VAOCI_WINDOW_I386, 0, 1ull << 32};
+
+int vaoci_policy_window_contains(const struct vaoci_window *outer, const struct vaoci_window *inner) {
+  if (vaoci_window_wraps(outer))
+    return outer->upper >= inner->upper;
+  return outer->lower == 0 && outer->upper >= inner->upper;
+}
+
+/* ctx carries what every rule needs. */
+struct ctx {
+  struct vaoci_policy *p;
+  const struct vaoci_chosen *va, *emu;
+  const struct vaoci_binfmt_entry *entry;
+  const struct vaoci_entrypoint *workload;
+  const json_t *node_config;
+  char *problem;
+  size_t size;
+};
+
+static int refuse(struct ctx *c, const struct vaoci_chosen *ch, const char *expected) {
+  c->p->method = VAOCI_METHOD_NONE;
+  vaoci_line_problem_text(c->problem, c->size, ch->line_key, ch->raw, expected);
+  return -1;
+}
+
+/* in_use: the detected binfmt entry is the emulator the policy names. */
+static int in_use(const struct ctx *c) {
+  static const int named[] = {[VAOCI_BINFMT_EMULATOR_FEX] = VAOCI_EMULATOR_FEX,
+                              [VAOCI_BINFMT_EMULATOR_BOX64] = VAOCI_EMULATOR_BOX64,
+                              [VAOCI_BINFMT_EMULATOR_QEMU] = VAOCI_EMULATOR_QEMU,
+                              [VAOCI_BINFMT_EMULATOR_ROSETTA] = VAOCI_EMULATOR_ROSETTA,
+                              [VAOCI_BINFMT_EMULATOR_UNKNOWN] = VAOCI_EMULATOR_UNKNOWN};
+  return c->entry && named[c->entry->emulator] == c->p->emulator;
+}
+
+/* linkage: the detected entry's, when it is the emulator in use; else unknown. */
+static int linkage(const struct ctx *c) { return in_use(c) ? c->entry->linkage : VAOCI_LINKAGE_UNKNOWN; }
+
+static const json_t *injection_setting(const struct ctx *c, const char *name) {
+  const json_t *inj = c->node_config ? json_object_get(c->node_config, "injection") : NULL;
+  return json_is_object(inj) ? json_object_get(inj, name) : NULL;
+}
+
+static void env(struct vaoci_policy *p, const char *name, const char *value) {
+  if (p->env_count < VAOCI_POLICY_ENV_MAX)
+    p->env[p->env_count++] = (struct vaoci_env){name, value};
+}
+
+static void mount(struct vaoci_policy *p, const char *path) {
+  for (int i = 0; i < p->mount_count; i++)
+    if (!strcmp(p->mounts[i], path))
+      return;
+  if (p->mount_count < VAOCI_POLICY_MOUNTS_MAX)
+    p->mounts[p->mount_count++] = path;
+}
+
+/* emulator_mounts adds a dynamically linked F-flag emulator's loader and the library dirs. */
+static void emulator_mounts(struct ctx *c) {
+  const struct vaoci_binfmt_entry *e = c->p->guest_arch == VAOCI_GUEST_ARCH_NATIVE ? NULL : c->entry;
+  if (!e || !(in_use(c) || c->p->emulator == VAOCI_EMULATOR_PRELOAD))
+    return;
+  if (e->linkage != VAOCI_LINKAGE_DYNAMIC || !e->flags || !strchr(e->flags, 'F') || !e->loader)
+    return;
+  mount(c->p, e->loader);
+  const json_t *dirs = injection_setting(c, "library_dirs"), *dir;
+  size_t i;
+  if (!json_is_array(dirs)) {
+    for (int k = 0; k < VAOCI_NODE_LIBRARY_DIR_COUNT; k++)
+      mount(c->p, vaoci_node_library_dirs[k]);
+    return;
+  }
+  json_array_foreach(dirs, i, dir) if (json_is_string(dir)) mount(c->p, json_string_value(dir));
+}
+
+static int preload(struct ctx *c) {
+  struct vaoci_policy *p = c->p;
+  const json_t *path = injection_setting(c, "preload"), *host = injection_setting(c, "host_dir");
+  const json_t *bind = injection_setting(c, "bind_mount");
+  if (json_is_string(path))
+    snprintf(p->preload_path, sizeof p->preload_path, "%s", json_string_value(path));
+  else
+    snprintf(p->preload_path, sizeof p->preload_path, "%s/%s",
+             json_is_string(host) ? json_string_value(host) : VAOCI_NODE_HOST_DIR, VAOCI_NODE_PRELOAD_SUBPATH);
+  vaoci_window_format(&p->window, p->window_text, sizeof p->window_text);
+  p->method = VAOCI_METHOD_PRELOAD;
+  env(p, "LD_PRELOAD", p->preload_path);
+  env(p, "VAOCI_VA_LIMIT", p->window_text);
+  env(p, "VAOCI_ON_ERROR", vaoci_policy_on_error_names[p->on_error]);
+  if (p->emulator == VAOCI_EMULATOR_QEMU)
+    env(p, "QEMU_UNSET_ENV", "LD_PRELOAD");
+  if (json_is_boolean(bind) ? json_is_true(bind) : VAOCI_NODE_BIND_MOUNT) {
+    mount(p, p->preload_path);
+    emulator_mounts(c);
+  }
+  return 0;
+}
+
+static int qemu_switch(struct ctx *c) {
+  snprintf(c->p->reserved_va, sizeof c->p->reserved_va, "0x%llx", (unsigned long long)c->p->window.upper);
+  c->p->method = VAOCI_METHOD_EMULATOR_SWITCH;
+  env(c->p, "QEMU_RESERVED_VA", c->p->reserved_va);
+  return 0;
+}
+
+static int static_emulator(struct ctx *c, const char *fallback) {
+  char expected[VAOCI_POLICY_LINE_MAX];
+  snprintf(expected, sizeof expected, VAOCI_EXPECT_STATIC_EMULATOR, c->entry ? c->entry->interpreter : fallback);
+  return refuse(c, c->emu, expected);
+}
+
+static int fex(struct ctx *c) {
+  const struct vaoci_window *w = &c->p->window;
+  int is64 = c->p->guest_arch == VAOCI_GUEST_ARCH_X86_64;
+  if (vaoci_policy_window_contains(w, is64 ? &vaoci_policy_window_x86_64 : &vaoci_policy_window_i386))
+    return 0;
+  if (is64 && vaoci_window_wraps(w) && w->lower <= X86_64_UPPER)
+    return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c, "fex") : preload(c);
+  return refuse(c, c->va, is64 ? VAOCI_EXPECT_FEX_WINDOW64 : VAOCI_EXPECT_FEX_WINDOW32);
+}
+
+static int from_zero(const struct vaoci_window *w) { return !vaoci_window_wraps(w) && w->lower == 0; }
+
+static int qemu(struct ctx *c) {
+  const struct vaoci_window *w = &c->p->window;
+  if (c->p->guest_arch == VAOCI_GUEST_ARCH_I386) {
+    if (vaoci_policy_window_contains(w, &vaoci_policy_window_i386))
+      return 0;
+    return from_zero(w) ? qemu_switch(c) : refuse(c, c->va, VAOCI_EXPECT_QEMU_I386_WINDOW);
+  }
+  int link = linkage(c);
+  if (link == VAOCI_LINKAGE_DYNAMIC)
+    return preload(c);
+  if (from_zero(w) && w->upper <= X86_64_UPPER)
+    return qemu_switch(c);
+  if (link == VAOCI_LINKAGE_UNKNOWN)
+    return preload(c);
+  char expected[VAOCI_POLICY_LINE_MAX], upper[24];
+  snprintf(upper, sizeof upper, "0x%llx", X86_64_UPPER);
+  snprintf(expected, sizeof expected, VAOCI_EXPECT_QEMU_STATIC_WINDOW, upper, c->entry ? c->entry->interpreter : "qemu");
+  return refuse(c, c->va, expected);
+}
+
+static int native(struct ctx *c) {
+  if (c->workload && c->workload->linkage == VAOCI_LINKAGE_STATIC) {
+    char expected[VAOCI_POLICY_LINE_MAX];
+    snprintf(expected, sizeof expected, VAOCI_EXPECT_STATIC_WORKLOAD, c->workload->path);
+    return refuse(c, c->va, expected);
+  }
+  return preload(c);
+}
+
+int vaoci_policy_inject(struct vaoci_policy *p, const struct vaoci_chosen *va, const struct vaoci_chosen *emu,
+                        const struct vaoci_binfmt_entry *entry, const struct vaoci_entrypoint *workload,
+                        const json_t *node_config, char *problem, size_t size) {
+  struct ctx c = {p, va, emu, entry, workload, node_config, problem, size};
+  p->method = VAOCI_METHOD_NONE;
+  if (!p->has_window || p->guest_arch == VAOCI_GUEST_ARCH_UNKNOWN)
+    return 0;
+  if (p->guest_arch == VAOCI_GUEST_ARCH_NATIVE)
+    return native(&c);
+  if (p->emulator == VAOCI_EMULATOR_PRELOAD)
+    return preload(&c);
+  if (p->emulator == VAOCI_EMULATOR_NONE) {
+    char expected[VAOCI_POLICY_LINE_MAX];
+    snprintf(expected, sizeof expected, VAOCI_EXPECT_NONE_EMULATED, vaoci_policy_guest_arch_names[p->guest_arch]);
+    return refuse(&c, emu, expected);
+  }
+  if (p->emulator == VAOCI_EMULATOR_FEX)
+    return fex(&c);
+  if (p->emulator == VAOCI_EMULATOR_QEMU)
+    return qemu(&c);
+  return linkage(&c) == VAOCI_LINKAGE_STATIC ? static_emulator(&c, vaoci_policy_emulator_names[p->emulator]) : preload(&c);
+}
