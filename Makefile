@@ -36,7 +36,7 @@ test-preload: native-x86_64
 test-ts: build
 	@npx jest
 
-test-arm64: native-aarch64
+test-arm64: native-aarch64 hook-aarch64
 	@test/arm64/native-suite.sh
 
 bench-native: build
