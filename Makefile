@@ -9,7 +9,7 @@ include hook/hook.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo test test-native test-preload test-arm64 test-ts bench-native clean
+.PHONY: deps build cli demo test test-native test-preload test-arm64 test-ts bench-native bench-cli clean
 
 deps:
 	@.ci/install-deps
@@ -41,6 +41,9 @@ test-arm64: native-aarch64 hook-aarch64
 
 bench-native: build
 	@test/bench-native.sh
+
+bench-cli: build
+	@test/bench-cli.sh
 
 clean:
 	rm -rf build
