@@ -182,6 +182,21 @@ describe('vaoci explain', () => {
     } else expect(res.errors[0]).toMatch(/^vaoci\.io\/emulator: value "auto" — expected /);
   });
 
+  test('a Pod YAML has no rootfs: guest-arch auto is refused, unless --guest-arch assumes one', async () => {
+    const refused = await vaoci(['explain', paths.deployment, '--binfmt-dir', paths.binfmt, '--container', 'sidecar', '--json']);
+    expect(refused.exit).toBe(1);
+    expect(refused.json?.results[0].errors[0]).toMatch(/^vaoci\.io\/guest-arch: value "auto" — expected a detectable entrypoint/);
+    const native = process.arch === 'arm64' ? 'aarch64' : 'x86_64'; // the sidecar runs natively on this node
+    const assumed = await vaoci(['explain', paths.deployment, '--binfmt-dir', paths.binfmt, '--container', 'sidecar', '--guest-arch', native, '--json']);
+    expect(assumed.exit).toBe(0);
+    expect(validate('cli-explain', assumed.json)).toEqual([]);
+    expect(assumed.json?.results[0].policy.sources.guest_arch).toEqual({ source: 'detected' });
+    expect(assumed.json?.results[0].policy.reasons.guest_arch).toMatch(/\(assumed by --guest-arch\)/);
+    const bad = await vaoci(['explain', paths.deployment, '--guest-arch', 'sparc']);
+    expect(bad.exit).toBe(2);
+    expect(bad.stderr).toBe('vaoci explain: --guest-arch `sparc`: expected x86_64, i386 or aarch64\n');
+  });
+
   test('on-error warn: resolved with warnings, exit 0', async () => {
     const r = await vaoci(['explain', paths.good, '--binfmt-dir', paths.binfmt, '--json']);
     expect(r.exit).toBe(0);

@@ -1,6 +1,6 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
 import { type ExplainResult, explain, explainOutcome, renderExplain } from '../lib/explain';
-import { filesArg, inputDirFlag, inputFileFlag, nameFlag } from '../lib/flags';
+import { filesArg, guestArchFlag, inputDirFlag, inputFileFlag, nameFlag } from '../lib/flags';
 
 /** Explain is `vaoci explain FILE…`: the policy each container would get on this node, and why. */
 export default class Explain extends VaociCommand {
@@ -13,6 +13,7 @@ ${EXIT_CODES_HELP}`;
   static examples = [
     '<%= config.bin %> <%= command.id %> /run/containers/BUNDLE',
     '<%= config.bin %> <%= command.id %> deployment.yaml --container app',
+    '<%= config.bin %> <%= command.id %> pod.yaml --guest-arch x86_64',
     '<%= config.bin %> <%= command.id %> pod.yaml --node-config ./config.json --binfmt-dir ./binfmt --json',
   ];
 
@@ -24,11 +25,18 @@ ${EXIT_CODES_HELP}`;
     'node-config': inputFileFlag('node-config', 'Node config to apply (default: /etc/vaoci/config.json when it exists).'),
     'binfmt-dir': inputDirFlag('binfmt-dir', 'Where to read binfmt_misc registrations (default: /proc/sys/fs/binfmt_misc).'),
     container: nameFlag('container', 'Explain only the container of this name.'),
+    'guest-arch': guestArchFlag(),
   };
 
   async run(): Promise<ExplainResult> {
     const { argv, flags } = await this.parse(Explain);
-    const result = explain({ files: argv as string[], nodeConfig: flags['node-config'], binfmtDir: flags['binfmt-dir'], container: flags.container });
+    const result = explain({
+      files: argv as string[],
+      nodeConfig: flags['node-config'],
+      binfmtDir: flags['binfmt-dir'],
+      container: flags.container,
+      guestArch: flags['guest-arch'],
+    });
     this.log(renderExplain(result));
     return explainOutcome(result);
   }

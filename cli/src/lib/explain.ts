@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure, badInput } from './errors';
+import { type GuestArch } from './flags';
 import { type Column, plural, table } from './format';
 import { nodeConfigFor } from './nodeconfig';
 import { type Detected, type Policy, type Source, detect, resolvePolicy } from './policy';
@@ -36,6 +37,8 @@ export interface ExplainOptions {
   nodeConfig?: string;
   binfmtDir?: string;
   container?: string;
+  /** guestArch stands in for the entrypoint when no bundle rootfs can be read. */
+  guestArch?: GuestArch;
 }
 
 /** inputOf resolves a FILE argument: a directory is an OCI bundle (its config.json, its rootfs for detection). */
@@ -44,11 +47,14 @@ function inputOf(arg: string): { file: string; bundle?: string } {
   return { file: arg, bundle: path.basename(arg) === 'config.json' ? path.dirname(arg) : undefined };
 }
 
-/** detectFor gathers the facts for one workload: binfmt_misc always, the entrypoint when a bundle's rootfs is there. */
-function detectFor(w: Workload, bundle: string | undefined, binfmtDir?: string): Detected {
+/** detectFor gathers the facts for one workload: binfmt_misc always, the entrypoint when a bundle's
+ * rootfs is there, else the one --guest-arch assumes. */
+function detectFor(w: Workload, bundle: string | undefined, binfmtDir?: string, guestArch?: GuestArch): Detected {
   const rootfs = bundle && w.config ? path.resolve(bundle, w.config.root?.path ?? 'rootfs') : undefined;
   if (rootfs && fs.existsSync(rootfs)) return detect({ config: w.config, rootfs, binfmtDir });
-  return detect({ binfmtDir });
+  const detected = detect({ binfmtDir });
+  if (guestArch) detected.entrypoint = { path: '(assumed by --guest-arch)', arch: guestArch, linkage: 'dynamic' };
+  return detected;
 }
 
 /** explain resolves every container of every file; unreadable files and bad flags fail (exit 2). */
@@ -61,7 +67,7 @@ export function explain(o: ExplainOptions): ExplainResult {
   for (const arg of o.files) {
     const { file, bundle } = inputOf(arg);
     for (const w of readWorkloads(file)) {
-      const detected = detectFor(w, bundle, o.binfmtDir);
+      const detected = detectFor(w, bundle, o.binfmtDir, o.guestArch);
       for (const container of w.containers.filter((c) => o.container === undefined || c === o.container)) {
         const r = resolvePolicy({ annotations: w.annotations, nodeConfig, container, detected });
         const base = { file, kind: w.kind, name: w.name, container };

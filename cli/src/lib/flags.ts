@@ -115,6 +115,26 @@ export function algorithmsFlag() {
   })();
 }
 
+/** GUEST_ARCHES are the architectures `explain --guest-arch` can assume for an entrypoint. */
+export const GUEST_ARCHES = ['x86_64', 'i386', 'aarch64'] as const;
+
+/** GuestArch is one of GUEST_ARCHES. */
+export type GuestArch = (typeof GUEST_ARCHES)[number];
+
+/** guestArchFlag is --guest-arch: the entrypoint's architecture, for workloads whose rootfs is not at hand. */
+export function guestArchFlag() {
+  const expected = 'x86_64, i386 or aarch64';
+  remember('guest-arch', expected);
+  return Flags.custom<GuestArch>({
+    summary: `Assume a dynamically linked entrypoint of this architecture (${expected}) where no bundle rootfs is given, e.g. for a Pod YAML.`,
+    helpValue: '<arch>',
+    parse: async (input) => {
+      if ((GUEST_ARCHES as readonly string[]).includes(input)) return input as GuestArch;
+      throw badInput(`--guest-arch \`${input}\`: expected ${expected}`);
+    },
+  })();
+}
+
 /** filesArg is the FILE… argument of validate and explain (a command with it sets `static strict = false`). */
 export function filesArg(description: string) {
   remember('files', 'one or more files: annotations JSON, an OCI config.json or bundle, or Kubernetes YAML');
