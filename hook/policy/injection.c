@@ -5,8 +5,10 @@
  * the window contains FEX's own (never reserve twice), preload for a 64-bit
  * wrap-around hole at or below 2^47, else problem; qemu i386 → none when
  * the window contains i386, QEMU_RESERVED_VA for [0, UPPER), else problem;
- * qemu x86_64 → preload when dynamic, QEMU_RESERVED_VA for [0, UPPER ≤ 2^47),
- * preload when of unknown linkage, else problem; others → preload unless static. */
+ * qemu x86_64 → preload when dynamic or of unknown linkage, problem when static
+ * whatever the window (qemu's QEMU_RESERVED_VA fails for x86-64 guests with
+ * "Cannot allocate vsyscall page"; vaoci-launch will cover this case);
+ * others → preload unless static. */
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
@@ -144,17 +146,11 @@ static int qemu(struct ctx *c) {
       return 0;
     return from_zero(w) ? qemu_switch(c) : refuse(c, c->va, VAOCI_EXPECT_QEMU_I386_WINDOW);
   }
-  int link = linkage(c);
-  if (link == VAOCI_LINKAGE_DYNAMIC)
+  if (linkage(c) != VAOCI_LINKAGE_STATIC)
     return preload(c);
-  if (from_zero(w) && w->upper <= X86_64_UPPER)
-    return qemu_switch(c);
-  if (link == VAOCI_LINKAGE_UNKNOWN)
-    return preload(c);
-  char expected[VAOCI_POLICY_LINE_MAX], upper[24];
-  snprintf(upper, sizeof upper, "0x%llx", X86_64_UPPER);
-  snprintf(expected, sizeof expected, VAOCI_EXPECT_QEMU_STATIC_WINDOW, upper, c->entry ? c->entry->interpreter : "qemu");
-  return refuse(c, c->va, expected);
+  char expected[VAOCI_POLICY_LINE_MAX];
+  snprintf(expected, sizeof expected, VAOCI_EXPECT_QEMU_STATIC64, c->entry ? c->entry->interpreter : "qemu");
+  return refuse(c, c->emu, expected);
 }
 
 static int native(struct ctx *c) {

@@ -96,7 +96,7 @@ static const char *const vaoci_node_library_dirs[] = {"/lib/aarch64-linux-gnu", 
 #define VAOCI_EXPECT_NONE_EMULATED "an emulator for a %s guest (auto, fex, box64, qemu or preload), or vaoci.io/va-limit none"
 #define VAOCI_EXPECT_STATIC_WORKLOAD "a dynamically linked entrypoint for the preload (%s is statically linked), or va-limit none"
 #define VAOCI_EXPECT_STATIC_EMULATOR "an emulator vaoci can reach (%s is statically linked: LD_PRELOAD cannot load into it)"
-#define VAOCI_EXPECT_QEMU_STATIC_WINDOW "[0x0, UPPER) with UPPER at most %s for QEMU_RESERVED_VA (%s is statically linked: the preload cannot reach it)"
+#define VAOCI_EXPECT_QEMU_STATIC64 "a dynamically linked qemu-x86_64 (%s is statically linked: the preload cannot reach it, and qemu's QEMU_RESERVED_VA fails for x86-64 guests with \"Cannot allocate vsyscall page\"; vaoci-launch will cover this case)"
 #define VAOCI_EXPECT_QEMU_I386_WINDOW "under qemu a window containing i386 (qemu keeps 32-bit guests below 4 GiB itself), or [0x0, UPPER) for QEMU_RESERVED_VA"
 #define VAOCI_EXPECT_FEX_WINDOW64 "under FEX a window containing x86_64 (FEX reserves [2^47, 2^48) itself and vaoci never reserves twice), or a wrap-around window whose hole ends at or below 0x800000000000"
 #define VAOCI_EXPECT_FEX_WINDOW32 "under FEX a window containing i386 (FEX keeps 32-bit guests below 4 GiB itself and vaoci never reserves twice)"

@@ -97,7 +97,7 @@ export const EXPECT = {
   "noneEmulated": "an emulator for a %s guest (auto, fex, box64, qemu or preload), or vaoci.io/va-limit none",
   "staticWorkload": "a dynamically linked entrypoint for the preload (%s is statically linked), or va-limit none",
   "staticEmulator": "an emulator vaoci can reach (%s is statically linked: LD_PRELOAD cannot load into it)",
-  "qemuStaticWindow": "[0x0, UPPER) with UPPER at most %s for QEMU_RESERVED_VA (%s is statically linked: the preload cannot reach it)",
+  "qemuStatic64": "a dynamically linked qemu-x86_64 (%s is statically linked: the preload cannot reach it, and qemu's QEMU_RESERVED_VA fails for x86-64 guests with \"Cannot allocate vsyscall page\"; vaoci-launch will cover this case)",
   "qemuI386Window": "under qemu a window containing i386 (qemu keeps 32-bit guests below 4 GiB itself), or [0x0, UPPER) for QEMU_RESERVED_VA",
   "fexWindow64": "under FEX a window containing x86_64 (FEX reserves [2^47, 2^48) itself and vaoci never reserves twice), or a wrap-around window whose hole ends at or below 0x800000000000",
   "fexWindow32": "under FEX a window containing i386 (FEX keeps 32-bit guests below 4 GiB itself and vaoci never reserves twice)"

@@ -15,9 +15,11 @@
  *   reserved_va) → none for a window containing i386; [0, UPPER) → its switch
  *   QEMU_RESERVED_VA; else problem.
  * - qemu, x86_64 guest: dynamically linked → preload (with
- *   QEMU_UNSET_ENV=LD_PRELOAD so the guest does not inherit it); otherwise
- *   [0, UPPER ≤ 2^47) → QEMU_RESERVED_VA; linkage unknown → preload (assumed
- *   dynamic); static → problem.
+ *   QEMU_UNSET_ENV=LD_PRELOAD so the guest does not inherit it); linkage
+ *   unknown → preload (assumed dynamic); static → problem, whatever the
+ *   window: the preload cannot reach it, and qemu's own QEMU_RESERVED_VA (-R)
+ *   fails for x86-64 guests ("Cannot allocate vsyscall page", qemu 7.2 in the
+ *   arm64 VM); vaoci-launch (issue 9) will cover this case.
  * - box64, Rosetta, unknown: static → problem, else preload.
  */
 import { origin } from './decision';
@@ -94,25 +96,22 @@ function qemu32(input: InjectionInput, window: Window): InjectionDecision {
   if (containsWindow(window, WINDOW_I386)) {
     return { injection: NONE, reason: `qemu keeps 32-bit guests below 4 GiB itself (reserved_va), which ${formatWindow(window)} contains` };
   }
-  if (!wraps(window) && window.lower === 0n) return qemuSwitch(window, 'qemu manages 32-bit guests inside its reserved_va');
+  if (!wraps(window) && window.lower === 0n) return qemuSwitch(window);
   return refuse(input.va, EXPECT.qemuI386Window, 'a reservation cannot reach inside qemu\'s reserved_va');
 }
 
 function qemu64(input: InjectionInput, window: Window): InjectionDecision {
   const link = linkage(input);
   if (link === 'dynamic') return { injection: preload(input, window), reason: 'qemu is dynamically linked: LD_PRELOAD reserves in its process, QEMU_UNSET_ENV keeps it from the guest' };
-  if (!wraps(window) && window.lower === 0n && window.upper <= X86_64_UPPER) {
-    return qemuSwitch(window, link === 'static' ? 'qemu is statically linked' : "qemu's linkage is unknown and its switch works either way");
-  }
   if (link === 'unknown') return { injection: preload(input, window), reason: 'qemu\'s linkage is unknown (assumed dynamic): LD_PRELOAD, with QEMU_UNSET_ENV' };
   const interpreter = input.entry?.interpreter ?? 'qemu';
-  return refuse(input.va, fmt(EXPECT.qemuStaticWindow, hex(X86_64_UPPER), interpreter), `${interpreter} is statically linked`);
+  return refuse(input.emu, fmt(EXPECT.qemuStatic64, interpreter), `${interpreter} is statically linked and qemu's QEMU_RESERVED_VA fails for x86-64 guests`);
 }
 
-function qemuSwitch(window: Window, why: string): InjectionDecision {
+function qemuSwitch(window: Window): InjectionDecision {
   return {
     injection: { method: 'emulator-switch', env: { QEMU_RESERVED_VA: hex(window.upper) }, mounts: [] },
-    reason: `${why}: QEMU_RESERVED_VA=${hex(window.upper)} keeps the guest below ${hex(window.upper)}`,
+    reason: `qemu manages 32-bit guests inside its reserved_va: QEMU_RESERVED_VA=${hex(window.upper)} keeps the guest below ${hex(window.upper)}`,
   };
 }
 
