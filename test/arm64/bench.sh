@@ -45,18 +45,10 @@ payload_add_dynamic "$PAYLOAD" true || die "could not build the dynamic payload"
 	done
 } >"$PAYLOAD/tests.list"
 
-mkdir -p "$(dirname "$LOG")"
 "$VM" --setup
 echo "arm64 bench: booting the VM (log: ${LOG#"$REPO"/})" >&2
-set +e
-rm -f "$LOG" # never judge a previous run's log
-"$VM" --timeout 300 --log "$LOG" "$@" "$PAYLOAD" >/dev/null
-rc=$?
-set -e
-if [[ ! -s $LOG ]] || ! grep -q '@@VAOCI-DONE' "$LOG"; then
-	[[ -s $LOG ]] && tail -n 20 "$LOG" >&2
-	die "the VM did not boot or did not finish (vm.sh rc=$rc, log: $LOG)"
-fi
+payload_boot "$VM" "$LOG" "$PAYLOAD" "$@" ||
+	die "the VM did not boot or did not finish (vm.sh rc=$PAYLOAD_VM_RC, log: $LOG)"
 
 probe=$("$VM" --extract probe "$LOG" | grep '^{' | tail -n1 || true)
 echo "arm64 bench: qemu-system-aarch64 TCG, $(jq -r '"kernel \(.kernel), \(.va_bits)-bit VA, page \(.page_size), procmap_query \(.procmap_query)"' 2>/dev/null <<<"$probe" || echo "no probe output")"

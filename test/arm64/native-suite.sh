@@ -410,17 +410,13 @@ main() {
 	echo "arm64: booting the VM with ${#UNIT_TESTS[@]} unit tests, probe, ${#CHECKS[@]} checks and $((DYN_OK ? ${#DYN_RUNS[@]} : 0)) dynamic runs (log: ${LOG#"$REPO"/})" >&2
 	# The console goes to the log only; vm.sh's own verdict lines are
 	# replaced by the assertions below.
-	set +e
-	rm -f "$LOG" # never judge a previous run's log
-	"$VM" --timeout 300 --log "$LOG" "$@" "$PAYLOAD" >/dev/null
-	rc=$?
-	set -e
-	if [[ ! -s $LOG ]] || ! grep -q '@@VAOCI-DONE' "$LOG"; then
-		[[ -s $LOG ]] && tail -n 20 "$LOG" >&2
+	if ! payload_boot "$VM" "$LOG" "$PAYLOAD" "$@"; then
+		rc=$PAYLOAD_VM_RC
 		fail vm "the VM did not boot or did not finish its tests (vm.sh rc=$rc, log: $LOG)"
 		echo "arm64: $PASSED passed, $FAILED failed"
 		exit 1
 	fi
+	rc=$PAYLOAD_VM_RC
 	if ((rc == 0)); then
 		pass vm "booted, ran the tests list and powered off (every test rc=0)"
 	else

@@ -80,3 +80,22 @@ payload_add_runenv() {
 	"$PAYLOAD_CC" "${PAYLOAD_CFLAGS[@]}" -static -o "$1/runenv" "$PAYLOAD_SH_DIR/dyn/runenv.c" ||
 		payload_err "building dyn/runenv.c failed"
 }
+
+# payload_boot VM LOG PAYLOAD [vm.sh options...]: boots the VM on PAYLOAD with
+# a fresh console log (never judge a previous run's) and the console in the log
+# only. Returns 0 when the VM finished its list (@@VAOCI-DONE), else prints the
+# log's tail and returns 1; PAYLOAD_VM_RC holds vm.sh's exit code either way.
+payload_boot() {
+	local vm=$1 log=$2 payload=$3
+	shift 3
+	mkdir -p "$(dirname "$log")"
+	rm -f "$log"
+	# shellcheck disable=SC2034 # read by the sourcing script
+	PAYLOAD_VM_RC=0
+	# shellcheck disable=SC2034
+	"$vm" --timeout 300 --log "$log" "$@" "$payload" >/dev/null || PAYLOAD_VM_RC=$?
+	if [[ ! -s $log ]] || ! grep -q '@@VAOCI-DONE' "$log"; then
+		[[ -s $log ]] && tail -n 20 "$log" >&2
+		return 1
+	fi
+}
