@@ -34,5 +34,13 @@ for name, a in (("256 MiB buffer", ctypes.addressof(big)), ("64 MiB mmap", addr)
     where = "inside" if a + (64 << 20) <= 1 << 32 else "OUTSIDE"
     print(f"  {name:15} at {a:#014x}  {where} the i386 window")
 '
+section "The same window seen from outside: vaoci verify draws the address space of a preloaded process"
+mkdir -p build/demo
+LD_PRELOAD=$preload VAOCI_VA_LIMIT=i386 sleep 10 &
+sleeper=$!
+sleep 0.3
+bin/vaoci verify --pid "$sleeper" --va-limit i386 --svg build/demo/address-space.svg
+kill "$sleeper" 2>/dev/null || true
+
 echo
 echo "Demo done. make test runs every suite, make bench-native the side-by-side timings."
