@@ -9,7 +9,7 @@ include hook/hook.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo test test-native test-preload test-arm64 test-ts bench-native bench-cli clean
+.PHONY: deps build cli demo test test-native test-preload test-arm64 test-ts test-hook bench-native bench-cli bench-hook clean
 
 deps:
 	@.ci/install-deps
@@ -23,7 +23,7 @@ cli:
 demo: deps build
 	@test/demo.sh
 
-test: deps build test-native test-preload test-ts test-arm64
+test: deps build test-native test-preload test-ts test-hook test-arm64
 	@echo "make test: all suites passed"
 
 test-native: native-x86_64 hook-x86_64
@@ -36,6 +36,10 @@ test-preload: native-x86_64
 test-ts: build
 	@npx jest
 
+# The runtime wrapper and the OCI hook with runc, crun and podman (root).
+test-hook: build
+	@test/hook/run.sh
+
 test-arm64: native-aarch64 hook-aarch64
 	@test/arm64/native-suite.sh
 
@@ -44,6 +48,9 @@ bench-native: build
 
 bench-cli: build
 	@test/bench-cli.sh
+
+bench-hook: build
+	@test/hook/bench.sh
 
 clean:
 	rm -rf build

@@ -1,15 +1,23 @@
-# hook/: the C side of the policy contract (hook/policy/: the resolver the
-# runtime wrapper and OCI hook will use) and its vector test, built for
-# x86_64 and aarch64 into build/<arch>/ like native/. Needs native.mk first
-# (compilers, NATIVE_CFLAGS, libvaoci.a for window parsing) and jansson
-# (libjansson-dev, libjansson-dev:arm64), linked statically.
+# hook/: the C side of the policy contract (hook/policy/), what the wrapper
+# and the hook share (hook/common/: detection, config.json I/O, modifiers),
+# the runtime wrapper (hook/runtime/ → vaoci-runtime), the OCI hook
+# (hook/ocihook/ → vaoci-hook) and their tests, built for x86_64 and aarch64
+# into build/<arch>/ like native/. Needs native.mk first (compilers,
+# NATIVE_CFLAGS, libvaoci.a) and jansson (libjansson-dev,
+# libjansson-dev:arm64), linked statically.
 
 POLICY_GEN_OUT := hook/policy/policy_gen.h cli/src/lib/policy/grammar.gen.ts
 POLICY_GEN_IN := schemas/annotations.schema.json schemas/node-config.schema.json schemas/policy.schema.json \
                  schemas/gen/policy-messages.json schemas/gen/policy-gen.mjs
-HOOK_CFLAGS := $(NATIVE_CFLAGS) -Ihook/policy
+HOOK_CFLAGS := $(NATIVE_CFLAGS) -Ihook/policy -Ihook/common
+# Paths and lines are cut on purpose (snprintf into fixed buffers).
+HOOKX_CFLAGS := $(HOOK_CFLAGS) -Ihook/runtime -Ihook/ocihook -Wno-format-truncation
 HOOK_POLICY_SRCS := $(sort $(wildcard hook/policy/*.c))
-HOOK_HDRS := $(wildcard hook/policy/*.h) $(NATIVE_HDRS)
+HOOK_COMMON_SRCS := $(sort $(wildcard hook/common/*.c))
+HOOK_RUNTIME_SRCS := $(sort $(wildcard hook/runtime/*.c))
+HOOK_OCIHOOK_SRCS := $(sort $(wildcard hook/ocihook/*.c))
+HOOK_TEST_NAMES := $(patsubst hook/tests/%.c,%,$(sort $(wildcard hook/tests/test_*.c)))
+HOOK_HDRS := $(wildcard hook/policy/*.h hook/common/*.h hook/runtime/*.h hook/ocihook/*.h) $(NATIVE_HDRS)
 
 # The generated tables must be what the schemas say: regenerate into a
 # temporary directory and diff; a stale committed file fails the build.
@@ -31,17 +39,34 @@ build/$(1)/obj/hook/%.o: hook/policy/%.c $(HOOK_HDRS) build/policy-gen.ok
 
 build/$(1)/obj/hook-tests/%.o: hook/tests/%.c $(HOOK_HDRS) build/policy-gen.ok
 	@mkdir -p $$(@D)
-	$(CC_$(1)) $(HOOK_CFLAGS) -c $$< -o $$@
+	$(CC_$(1)) $(HOOKX_CFLAGS) -c $$< -o $$@
 
 build/$(1)/libvaoci-policy.a: $(patsubst hook/policy/%.c,build/$(1)/obj/hook/%.o,$(HOOK_POLICY_SRCS))
 	@rm -f $$@
 	$(AR_$(1)) rcs $$@ $$^
 
-build/$(1)/hook-tests/test_policy: build/$(1)/obj/hook-tests/test_policy.o build/$(1)/libvaoci-policy.a build/$(1)/libvaoci.a
+build/$(1)/obj/hookx/%.o: hook/%.c $(HOOK_HDRS) build/policy-gen.ok
+	@mkdir -p $$(@D)
+	$(CC_$(1)) $(HOOKX_CFLAGS) -c $$< -o $$@
+
+build/$(1)/libvaoci-hookcommon.a: $(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_COMMON_SRCS))
+	@rm -f $$@
+	$(AR_$(1)) rcs $$@ $$^
+
+HOOK_LIBS_$(1) := build/$(1)/libvaoci-hookcommon.a build/$(1)/libvaoci-policy.a build/$(1)/libvaoci.a
+
+build/$(1)/vaoci-runtime: $(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_RUNTIME_SRCS)) $$(HOOK_LIBS_$(1))
+	$(CC_$(1)) -static -o $$@ $$^ -ljansson
+
+build/$(1)/vaoci-hook: $(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_OCIHOOK_SRCS)) $$(HOOK_LIBS_$(1))
+	$(CC_$(1)) -static -o $$@ $$^ -ljansson
+
+build/$(1)/hook-tests/%: build/$(1)/obj/hook-tests/%.o $(filter-out build/$(1)/obj/hookx/runtime/main.o,$(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_RUNTIME_SRCS))) $$(HOOK_LIBS_$(1))
 	@mkdir -p $$(@D)
 	$(CC_$(1)) -static -o $$@ $$^ -ljansson
 
-hook-$(1): build/$(1)/libvaoci-policy.a build/$(1)/hook-tests/test_policy
+hook-$(1): build/$(1)/libvaoci-policy.a build/$(1)/vaoci-runtime build/$(1)/vaoci-hook \
+           $(addprefix build/$(1)/hook-tests/,$(HOOK_TEST_NAMES))
 endef
 
 $(foreach a,$(NATIVE_ARCHES),$(eval $(call hook_arch,$(a))))

@@ -1,0 +1,201 @@
+/* What vaoci-runtime and vaoci-hook share, table-driven: in-root path
+ * resolution on crafted trees (openat2 and the manual walk alike), JSON that
+ * keeps integers beyond int64, the runtime's argv, binfmt_misc entries.
+ * Ends with `test_hookcommon: N passed, N failed`. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../../native/tests/check.h"
+#include "args.h"
+#include "detect.h"
+#include "inroot.h"
+#include "util.h"
+
+static char root[256], outside[256];
+
+static void put(const char *rel, const char *link) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", root, rel);
+  if (link) {
+    symlink(link, p);
+  } else {
+    FILE *f = fopen(p, "w");
+    fputs(rel, f);
+    fclose(f);
+  }
+}
+
+/* tree builds the crafted rootfs in $TMPDIR, /tmp or the working
+ * directory (the arm64 VM's initramfs has no /tmp). */
+static void tree(void) {
+  char p[512];
+  const char *tmp = getenv("TMPDIR");
+  snprintf(root, sizeof root, "%s/vaoci-inroot-XXXXXX", tmp ? tmp : "/tmp");
+  if (!mkdtemp(root)) {
+    snprintf(root, sizeof root, "/vaoci-inroot-XXXXXX");
+    mkdtemp(root);
+  }
+  snprintf(outside, sizeof outside, "%s-outside", root);
+  mkdir(outside, 0755);
+  snprintf(p, sizeof p, "%s/secret", outside);
+  FILE *f = fopen(p, "w");
+  fputs("outside", f);
+  fclose(f);
+  snprintf(p, sizeof p, "%s/etc", root), mkdir(p, 0755);
+  snprintf(p, sizeof p, "%s/usr", root), mkdir(p, 0755);
+  snprintf(p, sizeof p, "%s/usr/bin", root), mkdir(p, 0755);
+  put("etc/passwd", NULL);
+  put("usr/bin/app", NULL);
+  put("secret", NULL);
+  put("abs", "/etc/passwd");
+  put("rel", "usr/bin/app");
+  put("climb", "../../../../../../secret");
+  char target[512];
+  snprintf(target, sizeof target, "%s/secret", outside);
+  put("host", target);
+  put("bin", "usr/bin");
+  put("loop1", "loop2");
+  put("loop2", "loop1");
+  put("dotdot", "usr/bin/../../etc/passwd");
+  put("usr/bin/up", "../../../../secret");
+}
+
+struct open_case {
+  const char *desc, *path, *want_resolved, *want_content; /* NULL content: must fail */
+};
+
+static void run_open_cases(int rootfd, const char *mode) {
+  static const struct open_case cases[] = {
+      {"plain file", "/etc/passwd", "/etc/passwd", "etc/passwd"},
+      {"absolute symlink stays inside", "/abs", "/etc/passwd", "etc/passwd"},
+      {"relative symlink", "rel", "/usr/bin/app", "usr/bin/app"},
+      {"climbing symlink stops at the root", "/climb", "/secret", "secret"},
+      {"symlink to a host path resolves inside", "/host", NULL, NULL},
+      {"symlinked directory", "/bin/app", "/usr/bin/app", "usr/bin/app"},
+      {".. in a symlink", "/dotdot", "/etc/passwd", "etc/passwd"},
+      {".. in the path stops at the root", "/../../../secret", "/secret", "secret"},
+      {"relative climb from a subdirectory", "/usr/bin/up", "/secret", "secret"},
+      {"symlink loop", "/loop1", NULL, NULL},
+      {"missing", "/nothing", NULL, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const struct open_case *c = &cases[i];
+    char resolved[4096] = "", buf[64] = "";
+    vaoci_error_t err = {0};
+    int fd = vaoci_inroot_open(rootfd, c->path, O_RDONLY, resolved, sizeof resolved, &err);
+    if (fd >= 0) {
+      ssize_t n = read(fd, buf, sizeof buf - 1);
+      buf[n > 0 ? n : 0] = 0;
+      close(fd);
+    }
+    if (!c->want_content) {
+      CHECK(fd < 0, "%s: %s: `%s` opened (%s)", mode, c->desc, c->path, buf);
+      CHECK(strcmp(buf, "outside"), "%s: %s: read the host file", mode, c->desc);
+    } else {
+      CHECK(fd >= 0 && !strcmp(buf, c->want_content), "%s: %s: got `%s` (%s)", mode, c->desc, buf, err.msg);
+      CHECK(!strcmp(resolved, c->want_resolved), "%s: %s: resolved `%s`", mode, c->desc, resolved);
+    }
+  }
+}
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+  (void)st, (void)type, (void)ftw;
+  return remove(path);
+}
+
+static void test_inroot(void) {
+  tree();
+  int rootfd = open(root, O_PATH | O_DIRECTORY);
+  run_open_cases(rootfd, "openat2");
+  vaoci_inroot_force_walk = 1;
+  run_open_cases(rootfd, "walk");
+  vaoci_error_t err = {0};
+  int d = vaoci_inroot_mkdirs(rootfd, "/bin/new/dir", 0755, &err);
+  char p[512];
+  snprintf(p, sizeof p, "%s/usr/bin/new/dir", root);
+  struct stat st;
+  CHECK(d >= 0 && stat(p, &st) == 0 && S_ISDIR(st.st_mode), "walk: mkdirs through a symlinked dir: %s", err.msg);
+  if (d >= 0)
+    close(d);
+  vaoci_inroot_force_walk = 0;
+  d = vaoci_inroot_mkdirs(rootfd, "/host/x", 0755, &err);
+  CHECK(d < 0, "mkdirs under a symlink to a host file fails");
+  close(rootfd);
+  CHECK(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 && nftw(outside, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
+        "cleanup");
+}
+
+static void test_json(void) {
+  static const char *const docs[] = {
+      "{\n  \"a\": 18446744073709551615,\n  \"b\": [\n    -9223372036854775809,\n    1\n  ],\n  \"s\": \"18446744073709551615\"\n}",
+      "{\n  \"plain\": 1,\n  \"x\": \"\\u0000vaoci-int-0000000000000000:5\"\n}",
+  };
+  for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+    vaoci_error_t err = {0};
+    json_t *doc = vaoci_json_load(docs[i], strlen(docs[i]), &err);
+    size_t len;
+    char *out = doc ? vaoci_json_dump(doc, &len) : NULL;
+    CHECK(out && !strcmp(out, docs[i]), "json round trip %zu: got %s (%s)", i, out ? out : "-", err.msg);
+    free(out);
+    json_decref(doc);
+  }
+}
+
+struct args_case {
+  const char *desc;
+  const char *argv[16];
+  const char *command, *bundle, *id, *log;
+  int modifies;
+};
+
+static void test_args(void) {
+  static const struct args_case cases[] = {
+      {"containerd's shim", {"runc", "--root", "/run/r", "--log", "/l.json", "--log-format", "json", "create", "--bundle",
+                             "/b", "--pid-file", "/p", NULL}, "create", "/b", NULL, "/l.json", 1},
+      {"id after options", {"runc", "create", "-b", "/b", "--console-socket", "/s", "ctr1", NULL}, "create", "/b", "ctr1", NULL, 1},
+      {"--bundle=", {"crun", "--log=/l", "run", "--bundle=/b", "-d", "id2", NULL}, "run", "/b", "id2", "/l", 1},
+      {"a container called create", {"runc", "start", "create", NULL}, "start", NULL, "create", NULL, 0},
+      {"a bundle called create", {"runc", "delete", "--force", "x", NULL}, "delete", NULL, "x", NULL, 0},
+      {"no command", {"runc", "--version", NULL}, NULL, NULL, NULL, NULL, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const struct args_case *c = &cases[i];
+    struct vaoci_runtime_args a;
+    int argc = 0;
+    while (c->argv[argc])
+      argc++;
+    vaoci_runtime_args_parse(argc, (char **)c->argv, &a);
+#define SAME(x, y) ((x) == (y) || ((x) && (y) && !strcmp((x), (y))))
+    CHECK(SAME(a.command, c->command) && SAME(a.bundle, c->bundle) && SAME(a.id, c->id) && SAME(a.log, c->log) &&
+              vaoci_runtime_args_modifies(&a) == c->modifies,
+          "args: %s: command %s bundle %s id %s log %s", c->desc, a.command, a.bundle, a.id, a.log);
+  }
+}
+
+static void test_binfmt(void) {
+  static const char qemu[] = "enabled\ninterpreter /usr/libexec/qemu-binfmt/x86_64-binfmt-P\nflags: POCF\noffset 0\n"
+                             "magic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
+  static const char i386[] = "enabled\ninterpreter /usr/bin/FEXInterpreter\nflags: POCF\noffset 0\n"
+                             "magic 7f454c4601010100000000000000000002000300\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
+  struct vaoci_binfmt_reg r;
+  CHECK(vaoci_binfmt_parse(qemu, &r) == 0 && r.enabled && !strcmp(r.flags, "POCF"), "binfmt: parse qemu");
+  CHECK(vaoci_binfmt_handles(&r, VAOCI_BINFMT_X86_64) && !vaoci_binfmt_handles(&r, VAOCI_BINFMT_I386),
+        "binfmt: qemu runs x86_64 only");
+  CHECK(vaoci_emulator_name(r.interpreter) == VAOCI_BINFMT_EMULATOR_QEMU, "binfmt: named qemu");
+  CHECK(vaoci_binfmt_parse(i386, &r) == 0 && vaoci_binfmt_handles(&r, VAOCI_BINFMT_I386) &&
+            vaoci_emulator_name(r.interpreter) == VAOCI_BINFMT_EMULATOR_FEX, "binfmt: FEX for i386");
+  CHECK(vaoci_binfmt_parse("register\n", &r) < 0, "binfmt: not a registration");
+}
+
+int main(void) { /* argv[1] (the vectors dir the arm64 suite passes) is not needed */
+  test_inroot();
+  test_json();
+  test_args();
+  test_binfmt();
+  return check_summary("test_hookcommon");
+}
