@@ -107,6 +107,12 @@ int vaoci_policy_resolve(const json_t *annotations, const json_t *node_config, c
  * says (no reasons). Returns a new reference, or NULL when out of memory. */
 json_t *vaoci_policy_to_json(const struct vaoci_policy *p);
 
+/* vaoci_json_hex and vaoci_json_window build the JSON forms every schema
+ * shares: "0x…" strings (JavaScript numbers stop at 2^53) and a window
+ * object {text, lower, upper, wraps} (defs.schema.json#/$defs/window). */
+json_t *vaoci_json_hex(uint64_t v);
+json_t *vaoci_json_window(const struct vaoci_window *w);
+
 /* vaoci_detected_from_json reads detected facts written as JSON (a test
  * vector's "detected"); strings stay borrowed from `doc`. Returns 0, or
  * -VAOCI_E_INVALID with err when a value is not in the schema's enums. */

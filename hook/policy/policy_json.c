@@ -4,19 +4,21 @@
 #include <string.h>
 #include "internal.h"
 
-static json_t *hex(uint64_t v) {
+json_t *vaoci_json_hex(uint64_t v) {
   char buf[24];
   snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
   return json_string(buf);
 }
 
-static json_t *window_json(const struct vaoci_policy *p) {
+json_t *vaoci_json_window(const struct vaoci_window *w) {
   char text[VAOCI_WINDOW_TEXT_MAX];
-  if (!p->has_window)
-    return json_null();
-  vaoci_window_format(&p->window, text, sizeof text);
-  return json_pack("{s:s, s:o, s:o, s:b}", "text", text, "lower", hex(p->window.lower), "upper", hex(p->window.upper),
-                   "wraps", vaoci_window_wraps(&p->window));
+  vaoci_window_format(w, text, sizeof text);
+  return json_pack("{s:s, s:o, s:o, s:b}", "text", text, "lower", vaoci_json_hex(w->lower), "upper",
+                   vaoci_json_hex(w->upper), "wraps", vaoci_window_wraps(w));
+}
+
+static json_t *window_json(const struct vaoci_policy *p) {
+  return p->has_window ? vaoci_json_window(&p->window) : json_null();
 }
 
 static json_t *source_json(const struct vaoci_source *s) {

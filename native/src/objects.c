@@ -1,8 +1,7 @@
 #include <elf.h>
 #include <link.h>
-#include "objects.h"
-
 #include "auxv.h"
+#include "objects.h"
 
 static void add_segments(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
   uint64_t low = UINT64_MAX, high = 0;

@@ -2,9 +2,8 @@
 #include <fcntl.h>
 #include "sys.h"
 #include "vaoci/maps.h"
-#include "vaoci/probe.h"
-
 #include "auxv.h"
+#include "vaoci/probe.h"
 #define AT_PAGESZ_ 6
 #define AT_EXECFN_ 31
 
