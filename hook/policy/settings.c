@@ -18,10 +18,24 @@ static void set_source(struct vaoci_chosen *ch, int source, const char *key, int
     snprintf(ch->line_key, sizeof ch->line_key, "%s%s", VAOCI_POLICY_PREFIX, vaoci_policy_keys[k].name);
 }
 
+/* chosen_from parses one setting's value into ch, or adds the problem line
+ * (keyed by line_key: the annotation, or the node config's JSON pointer). */
+static int chosen_from(int k, const json_t *value, const char *line_key, struct vaoci_chosen *ch,
+                       struct vaoci_problems *problems) {
+  char expected[VAOCI_POLICY_LINE_MAX], line[VAOCI_POLICY_LINE_MAX];
+  if (vaoci_policy_parse_value(k, value, ch, expected, sizeof expected) < 0) {
+    vaoci_line_problem(line, sizeof line, line_key, value, expected);
+    vaoci_problems_add(problems, line);
+    return -1;
+  }
+  ch->raw = json_string_value(value);
+  return 0;
+}
+
 /* annotation handles one key: a problem, or a candidate for this container or the pod. */
 static void annotation(const char *key, const json_t *value, const char *container, struct vaoci_chosen *own,
                        int *has_own, struct vaoci_chosen *pod, int *has_pod, struct vaoci_problems *problems) {
-  char line[VAOCI_POLICY_LINE_MAX], expected[VAOCI_POLICY_LINE_MAX];
+  char line[VAOCI_POLICY_LINE_MAX];
   const char *part = NULL;
   int k = -1, kind = vaoci_policy_parse_key(key, value, &k, &part, line, sizeof line);
   if (kind == VAOCI_PKEY_FOREIGN)
@@ -31,12 +45,8 @@ static void annotation(const char *key, const json_t *value, const char *contain
     return;
   }
   struct vaoci_chosen ch = {0};
-  if (vaoci_policy_parse_value(k, value, &ch, expected, sizeof expected) < 0) {
-    vaoci_line_problem(line, sizeof line, key, value, expected);
-    vaoci_problems_add(problems, line);
+  if (chosen_from(k, value, key, &ch, problems) < 0)
     return;
-  }
-  ch.raw = json_string_value(value);
   if (!part) {
     set_source(&ch, VAOCI_SOURCE_POD_ANNOTATION, key, k);
     pod[k] = ch, has_pod[k] = 1;
@@ -67,17 +77,13 @@ static void node_pass(const json_t *node_config, struct vaoci_chosen *node, int 
   const json_t *defaults = node_config ? json_object_get(node_config, "defaults") : NULL;
   for (int k = 0; k < VAOCI_KEY_COUNT && json_is_object(defaults); k++) {
     const json_t *value = json_object_get(defaults, vaoci_policy_keys[k].config_field);
-    char pointer[VAOCI_POLICY_KEY_TEXT_MAX], expected[VAOCI_POLICY_LINE_MAX], line[VAOCI_POLICY_LINE_MAX];
+    char pointer[VAOCI_POLICY_KEY_TEXT_MAX];
     if (!value)
       continue;
     snprintf(pointer, sizeof pointer, "/defaults/%s", vaoci_policy_keys[k].config_field);
     struct vaoci_chosen ch = {0};
-    if (vaoci_policy_parse_value(k, value, &ch, expected, sizeof expected) < 0) {
-      vaoci_line_problem(line, sizeof line, pointer, value, expected);
-      vaoci_problems_add(problems, line);
+    if (chosen_from(k, value, pointer, &ch, problems) < 0)
       continue;
-    }
-    ch.raw = json_string_value(value);
     set_source(&ch, VAOCI_SOURCE_NODE_CONFIG, pointer, k);
     node[k] = ch, has_node[k] = 1;
   }

@@ -1,24 +1,10 @@
 /* Placing one reservation, and explaining why the kernel said no. */
-#include <fcntl.h>
 #include "reserve_internal.h"
 #include "sys.h"
 #include "vaoci/maps.h"
 #include "vaoci/probe.h"
 
 #define GIB (1ull << 30)
-
-static uint64_t read_sysctl(const char *path) {
-  long fd = vaoci_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-  if (vaoci_sys_failed(fd))
-    return 0;
-  char buf[32];
-  long n = vaoci_sys_read((int)fd, buf, sizeof buf);
-  vaoci_sys_close((int)fd);
-  uint64_t v = 0;
-  for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
-    v = v * 10 + (uint64_t)(buf[i] - '0');
-  return v;
-}
 
 static long count_mappings(void) {
   vaoci_error_t ignored;
@@ -37,7 +23,7 @@ int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err) {
                             "map 0x%lx+0x%lx: RLIMIT_AS is %lu MiB and PROT_NONE reservations count against it; "
                             "remove the limit (ulimit -v unlimited) or narrow the window",
                             (unsigned long)addr, (unsigned long)len, (unsigned long)(as >> 20));
-  uint64_t max = read_sysctl("/proc/sys/vm/max_map_count");
+  uint64_t max = vaoci_probe_sysctl("/proc/sys/vm/max_map_count");
   if (max && count_mappings() + 2 >= (long)max)
     return vaoci_make_error(err, VAOCI_E_MAP_COUNT, 12,
                             "map 0x%lx+0x%lx: vm.max_map_count (%lu) reached; raise it with sysctl",

@@ -92,10 +92,16 @@ int vaoci_probe_va_bits(uint64_t *task_size, vaoci_error_t *err) {
   return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, 0, "probe va bits: no candidate of 57/52/48/47/42/39/36 maps");
 }
 
-static uint64_t parse_decimal(const char *s, long len) {
+uint64_t vaoci_probe_sysctl(const char *path) {
+  long fd = vaoci_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (vaoci_sys_failed(fd))
+    return 0;
+  char buf[32];
+  long n = vaoci_sys_read((int)fd, buf, sizeof buf);
+  vaoci_sys_close((int)fd);
   uint64_t v = 0;
-  for (long i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
-    v = v * 10 + (uint64_t)(s[i] - '0');
+  for (long i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+    v = v * 10 + (uint64_t)(buf[i] - '0');
   return v;
 }
 
@@ -103,15 +109,7 @@ uint64_t vaoci_probe_mmap_min_addr(void) {
   static uint64_t cached;
   if (cached)
     return cached;
-  uint64_t page = vaoci_probe_page_size(), value = page;
-  long fd = vaoci_sys_openat(AT_FDCWD, "/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC);
-  if (!vaoci_sys_failed(fd)) {
-    char buf[32];
-    long n = vaoci_sys_read((int)fd, buf, sizeof buf);
-    if (n > 0)
-      value = parse_decimal(buf, n);
-    vaoci_sys_close((int)fd);
-  }
+  uint64_t page = vaoci_probe_page_size(), value = vaoci_probe_sysctl("/proc/sys/vm/mmap_min_addr");
   value = (value + page - 1) / page * page;
   cached = value ? value : page;
   return cached;

@@ -30,6 +30,9 @@ uint64_t vaoci_probe_page_size(void);
 /* vaoci_probe_stack finds the main stack's VMA from the current stack pointer. */
 int vaoci_probe_stack(uint64_t *start, uint64_t *end, vaoci_error_t *err);
 
+/* vaoci_probe_sysctl reads a decimal /proc/sys value (0 when unreadable). */
+uint64_t vaoci_probe_sysctl(const char *path);
+
 /* vaoci_probe_mmap_min_addr reads vm.mmap_min_addr (page size if unreadable). */
 uint64_t vaoci_probe_mmap_min_addr(void);
 
