@@ -26,6 +26,7 @@ void vaoci_policy_collect(const json_t *annotations, const json_t *node_config, 
 /* A decided field (resolve.c): value, provenance, or a problem line. */
 struct vaoci_decision {
   int value;
+  int required; /* in: an undecidable value is a problem (guest: detection_required) */
   struct vaoci_source source;
   int has_problem;
   char problem[VAOCI_POLICY_LINE_MAX];

@@ -18,10 +18,28 @@ void vaoci_source_detected(const struct vaoci_chosen *ch, struct vaoci_source *o
 
 static const char *entry_arch_name(int arch) { return vaoci_policy_entry_arch_names[arch]; }
 
+/* detection_required: an undetectable guest refuses the container only when
+ * a window was asked for: a vaoci.io annotation applies to it (and its
+ * va-limit is not none), or the va-limit is a concrete window. The default
+ * auto acts only on the guests it recognizes (guest.ts detectionRequired). */
+static int detection_required(const struct vaoci_chosen chosen[VAOCI_KEY_COUNT]) {
+  int va = chosen[VAOCI_KEY_VA_LIMIT].word;
+  if (va == VAOCI_SET_VA_LIMIT_NONE)
+    return 0;
+  if (va != VAOCI_SET_VA_LIMIT_AUTO)
+    return 1;
+  for (int k = 0; k < VAOCI_KEY_COUNT; k++)
+    if (chosen[k].source == VAOCI_SOURCE_POD_ANNOTATION || chosen[k].source == VAOCI_SOURCE_CONTAINER_ANNOTATION)
+      return 1;
+  return 0;
+}
+
 static void undetected(struct vaoci_decision *d, const struct vaoci_chosen *ch, const char *detail) {
   char expected[VAOCI_POLICY_LINE_MAX];
   d->value = VAOCI_GUEST_ARCH_UNKNOWN;
   vaoci_source_detected(ch, &d->source);
+  if (!d->required)
+    return;
   snprintf(expected, sizeof expected, VAOCI_EXPECT_GUEST_UNDETECTED, detail);
   vaoci_line_problem_text(d->problem, sizeof d->problem, ch->line_key, ch->raw, expected);
   d->has_problem = 1;
@@ -141,6 +159,7 @@ int vaoci_policy_resolve(const json_t *annotations, const json_t *node_config, c
   if (out->problems.count && out->on_error == VAOCI_ON_ERROR_FAIL)
     return -VAOCI_E_INVALID;
 
+  g.required = detection_required(chosen);
   guest(&g, &chosen[VAOCI_KEY_GUEST_ARCH], detected);
   out->guest_arch = g.value;
   out->sources[VAOCI_FIELD_GUEST_ARCH] = g.source;

@@ -33,14 +33,21 @@ final_report() {
 
 # run_wrapped KIND ANNOTATIONS ARGS: a new bundle run through vaoci-runtime;
 # sets B (bundle), ID, OUT (stdout+stderr), RC. The probe is released once the
-# report is final (or after 10 s).
+# report is final (or after 10 s; after 1 s when nothing is annotated). EDIT, when set, is a jq filter applied to
+# the bundle's config.json first (with $vol: the bundle's vol/ directory,
+# which holds a copy of the probe).
 run_wrapped() {
   local kind=$1 ann=$2 args=$3
   N=$((N + 1)) ID=vaoci-test-$$-$N B=$WORK/b$N
   IDS+=("$ID")
   make_bundle "$B" "$ann" "$args" >/dev/null
+  if [ -n "${EDIT:-}" ]; then
+    mkdir -p "$B/vol" && cp "$B/rootfs/bin/probe" "$B/vol/probe"
+    jq --arg vol "$B/vol" "$EDIT" "$B/config.json" >"$B/config.edit" && mv "$B/config.edit" "$B/config.json"
+  fi
   cp "$B/config.json" "$B/config.orig"
-  ( final_report "$ID"; touch "$B/hold/done" ) &
+  # Without annotations no report comes: release the probe after a second.
+  ( if [ "$ann" = '{}' ]; then sleep 1; else final_report "$ID"; fi; touch "$B/hold/done" ) &
   local releaser=$!
   OUT=$(cd "$B" && VAOCI_CONFIG=$WORK/node-$kind.json in_ns "$kind" timeout 60 "$BUILD/vaoci-runtime" run "$ID" 2>&1)
   RC=$?
@@ -79,6 +86,18 @@ for kind in runc crun; do
   check "$kind: no annotations: config.json is byte-for-byte unchanged" cmp -s "$B/config.json" "$B/config.orig"
   check "$kind: no annotations: the probe runs untouched (mappings above 4 GiB)" says "new mappings at or above 0x100000000"
   check "$kind: no annotations: no report" test ! -e "$WORK/reports/$ID.json"
+
+  # An entrypoint on a volume mounted at run time cannot be read at create.
+  EDIT='.mounts += [{destination: "/vol", type: "bind", source: $vol, options: ["rbind", "ro"]}]'
+  VOL_PROBE='["/vol/probe","--hold","/hold/done"]'
+  run_wrapped "$kind" '{}' "$VOL_PROBE"
+  check "$kind: entrypoint on a volume, no annotations: config.json unchanged" cmp -s "$B/config.json" "$B/config.orig"
+  check "$kind: ... and the container runs" says "new mappings"
+  run_wrapped "$kind" "$I386" "$VOL_PROBE"
+  check "$kind: entrypoint on a volume under an i386 window: refused, naming guest-arch" \
+    says 'vaoci.io/guest-arch: value "auto" — expected a detectable entrypoint (/vol/probe: '
+  check "$kind: ... config.json untouched" cmp -s "$B/config.json" "$B/config.orig"
+  unset EDIT
 
   run_wrapped "$kind" '{"io.kubernetes.cri.container-name":"app","vaoci.io/va-limit":"0x10000-0x10000000000","vaoci.io/va-limit.app":"i386"}' "$PROBE"
   check "$kind: vaoci.io/va-limit.app overrides the pod-wide window" says "all below 0x100000000"

@@ -6,7 +6,7 @@
  */
 import { binfmtFor, resolveEmulator } from './emulator';
 import { origin, sourceOf } from './decision';
-import { resolveGuest } from './guest';
+import { detectionRequired, resolveGuest } from './guest';
 import { decideInjection } from './injection';
 import { collectSettings } from './settings';
 import type { OnError, Resolution, ResolveInput } from './types';
@@ -27,7 +27,7 @@ export function resolvePolicy(input: ResolveInput): Resolution {
   const onError = onErrorSetting.word as OnError;
   if (problems.length && onError === 'fail') return { ok: false, errors: problems };
 
-  const guest = resolveGuest(chosen['guest-arch'], input.detected);
+  const guest = resolveGuest(chosen['guest-arch'], input.detected, detectionRequired(chosen));
   const win = resolveWindow(chosen['va-limit'], guest.value, input.container);
   const emu = resolveEmulator(chosen.emulator, guest.value, win.value, input.detected);
   const ep = input.detected?.entrypoint;
