@@ -29,9 +29,14 @@ static long now_ms(void) {
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void pause_ms(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000};
+/* backoff sleeps *us, then doubles it up to 2 ms: a process that exec's
+ * right after the hook starts is seen within ~0.1 ms, one that takes its
+ * time costs few polls. */
+static void backoff(long *us) {
+  struct timespec t = {0, *us * 1000};
   nanosleep(&t, NULL);
+  if (*us < 2000)
+    *us = *us * 2 > 2000 ? 2000 : *us * 2;
 }
 
 /* gone: the process exited (no /proc entry, or a zombie). */
@@ -82,9 +87,9 @@ static int runc_init(int pid) {
 /* settle polls until a verdict, or returns 0 ("pending") when no exec was seen by give_up_ms. */
 static int settle(const struct vaoci_hook_opts *o, struct vaoci_hook_report *r, struct vaoci_verify_report *v,
                   const json_t *env, long give_up_ms) {
-  long t0 = now_ms(), exec_at = -1;
+  long t0 = now_ms(), exec_at = -1, wait_us = 100;
   vaoci_error_t err = {0};
-  for (;; pause_ms(2)) {
+  for (;; backoff(&wait_us)) {
     if (gone(r->st->pid)) {
       r->status = "exited", r->ok = 1, r->verify = NULL;
       snprintf(r->message, sizeof r->message, "pid %d exited before it could be verified", r->st->pid);

@@ -20,14 +20,14 @@ RUNS=${RUNS:-30}
 build_probes
 make_rootfs "$WORK/rootfs"
 copy_with_libs /bin/true "$WORK/rootfs" # /bin/true: coreutils', dynamic, in place of busybox's
-for kind in runc crun; do
+for kind in ${KINDS:-runc crun}; do
   write_node_config "$WORK/node-$kind.json" "$(command -v "$kind")"
   make_bundle "$WORK/$kind-bare" '{}' '["/bin/true"]' >/dev/null
   make_bundle "$WORK/$kind-hooks" '{"vaoci.io/va-limit":"i386"}' '["/bin/true"]' >/dev/null
   cp "$WORK/$kind-hooks/config.json" "$WORK/$kind-hooks/config.orig"
 done
 
-for kind in runc crun; do
+for kind in ${KINDS:-runc crun}; do
   echo "== $kind $("$kind" --version | head -1)"
   rt=$(command -v "$kind") w=$BUILD/vaoci-runtime
   # VAOCI_CONFIG for every row (the bare runtime ignores it), so no row pays an extra exec of env.

@@ -1,14 +1,11 @@
-# podman through its hooks dir (sourced by run.sh): hook/oci-hooks/podman/
-# (the precreate stage: vaoci-hook rewrites the config as vaoci-runtime
-# would) with the flags DESIGN.md names for this VM, and runc underneath.
+# podman through its hooks dir (sourced by run.sh): the file `vaoci hooks
+# precreate` prints (vaoci-hook rewrites the config as vaoci-runtime would)
+# with the flags DESIGN.md names for this VM, and runc underneath.
 PODMAN_FLAGS=(--runtime "$(command -v runc)" --cgroup-manager=cgroupfs)
 RUN_FLAGS=(--rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none)
 HD=$WORK/hooks.d
 mkdir -p "$HD" "$WORK/podman-hold"
-for f in hook/oci-hooks/podman/*.json; do
-  jq --arg p "$BUILD/vaoci-hook" --arg c "$WORK/node-runc.json" '.hook.path = $p | .hook.env = ["VAOCI_CONFIG=" + $c]' \
-    "$f" >"$HD/$(basename "$f")"
-done
+bin/vaoci hooks precreate --hook-path "$BUILD/vaoci-hook" --node-config "$WORK/node-runc.json" >"$HD/50-vaoci-precreate.json"
 
 # podman_probe ROOTFS_NAME ANNOTATION...: runs the probe; sets OUT, and REPORT (the new report, if any).
 podman_probe() {

@@ -127,6 +127,7 @@ describe.each(Object.entries(commands))('%s follows the conventions', (id, C: Co
       'reserve:check': ['reserve-check'],
       'reserve:bench': ['reserve-bench'],
       verify: ['cli-verify'],
+      hooks: ['oci-hook'],
     };
     for (const s of [...(produces[id] ?? [`cli-${id.replace(/:/g, '-')}`]), 'cli-error']) expect(schemaNames()).toContain(s);
   });

@@ -164,3 +164,28 @@ export function outputFileFlag(name: string, summary: string) {
   remember(name, 'a file path in an existing directory');
   return Flags.custom<string>({ summary, helpValue: '<file>', parse: async (input) => parseOutputFile(name, input) })();
 }
+
+/** absolutePathFlag is a path on the node, written into a document rather than read here. */
+export function absolutePathFlag(name: string, summary: string) {
+  remember(name, 'an absolute path');
+  return Flags.custom<string>({
+    summary,
+    helpValue: '<path>',
+    parse: async (input) => {
+      if (!path.posix.isAbsolute(input)) throw badInput(`--${name} \`${input}\`: expected an absolute path`);
+      return path.posix.normalize(input);
+    },
+  })();
+}
+
+/** oneOfArg is a positional argument that takes one of a fixed list of words. */
+export function oneOfArg<T extends string>(name: string, words: readonly T[], description: string) {
+  const expected = `one of ${words.join(', ')}`;
+  remember(name, expected);
+  return Args.custom<T>({
+    parse: async (input) => {
+      if ((words as readonly string[]).includes(input)) return input as T;
+      throw badInput(`${name} \`${input}\`: expected ${expected}`);
+    },
+  })({ name, required: true, description });
+}
