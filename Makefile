@@ -40,8 +40,11 @@ test-ts: build
 test-hook: build
 	@test/hook/run.sh
 
+# The aarch64 build in Debian's arm64 kernel: the native suite, then an x86-64
+# container under crun, qemu-x86_64 and vaoci's wrapper (downloads arm64 debs once).
 test-arm64: native-aarch64 hook-aarch64
 	@test/arm64/native-suite.sh
+	@test/arm64/container-suite.sh
 
 bench-native: build
 	@test/bench-native.sh

@@ -7,7 +7,12 @@
  * the exec; when no exec is seen within a short grace, the runtime is
  * waiting for this hook: a detached watcher finishes the job (and under
  * on-error fail kills a process whose window does not hold), and the
- * report says "pending" until it does. */
+ * report says "pending" until it does. A process whose dynamic loader is
+ * still at work, or whose preload is mapped but has not reserved yet, gets
+ * up to LOADING_MS instead of --settle-ms: an emulator such as qemu-x86_64
+ * under software emulation takes ~100-300 ms from exec to the preload's
+ * constructor, and a verdict before that would refuse a window that is
+ * about to hold. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +26,8 @@
 #include "vaoci/verify.h"
 
 #define EXEC_GRACE_MS 5
+#define LOADING_MS (10 * 1000)
+#define PRELOAD_NAME "/libvaoci-preload.so"
 #define WATCH_MS (120 * 1000)
 
 static long now_ms(void) {
@@ -84,6 +91,22 @@ static int runc_init(int pid) {
   return fd >= 0 && read(fd, comm, sizeof comm - 1) > 0 && !strncmp(comm, "runc:[", 6);
 }
 
+/* loading: the process is still on its way to the preload's constructor:
+ * the preload is mapped (its constructor reserves next), or a dynamic loader
+ * is mapped but no libc yet (the preload comes before the libraries). */
+static int loading(int pid) {
+  char path[40];
+  cleanup_free char *maps = NULL;
+  size_t len;
+  vaoci_error_t err;
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  if (vaoci_read_file(AT_FDCWD, path, 16 << 20, &maps, &len, &err) < 0)
+    return 0;
+  if (strstr(maps, PRELOAD_NAME "\n"))
+    return 1;
+  return strstr(maps, "/ld-") && !strstr(maps, "/libc.so") && !strstr(maps, "/libc-");
+}
+
 /* settle polls until a verdict, or returns 0 ("pending") when no exec was seen by give_up_ms. */
 static int settle(const struct vaoci_hook_opts *o, struct vaoci_hook_report *r, struct vaoci_verify_report *v,
                   const json_t *env, long give_up_ms) {
@@ -110,7 +133,8 @@ static int settle(const struct vaoci_hook_opts *o, struct vaoci_hook_report *r, 
       break;
     }
     r->verify = v, r->ok = v->holds, r->status = v->holds ? "holds" : "does-not-hold";
-    if (v->holds || now_ms() - exec_at >= o->settle_ms)
+    long waited = now_ms() - exec_at;
+    if (v->holds || (waited >= o->settle_ms && (waited >= LOADING_MS || !loading(r->st->pid))))
       break;
   }
   r->waited_ms = now_ms() - t0;

@@ -2,7 +2,7 @@
 # Boot a real Debian 12 arm64 kernel under qemu-system-aarch64 with an
 # initramfs holding static aarch64 test programs, run them, report results.
 #
-#   test/arm64/vm.sh [--timeout SECONDS] [--log FILE] PAYLOAD_DIR
+#   test/arm64/vm.sh [--timeout SECONDS] [--log FILE] [--cpu MODEL] PAYLOAD_DIR
 #   test/arm64/vm.sh --extract NAME LOGFILE
 #   test/arm64/vm.sh --setup
 #
@@ -11,13 +11,15 @@
 # @@VAOCI-DONE and every test exited 0. --extract prints the console lines
 # between "@@VAOCI-BEGIN NAME" and "@@VAOCI-END NAME" (every such block).
 # --setup only installs the tools, fetches the kernel and builds /init
-# (into build/arm64-vm/, reused by later runs).
+# (into build/arm64-vm/, reused by later runs). --cpu is qemu's -cpu (default
+# max; max,pauth-impdef=on emulates pointer authentication much faster).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 CACHE=$REPO/build/arm64-vm
 TIMEOUT=240
+CPU=max
 LOG=$CACHE/last.log
 TMP=
 
@@ -140,7 +142,7 @@ boot() {
 	local kernel=$1 start rc
 	start=$(date +%s.%N)
 	set +e
-	timeout -k 10 "$TIMEOUT" qemu-system-aarch64 -M virt -cpu max -smp 2 -m 1024 \
+	timeout -k 10 "$TIMEOUT" qemu-system-aarch64 -M virt -cpu "$CPU" -smp 2 -m 1024 \
 		-nographic -no-reboot -kernel "$kernel" -initrd "$TMP/initrd.cpio.gz" \
 		-append "console=ttyAMA0 panic=-1 quiet" </dev/null 2>&1 |
 		tr -d '\r' | tee "$LOG"
@@ -197,6 +199,7 @@ main() {
 		--setup) (($# == 1)) || usage; setup >/dev/null; return ;;
 		--timeout) TIMEOUT=${2:?}; shift 2 ;;
 		--log) LOG=${2:?}; shift 2 ;;
+		--cpu) CPU=${2:?}; shift 2 ;;
 		-h | --help) usage ;;
 		-*) usage ;;
 		*) break ;;

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# An x86-64 container on a real arm64 kernel, with and without vaoci: Debian's
+# 6.1 cloud-arm64 kernel under qemu-system-aarch64 (test/arm64/vm.sh), with
+# Debian's arm64 crun, the dynamically linked qemu-x86_64 (qemu-user)
+# registered in binfmt_misc with flag F, and vaoci's aarch64 wrapper, hook and
+# preload at their node paths (/opt/vaoci, /etc/vaoci/config.json naming
+# /usr/bin/crun). The container runs a static x86-64 probe built here
+# (container/probe.c) that maps with a high hint and without one and prints
+# every address. Asserted on the host from the console
+# (container/driver.sh runs the VM's side):
+#   plain crun            at least one address >= 2^47 (the bug)
+#   va-limit x86_64       every address < 2^47; config.json got the preload,
+#                         the emulator's loader and library dirs (bound
+#                         read-only), the environment and the poststart hook;
+#                         the hook's report says "holds" and is valid
+#   no annotation         auto gives the x86-64 guest the same window
+#   va-limit none         config.json byte-for-byte unchanged, address >= 2^47
+#   a bad value           one line, exit 1, nothing created, config untouched;
+#                         under on-error warn a warning and auto's window
+#
+#   test/arm64/container-suite.sh [vm.sh options, e.g. --timeout 600]
+#
+# Needs root (apt-get download), `make build` (build/aarch64), gcc with a
+# static libc, crun (for `crun spec`), jq and node. Debian's arm64 packages
+# and the kernel's binfmt_misc.ko are cached under build/arm64-vm/
+# (container/node.sh). Last line "arm64 container: N passed, M failed"; exit 0
+# only if all held. The console log is build/arm64-vm/container-suite.log.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+BUILD=$REPO/build/aarch64
+VM=$HERE/vm.sh
+LOG=$REPO/build/arm64-vm/container-suite.log
+# shellcheck source=test/arm64/payload.sh
+source "$HERE/payload.sh"
+# shellcheck source=test/arm64/container/node.sh
+source "$HERE/container/node.sh"
+
+PASSED=0
+FAILED=0
+PAYLOAD=
+cleanup() { [[ -n $PAYLOAD ]] && rm -rf "$PAYLOAD"; return 0; }
+trap cleanup EXIT
+
+die() { echo "arm64 container: FAILED — $*" >&2; exit 1; }
+pass() { echo "arm64 container $1: ok — $2"; PASSED=$((PASSED + 1)); }
+fail() { echo "arm64 container $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
+summary() { echo "arm64 container: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
+
+HIGH=$((1 << 47))
+PRELOAD=/opt/vaoci/lib/libvaoci-preload.so
+# What any x86-64 container needs under a dynamic F-flag qemu-x86_64 (flag F
+# pins only the interpreter): the bundles run without vaoci bind these
+# themselves; vaoci's wrapper must add them to the others.
+EMULATOR_PATHS=(/lib/ld-linux-aarch64.so.1 /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu)
+
+prerequisites() {
+	local f
+	[[ $(id -u) == 0 ]] || die "needs root (apt-get download of arm64 packages)"
+	for f in vaoci-runtime vaoci-hook libvaoci-preload.so; do
+		[[ -f $BUILD/$f ]] || die "$BUILD/$f not found; run 'make build'"
+	done
+	for f in gcc jq crun node; do
+		command -v "$f" >/dev/null || die "$f not found; run .ci/install-deps"
+	done
+	[[ -f $REPO/build/ts/cli/src/lib/schema.js ]] || die "build/ts/cli/src/lib/schema.js not found; run 'make build'"
+}
+
+# ---- payload ---------------------------------------------------------------
+
+RO='{type: "bind", options: ["rbind", "ro"]}'
+# hold NAME: the mount of the directory where the driver releases the probe.
+hold() { jq -n -c --arg s "/payload/bundles/$1/hold" "[$RO + {destination: \"/hold\", source: \$s}]"; }
+
+# make_bundle NAME ANNOTATIONS_JSON MOUNTS_JSON ARGS_JSON: PAYLOAD/bundles/NAME
+# from `crun spec`, its rootfs only the probe, config.orig a copy to compare.
+make_bundle() {
+	local b=$PAYLOAD/bundles/$1
+	mkdir -p "$b/rootfs"/{proc,dev,sys,tmp} "$b/hold"
+	install -m 0755 "$PAYLOAD/probe" "$b/rootfs/probe"
+	(cd "$b" && crun spec)
+	jq --argjson ann "$2" --argjson mounts "$3" --argjson args "$4" \
+		'.process.terminal = false | .process.args = $args | .annotations = $ann | .mounts += $mounts' \
+		"$b/config.json" >"$b/config.json.new"
+	mv "$b/config.json.new" "$b/config.json"
+	cp "$b/config.json" "$b/config.orig"
+}
+
+build_payload() {
+	local tree emu
+	tree=$(node_tree) || die "could not build the arm64 node tree (see above)"
+	PAYLOAD=$(mktemp -d)
+	mkdir -p "$PAYLOAD/node"
+	cp -a "$tree"/* "$PAYLOAD/node/" # not the dot files: .busybox, .complete
+	cp "$tree/.busybox" "$PAYLOAD/busybox"
+	install -D -m 0755 "$BUILD/vaoci-runtime" "$PAYLOAD/node/opt/vaoci/bin/vaoci-runtime"
+	install -D -m 0755 "$BUILD/vaoci-hook" "$PAYLOAD/node/opt/vaoci/bin/vaoci-hook"
+	install -D -m 0644 "$BUILD/libvaoci-preload.so" "$PAYLOAD/node$PRELOAD"
+	# A node's config as the README installs it: only the real runtime.
+	mkdir -p "$PAYLOAD/node/etc/vaoci"
+	echo '{ "runtime": "/usr/bin/crun" }' >"$PAYLOAD/node/etc/vaoci/config.json"
+	cp "$(node_binfmt_module)" "$PAYLOAD/binfmt_misc.ko" || die "no binfmt_misc.ko (see above)"
+	install -m 0755 "$HERE/container/driver.sh" "$PAYLOAD/driver.sh"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$PAYLOAD/probe" "$HERE/container/probe.c" ||
+		die "gcc -static could not build container/probe.c (libc6-dev?)"
+
+	emu=$(printf '%s\n' "${EMULATOR_PATHS[@]}" | jq -R "$RO + {destination: ., source: .}" | jq -s -c .)
+	make_bundle plain '{}' "$emu" '["/probe"]'
+	make_bundle vaoci '{"vaoci.io/va-limit": "x86_64"}' "$(hold vaoci)" '["/probe", "/hold/done"]'
+	make_bundle auto '{}' "$(hold auto)" '["/probe", "/hold/done"]'
+	make_bundle none '{"vaoci.io/va-limit": "none"}' "$emu" '["/probe"]'
+	make_bundle bad '{"vaoci.io/va-limit": "x86-64"}' '[]' '["/probe"]'
+	make_bundle warn '{"vaoci.io/va-limit": "x86-64", "vaoci.io/on-error": "warn"}' "$(hold warn)" '["/probe", "/hold/done"]'
+	rm "$PAYLOAD/probe"
+	echo "busybox sh /payload/driver.sh" >"$PAYLOAD/tests.list"
+}
+
+# ---- reading the log -------------------------------------------------------
+
+# Block $1's output and its command's exit status (container/driver.sh).
+out() { { "$VM" --extract "$1" "$LOG" 2>/dev/null || true; } | grep -v '^@@STATUS ' || true; }
+rc() { { "$VM" --extract "$1" "$LOG" 2>/dev/null || true; } | sed -n 's/^@@STATUS \([0-9]*\)$/\1/p' | tail -n1; }
+addrs() { out "$1" | { grep -o "addr=0x[0-9a-f]*" || true; } | cut -d= -f2; }
+# The addresses of block $1 at or above 2^47, one per line.
+high_addrs() {
+	local a
+	for a in $(addrs "$1"); do ((a >= HIGH)) && echo "$a"; done
+	return 0
+}
+shown() { addrs "$1" | paste -sd' '; }
+
+# ---- assertions ------------------------------------------------------------
+
+check_setup() {
+	local o
+	o=$(out setup)
+	if [[ $(rc setup) == 0 ]] && grep -qx 'flags: F' <<<"$o" && grep -qx 'interpreter /usr/bin/qemu-x86_64' <<<"$o"; then
+		pass setup "kernel $(head -n1 <<<"$o"), cgroup2 mounted, binfmt_misc loaded, qemu-x86_64 registered with flag F"
+	else
+		fail setup "rc=$(rc setup): $(paste -sd'|' <<<"$o" | head -c 400)"
+	fi
+}
+
+# check_addrs NAME BLOCK high|low: the probe's 7 addresses, some >= 2^47
+# (high) or all < 2^47 (low).
+check_addrs() {
+	local name=$1 block=$2 want=$3 n high
+	n=$(addrs "$block" | wc -l)
+	high=$(high_addrs "$block" | wc -l)
+	if [[ $(rc "$block") != 0 || $n != 7 ]]; then
+		fail "$name" "rc=$(rc "$block"), $n addresses, expected rc=0 and 7: $(out "$block" | paste -sd'|' | head -c 600)"
+	elif [[ $want == high ]] && ((high > 0)); then
+		pass "$name" "$high of $n addresses >= 2^47 (the bug): $(shown "$block")"
+	elif [[ $want == low ]] && ((high == 0)); then
+		pass "$name" "all $n addresses < 2^47: $(shown "$block")"
+	else
+		fail "$name" "$high of $n addresses >= 2^47, expected $([[ $want == high ]] && echo 'at least one' || echo none): $(shown "$block")"
+	fi
+}
+
+# check_report NAME BLOCK: the poststart report says holds and validates.
+check_report() {
+	local name=$1 block=$2 j f
+	j=$(out "$block")
+	if ! jq -e 'type == "object"' >/dev/null 2>&1 <<<"$j"; then
+		fail "$name" "no report (rc=$(rc "$block")): $(head -c 300 <<<"$j")"
+		return
+	fi
+	if [[ $(jq -r .status <<<"$j") == holds ]]; then
+		pass "$name" "/run/vaoci report: status holds, window $(jq -r .window.text <<<"$j"), $(jq -r '.verify.reserved | "\(.bytes) bytes reserved in \(.regions) regions"' <<<"$j"), verdict after $(jq -r .waited_ms <<<"$j") ms"
+	else
+		fail "$name" "report status is $(jq -c .status <<<"$j") after $(jq -r .waited_ms <<<"$j") ms (did qemu-x86_64 reach the preload's constructor within the hook's 10 s?): $(jq -c .message <<<"$j")"
+	fi
+	f=$(mktemp --suffix=.json)
+	jq . <<<"$j" >"$f"
+	if (cd "$REPO" && node test/hook/validate-report.js "$f") >"$f.err" 2>&1; then
+		pass "$name" "the report is valid against schemas/hook-report.schema.json"
+	else
+		fail "$name" "the report does not validate: $(paste -sd'|' "$f.err" | head -c 400)"
+	fi
+	rm -f "$f" "$f.err"
+}
+
+# check_config: what the wrapper wrote into the x86_64 bundle's config.json.
+check_config() {
+	local j p missing=()
+	j=$(out vaoci-config)
+	for p in "$PRELOAD" "${EMULATOR_PATHS[@]}"; do
+		jq -e --arg p "$p" 'any(.mounts[]; .destination == $p and .source == $p and .type == "bind"
+			and (.options | index("ro")))' >/dev/null 2>&1 <<<"$j" || missing+=("read-only bind $p")
+	done
+	for p in "LD_PRELOAD=$PRELOAD" VAOCI_VA_LIMIT=x86_64 QEMU_UNSET_ENV=LD_PRELOAD; do
+		jq -e --arg p "$p" '.process.env | index($p)' >/dev/null 2>&1 <<<"$j" || missing+=("env $p")
+	done
+	jq -e '.hooks.poststart[0].path == "/opt/vaoci/bin/vaoci-hook"' >/dev/null 2>&1 <<<"$j" ||
+		missing+=("poststart hook /opt/vaoci/bin/vaoci-hook")
+	if ((${#missing[@]} == 0)); then
+		pass config "the wrapper bound $PRELOAD ${EMULATOR_PATHS[*]} read-only, set LD_PRELOAD, VAOCI_VA_LIMIT=x86_64, QEMU_UNSET_ENV=LD_PRELOAD and the poststart hook"
+	else
+		fail config "config.json lacks: ${missing[*]}"
+	fi
+}
+
+check_untouched() {
+	if [[ $(rc none-cmp) == 0 ]]; then
+		pass none "va-limit none: config.json byte-for-byte unchanged (cmp)"
+	else
+		fail none "va-limit none: config.json changed: $(out none-cmp | head -c 300)"
+	fi
+	if [[ $(rc none-report) != 0 ]]; then
+		pass none "no /run/vaoci report"
+	else
+		fail none "a report /run/vaoci/none.json exists"
+	fi
+}
+
+check_bad() {
+	local line='vaoci-runtime: vaoci.io/va-limit: value "x86-64" — expected one of auto, x86_64, i386, none, or 0xLOWER-0xUPPER; did you mean x86_64?'
+	local o
+	o=$(out bad-run)
+	if [[ $(rc bad-run) != 0 && $o == "$line" ]]; then
+		pass bad "refused with rc=$(rc bad-run) and one line: $o"
+	else
+		fail bad "rc=$(rc bad-run), expected non-zero and exactly one line; got: $(paste -sd'|' <<<"$o" | head -c 400)"
+	fi
+	if [[ $(rc bad-cmp) == 0 && $(rc bad-state) != 0 ]]; then
+		pass bad "config.json untouched, the container never created (crun state: rc=$(rc bad-state))"
+	else
+		fail bad "cmp rc=$(rc bad-cmp), crun state rc=$(rc bad-state): $(out bad-state | head -c 200)"
+	fi
+	o=$(out warn-run | grep -F 'warning:' || true)
+	if [[ $o == *'vaoci.io/va-limit: value "x86-64"'* ]]; then
+		pass warn "on-error warn: the bad value is a warning ($(head -c 120 <<<"$o")…), the container runs"
+	else
+		fail warn "on-error warn: no warning line for the bad value: $(out warn-run | paste -sd'|' | head -c 400)"
+	fi
+}
+
+# ---- main ------------------------------------------------------------------
+
+main() {
+	prerequisites
+	"$VM" --setup || die "vm.sh --setup failed (qemu, cross compiler, kernel or /init)"
+	build_payload
+	echo "arm64 container: booting the VM (log: ${LOG#"$REPO"/})" >&2
+	# A CPU without pointer authentication (like Neoverse-N1 nodes): qemu's
+	# emulation of it is slow; without it the dynamic qemu-x86_64 starts in
+	# ~130 ms instead of ~450 ms, and the suite runs faster. (vaoci-hook waits
+	# for a preload that is mapped but has not reserved yet, so `--cpu max`
+	# passes too.)
+	if ! payload_boot "$VM" "$LOG" "$PAYLOAD" --cpu max,pauth=off "$@"; then
+		fail vm "the VM did not boot or did not finish (vm.sh rc=$PAYLOAD_VM_RC, log: $LOG)"
+		summary
+		exit 1
+	fi
+	pass vm "booted Debian's arm64 kernel, ran the container driver and powered off"
+	check_setup
+	check_addrs plain plain-run high
+	check_addrs vaoci vaoci-run low
+	check_config
+	check_report vaoci vaoci-report
+	check_addrs auto auto-run low
+	check_report auto auto-report
+	check_addrs none none-run high
+	check_untouched
+	check_bad
+	check_addrs warn warn-run low
+	summary
+}
+
+main "$@"

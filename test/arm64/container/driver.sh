@@ -1,0 +1,103 @@
+#!/bin/sh
+# Runs inside the arm64 VM (`busybox sh /payload/driver.sh` from tests.list):
+# turns the initramfs into an arm64 node (crun, a binfmt_misc-registered
+# dynamic qemu-x86_64, vaoci under /opt/vaoci) and runs the x86-64 probe
+# container of test/arm64/container-suite.sh six ways. It asserts nothing:
+# each step is a "@@VAOCI-BEGIN NAME" ... "@@VAOCI-END NAME" block on the
+# console, judged on the host.
+set -u
+P=/payload
+B=$P/bundles
+
+# The initramfs root is the node: move the node tree (Debian paths) onto it.
+/payload/busybox mkdir -p /bin /run /var/log
+/payload/busybox --install -s /bin
+PATH=/bin:/usr/bin
+export PATH
+for d in "$P"/node/*; do mv "$d" /; done
+
+# block NAME COMMAND...: COMMAND's output, then "@@STATUS N" (its exit
+# status) on a line of its own, between markers. The markers' own rc stays 0:
+# refusals are expected here, and the host judges every status.
+block() {
+	name=$1
+	shift
+	echo "@@VAOCI-BEGIN $name"
+	"$@" >/tmp/block.out 2>&1
+	rc=$?
+	cat /tmp/block.out
+	[ -z "$(tail -c1 /tmp/block.out)" ] || echo
+	echo "@@STATUS $rc"
+	echo "@@VAOCI-END $name rc=0"
+}
+
+# binfmt_misc is a module in Debian's cloud kernel. Flag F opens the
+# interpreter now, in this root; its loader and libraries are still looked
+# up in each container at exec time.
+setup() {
+	mount -t cgroup2 none /sys/fs/cgroup &&
+		insmod "$P/binfmt_misc.ko" &&
+		mount -t binfmt_misc none /proc/sys/fs/binfmt_misc &&
+		printf '%s\n' ':qemu-x86_64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00:\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-x86_64:F' \
+			>/proc/sys/fs/binfmt_misc/register &&
+		uname -r &&
+		cat /proc/sys/fs/binfmt_misc/qemu-x86_64 &&
+		warm_up
+}
+
+# The emulator's first start under TCG pays for translating its loader and
+# libraries (a real node has no such cost): pay it before any container.
+warm_up() {
+	LD_PRELOAD=/opt/vaoci/lib/libvaoci-preload.so VAOCI_VA_LIMIT=x86_64 QEMU_UNSET_ENV=LD_PRELOAD \
+		/usr/bin/qemu-x86_64 "$B/plain/rootfs/probe" >/dev/null
+}
+
+# held ID BUNDLE COMMAND...: COMMAND (a container whose probe waits for
+# BUNDLE/hold/done) in the background; releases the probe once the hook's
+# report is final (or COMMAND ended, or ~60 s passed). Polls gently: under
+# emulation every fork here slows the container the hook is timing.
+held() {
+	id=$1 hold=$2/hold/done
+	shift 2
+	rm -f "$hold"
+	"$@" >"/tmp/$id.out" 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 200 ] && kill -0 $pid 2>/dev/null; do
+		sleep 0.3
+		i=$((i + 1))
+		[ -f "/run/vaoci/$id.json" ] || continue
+		s=$(sed -n 's/.*"status": *"\([a-z-]*\)".*/\1/p' "/run/vaoci/$id.json")
+		[ "$s" != pending ] && break
+	done
+	touch "$hold"
+	wait $pid
+	rc=$?
+	cat "/tmp/$id.out"
+	return $rc
+}
+
+wrapper() { (cd "$B/$1" && /opt/vaoci/bin/vaoci-runtime run --no-pivot "$1"); }
+
+block setup setup
+# 1. The bug: plain crun, no vaoci.
+block plain-run sh -c "cd $B/plain && crun run --no-pivot plain"
+# 2. The window through the wrapper.
+block vaoci-run held vaoci "$B/vaoci" wrapper vaoci
+block vaoci-config cat "$B/vaoci/config.json"
+block vaoci-report cat /run/vaoci/vaoci.json
+# 3. No vaoci annotation: auto gives an x86-64 guest its window anyway; and
+# va-limit none: the wrapper passes the bundle through untouched.
+block auto-run held auto "$B/auto" wrapper auto
+block auto-report cat /run/vaoci/auto.json
+block none-run wrapper none
+block none-cmp cmp "$B/none/config.json" "$B/none/config.orig"
+block none-report ls /run/vaoci/none.json
+# 4. A bad value: one line, nothing started, config.json untouched; under
+# on-error warn the line is a warning and auto decides the window.
+block bad-run wrapper bad
+block bad-cmp cmp "$B/bad/config.json" "$B/bad/config.orig"
+block bad-state crun state bad
+block warn-run held warn "$B/warn" wrapper warn
+block warn-report cat /run/vaoci/warn.json
+block log cat /var/log/vaoci.log
