@@ -6,6 +6,7 @@ SHELL := /bin/bash
 
 include native/native.mk
 include hook/hook.mk
+include cli/image.mk
 
 .SECONDARY:
 
@@ -14,7 +15,7 @@ include hook/hook.mk
 deps:
 	@.ci/install-deps
 
-build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 cli
+build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 cli demo-image
 
 # The vaoci CLI: TypeScript to build/ts, then oclif.manifest.json; leaves bin/vaoci runnable.
 cli:

@@ -3,7 +3,8 @@
  * mremap that moves) and checks, from inside, that every address it got and
  * every mapping that appeared in /proc/self/maps meanwhile (reservations,
  * PROT_NONE, aside) lies below --below. Then, with --hold FILE, it waits up
- * to 20 s for FILE to exist, so a poststart hook can look at it.
+ * to 20 s for FILE to exist, so a poststart hook can look at it; with
+ * --linger-ms N it stays N ms more (the demo's picture is taken then).
  * Prints one line per address and ends with
  *   probe: N new mappings, all below 0xLIMIT        or
  *   probe: K of N new mappings at or above 0xLIMIT */
@@ -45,11 +46,14 @@ static struct vma before[MAX_VMAS], after[MAX_VMAS];
 int main(int argc, char **argv) {
   unsigned long below = 1ul << 32;
   const char *hold = NULL;
+  long linger_ms = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--below"))
       below = strtoul(argv[i + 1], NULL, 0);
     else if (!strcmp(argv[i], "--hold"))
       hold = argv[i + 1];
+    else if (!strcmp(argv[i], "--linger-ms"))
+      linger_ms = strtol(argv[i + 1], NULL, 0);
   }
   int nb = read_maps(before), outside = 0, total = 0;
   size_t sizes[] = {4096, 1 << 20, 64 << 20, 1ul << 30};
@@ -81,5 +85,6 @@ int main(int argc, char **argv) {
   fflush(stdout);
   for (int i = 0; hold && i < 2000 && access(hold, F_OK) != 0; i++)
     usleep(10000);
+  usleep(linger_ms * 1000);
   return 0;
 }

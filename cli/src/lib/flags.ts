@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { badInput } from './errors';
+import { parseValue } from './policy/values';
 
 /** ALGORITHMS are vaoci-reserve's reservation algorithms (schemas/defs.schema.json#/$defs/algorithm). */
 export const ALGORITHMS = ['known', 'query', 'gaps', 'halving', 'ladder'] as const;
@@ -188,4 +189,25 @@ export function oneOfArg<T extends string>(name: string, words: readonly T[], de
       throw badInput(`${name} \`${input}\`: expected ${expected}`);
     },
   })({ name, required: true, description });
+}
+
+/** vaLimitFlag is `vaoci run --va-limit`: any value of the vaoci.io/va-limit annotation. */
+export function vaLimitFlag() {
+  const expected = 'auto, x86_64, i386, none or 0xLOWER-0xUPPER';
+  remember('va-limit', expected);
+  return Flags.custom<string>({
+    summary: `The window, as the vaoci.io/va-limit annotation takes it (${expected}).`,
+    helpValue: '<window>',
+    parse: async (input) => {
+      const v = parseValue('va-limit', input);
+      if (!v.ok) throw badInput(`--va-limit \`${input}\`: expected ${v.expected}`);
+      return input;
+    },
+  })();
+}
+
+/** repeatedFlag is a string flag given any number of times (-e, -v, --annotation). */
+export function repeatedFlag(name: string, char: 'e' | 'v' | undefined, summary: string, expected: string) {
+  remember(name, expected);
+  return Flags.string({ summary, char, multiple: true, multipleNonGreedy: true, default: [], helpValue: '<value>' });
 }

@@ -15,11 +15,12 @@ export function watching(stdout: { isTTY?: boolean } = process.stdout, stderr: {
   return Boolean(stdout.isTTY && stderr.isTTY);
 }
 
-/** progressBar returns a bar on stderr labelled `label`, or undefined when nobody is watching. */
-export function progressBar(label: string, enabled: boolean = watching()): Progress | undefined {
+/** progressBar returns a bar on stderr labelled `label` counting `unit`, or undefined when nobody is watching. */
+export function progressBar(label: string, enabled: boolean = watching(), unit = 'rounds'): Progress | undefined {
   if (!enabled) return undefined;
+  const value = unit === 'bytes' ? '{percentage}%' : `{value}/{total} ${unit}`;
   const bar = new SingleBar({
-    format: `${label} [{bar}] {value}/{total} rounds · {eta_formatted} left`,
+    format: `${label} [{bar}] ${value} · {eta_formatted} left`,
     barCompleteChar: '█',
     barIncompleteChar: '░',
     hideCursor: true,

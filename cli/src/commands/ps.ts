@@ -1,0 +1,23 @@
+import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
+import { renderPs } from '../lib/run/render';
+import { type ContainerEntry, StateDir } from '../lib/run/state';
+
+/** Ps is `vaoci ps`: the local containers `vaoci run` made, running and exited. */
+export default class Ps extends VaociCommand {
+  static summary = 'List the containers vaoci run made, running and exited, with their windows.';
+
+  static description = `Reads the index under $VAOCI_STATE (default /var/lib/vaoci; schemas/run-index.schema.json) and prints one row per container, newest first: id, image, status (exit code), the va-limit asked for, when it was made, its command. With --json, prints {containers} (schemas/cli-ps.schema.json).
+
+${EXIT_CODES_HELP}`;
+
+  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
+
+  static flags = {};
+
+  async run(): Promise<{ containers: ContainerEntry[] }> {
+    await this.parse(Ps);
+    const containers = new StateDir().list();
+    this.log(renderPs(containers));
+    return { containers };
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * `vaoci run IMAGE`: load the image, unpack its layers into the cache (once
+ * per layer), mount the container's rootfs over them, write the bundle, run
+ * it through vaoci's runtime wrapper and wait; then the container's exit
+ * status and, when it had a window, the hook's verdict. The index records
+ * the container from before it starts until `vaoci rm` (or --rm).
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeAtomic } from '../atomic';
+import { Failure } from '../errors';
+import { parseImageReference } from '../image/source';
+import { unpackImage } from '../image/unpack';
+import { mountRootfs } from '../image/rootfs';
+import type { Progress } from '../progress';
+import { parseAnnotations, parseEnv, parseVolume } from './options';
+import { containerProcess } from './process';
+import { readReport, type HookReport } from './report';
+import { type Runtime, deleteContainer, launch, whichRuntime, writeNodeConfig } from './runtime';
+import { buildSpec } from './spec';
+import { type ContainerEntry, StateDir } from './state';
+import { removeContainer } from './containers';
+import { verify } from '../verify';
+
+/** RunOptions are the command line of `vaoci run`. */
+export interface RunOptions {
+  image: string;
+  command: string[];
+  vaLimit?: string;
+  annotations: string[];
+  env: string[];
+  volumes: string[];
+  runtime: Runtime;
+  rm: boolean;
+  interactive: boolean;
+  tty: boolean;
+  json: boolean;
+  /** svg: draw the container's address space against its window, once the hook's verdict is in. */
+  svg?: string;
+  /** progress draws the unpacking (undefined when nobody watches). */
+  progress?: Progress;
+  state?: StateDir;
+}
+
+/** RunResult is what `vaoci run --json` prints (schemas/cli-run.schema.json). */
+export interface RunResult {
+  container: ContainerEntry;
+  report: HookReport | null;
+  /** layers, lowest first: each layer's digest and whether the cache already had it. */
+  layers: Array<{ digest: string; cached: boolean }>;
+  /** svg is the picture written (--svg), or null. */
+  svg: string | null;
+}
+
+/** run runs one container to its end. */
+export async function run(o: RunOptions): Promise<RunResult> {
+  // Every flag is checked before anything is loaded, unpacked or mounted.
+  const env = parseEnv(o.env);
+  const volumes = o.volumes.map((v) => parseVolume(v));
+  const annotations = parseAnnotations(o.annotations, o.vaLimit);
+  if (o.tty && !process.stdin.isTTY) throw new Failure('-t: stdin is not a terminal — expected -t only from a terminal', 'invalid');
+  if (process.getuid?.() !== 0) throw new Failure('vaoci run needs root (overlayfs, the OCI runtime)', 'invalid');
+  const runtime = whichRuntime(o.runtime);
+  const state = o.state ?? new StateDir();
+  state.ensure();
+
+  const loaded = await parseImageReference(o.image).load();
+  let entry: ContainerEntry | undefined;
+  try {
+    const { layerDirs, cached } = await unpackImage(loaded, {
+      cacheDir: state.cache,
+      onProgress: o.progress ? (done, total) => o.progress?.update(done, total) : undefined,
+    });
+    o.progress?.stop();
+    const id = crypto.randomBytes(6).toString('hex');
+    const bundle = state.container(id);
+    fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    entry = {
+      id,
+      image: o.image,
+      config_digest: loaded.configDigest,
+      image_arch: loaded.config.architecture,
+      runtime,
+      args: [],
+      annotations,
+      bundle,
+      created: new Date().toISOString(),
+      finished: null,
+      status: 'created',
+      exit_code: null,
+      report: null,
+    };
+    state.put(entry); // before the mount: `vaoci rm` can clean up whatever a crash leaves
+    const { rootfs } = await mountRootfs(layerDirs, bundle);
+    const proc = containerProcess(loaded.config, { command: o.command, env }, rootfs);
+    entry.args = proc.args;
+    const spec = buildSpec({ process: proc, terminal: o.tty, hostname: id, annotations, volumes });
+    writeAtomic(path.join(bundle, 'config.json'), `${JSON.stringify(spec, null, 2)}\n`);
+    state.put({ ...entry, status: 'running' });
+
+    const reportFile = path.join(state.reports, `${id}.json`);
+    const running = launch({
+      bundle,
+      id,
+      nodeConfig: writeNodeConfig(state, runtime),
+      interactive: o.interactive || o.tty,
+      stdoutToStderr: o.json,
+    });
+    const picture = o.svg ? drawWhenVerified(reportFile, o.svg, running) : Promise.resolve(null);
+    const code = await running;
+    const report = await readReport(reportFile);
+    const svg = await picture;
+    entry = { ...entry, status: 'exited', exit_code: code, finished: new Date().toISOString(), report: report ? reportFile : null };
+    state.put(entry);
+    await deleteContainer(runtime, id); // `run` deleted it already; a runtime that did not must not keep it
+    if (o.rm) await removeContainer(state, entry);
+    return { container: entry, report, layers: loaded.layers.map((l, i) => ({ digest: l.digest, cached: cached[i] })), svg };
+  } catch (e) {
+    if (entry) await removeContainer(state, entry).catch(() => undefined);
+    throw e;
+  } finally {
+    o.progress?.stop();
+    await loaded.close();
+  }
+}
+
+/**
+ * drawWhenVerified waits for the hook's verdict on the running container
+ * (holds or does-not-hold) and draws the process's address space against the
+ * same window while the process still lives; null when it never could (no
+ * window, or the process was gone first).
+ */
+async function drawWhenVerified(reportFile: string, svg: string, running: Promise<number>): Promise<string | null> {
+  let ended = false;
+  void running.then(() => (ended = true));
+  while (!ended) {
+    const r = peekReport(reportFile);
+    if (r && (r.status === 'holds' || r.status === 'does-not-hold')) {
+      const pid = (r.container as { pid: number }).pid;
+      try {
+        return (await verify({ pid, window: r.window.text, svg })).svg;
+      } catch {
+        return null; // the process ended between the verdict and the picture
+      }
+    }
+    if (r && r.status !== 'pending') return null;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  return null;
+}
+
+function peekReport(file: string): HookReport | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as HookReport;
+  } catch {
+    return null; // not written yet (or being replaced)
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Running a bundle the way a node does: through vaoci's runtime wrapper
+ * (vaoci-runtime run, which prepares config.json from the annotations and
+ * execs the real runtime) with a node config for local runs. Signals that
+ * reach `vaoci run` go on to the runtime, which forwards them to the
+ * container; the container's exit status comes back (128+N for signal N).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeAtomic } from '../atomic';
+import { Failure, badInput } from '../errors';
+import { hostArch, repoRoot } from '../tool';
+import type { StateDir } from './state';
+
+/** RUNTIMES are the real runtimes `--runtime` takes. */
+export const RUNTIMES = ['runc', 'crun'] as const;
+
+/** Runtime is one of RUNTIMES. */
+export type Runtime = (typeof RUNTIMES)[number];
+
+const INSTALLED = { bin: '/opt/vaoci/bin', lib: '/opt/vaoci/lib' };
+
+/** dataPlane finds one of vaoci's node files: this repository's build first, then the node install. */
+export function dataPlane(file: 'vaoci-runtime' | 'libvaoci-preload.so', root = repoRoot()): string {
+  const installed = path.join(file.endsWith('.so') ? INSTALLED.lib : INSTALLED.bin, file);
+  const candidates = [...(root ? [path.join(root, 'build', hostArch(), file)] : []), installed];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new Failure(`${file}: not found at ${candidates.map((c) => `\`${c}\``).join(' or ')}; run \`make build\``, 'missing');
+  return found;
+}
+
+/** whichRuntime finds the real runtime on PATH. */
+export function whichRuntime(name: Runtime, env: NodeJS.ProcessEnv = process.env): string {
+  for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
+    const p = path.join(dir, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw badInput(`--runtime \`${name}\`: not found on PATH — expected ${RUNTIMES.join(' or ')} installed`);
+}
+
+/** writeNodeConfig writes the local runs' node config for one runtime and returns its path. */
+export function writeNodeConfig(state: StateDir, runtime: string): string {
+  const file = path.join(state.root, `node-config-${path.basename(runtime)}.json`);
+  const config = { runtime, log: state.log, reports_dir: state.reports, injection: { preload: dataPlane('libvaoci-preload.so') } };
+  writeAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+/** Launch is one `vaoci-runtime run`. */
+export interface Launch {
+  bundle: string;
+  id: string;
+  nodeConfig: string;
+  /** stdin: the terminal's (-i, -t) or /dev/null. */
+  interactive: boolean;
+  /** stdout of the container to our stderr (--json keeps stdout for the result). */
+  stdoutToStderr: boolean;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/** launch runs the container to its end and returns its exit status. */
+export function launch(l: Launch): Promise<number> {
+  const child = spawn(dataPlane('vaoci-runtime'), ['run', '--bundle', l.bundle, l.id], {
+    stdio: [l.interactive ? 'inherit' : 'ignore', l.stdoutToStderr ? process.stderr : 'inherit', 'inherit'],
+    env: { ...process.env, VAOCI_CONFIG: l.nodeConfig },
+  });
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  for (const s of FORWARDED) process.on(s, forward);
+  return new Promise((resolve, reject) => {
+    child.on('error', (e) => reject(new Failure(`vaoci-runtime: ${e.message}`, 'system')));
+    child.on('exit', (code, signal) => {
+      for (const s of FORWARDED) process.off(s, forward);
+      resolve(signal ? 128 + (os.constants.signals[signal] ?? 0) : (code ?? 1));
+    });
+  });
+}
+
+/** deleteContainer asks the real runtime to forget a container (quietly: it may be gone already). */
+export function deleteContainer(runtime: string, id: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(runtime, ['delete', '--force', id], { stdio: 'ignore' });
+    child.on('error', () => resolve());
+    child.on('exit', () => resolve());
+  });
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Builds vaoci's demo image, the one `vaoci run demo` runs: an OCI image
+// layout (oci-layout, index.json, blobs/sha256/) with one gzip layer:
+//   /bin/busybox      Debian's busybox-static, and applet symlinks (sh, ls, cat, …)
+//   /bin/probe        test/hook/probe.c, built here with gcc, dynamically linked,
+//                     with its loader and libraries copied as ldd names them
+//   /etc/passwd, /etc/group, /tmp, /proc, /sys, /dev, /root
+// Config: amd64/linux, Entrypoint ["/bin/probe"], Cmd [], a PATH.
+// Deterministic: entries sorted, uid/gid 0, one mtime (SOURCE_DATE_EPOCH,
+// default 2024-01-01), gzip without a timestamp, so the same inputs give the
+// same digests. No network.
+//
+//   node test/demo-image/build.mjs [OUT_DIR]      (default build/demo-image)
+// Env: BUSYBOX (default /bin/busybox), CC (default gcc).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
+import tar from 'tar-stream';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const OUT = path.resolve(process.argv[2] ?? path.join(ROOT, 'build', 'demo-image'));
+const MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1704067200) * 1000);
+const BUSYBOX = process.env.BUSYBOX ?? '/bin/busybox';
+const CC = process.env.CC ?? 'gcc';
+const APPLETS = ['cat', 'cp', 'date', 'echo', 'env', 'false', 'grep', 'head', 'id', 'ls', 'mkdir', 'mv', 'printf', 'ps', 'pwd', 'rm', 'sed', 'sh', 'sleep', 'tail', 'touch', 'true', 'uname', 'wc'];
+const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function die(line) {
+  console.error(`demo-image: ${line}`);
+  process.exit(1);
+}
+
+/** elfInfo reads a 64-bit ELF file's machine and whether it has a PT_INTERP (a dynamic loader); undefined for anything else. */
+function elfInfo(file) {
+  const b = fs.readFileSync(file);
+  if (b.readUInt32BE(0) !== 0x7f454c46 || b[4] !== 2) return undefined;
+  const machine = b.readUInt16LE(18);
+  const phoff = Number(b.readBigUInt64LE(32));
+  const phentsize = b.readUInt16LE(54);
+  const phnum = b.readUInt16LE(56);
+  let interp = false;
+  for (let i = 0; i < phnum; i++) if (b.readUInt32LE(phoff + i * phentsize) === 3) interp = true;
+  return { machine, interp };
+}
+
+/** probeWithLibs builds the probe and returns its bytes and the libraries ldd names (image path → host file). */
+function probeWithLibs(work) {
+  const out = path.join(work, 'probe');
+  try {
+    execFileSync(CC, ['-O2', '-o', out, 'test/hook/probe.c'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    die(`${CC} test/hook/probe.c failed: ${String(e.stderr ?? e.message).trim().split('\n').pop()}`);
+  }
+  const libs = new Map();
+  for (const line of execFileSync('ldd', [out], { encoding: 'utf8' }).split('\n')) {
+    const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
+    if (m) libs.set(m[1], fs.realpathSync(m[1]));
+  }
+  if (libs.size === 0) die(`ldd ${out} named no libraries — expected a dynamically linked probe`);
+  return { probe: fs.readFileSync(out), libs };
+}
+
+/** files lists every entry of the layer: name → {type, mode, content | linkname}. */
+function files(work) {
+  const busybox = elfInfo(BUSYBOX);
+  if (!busybox || busybox.machine !== 62 || busybox.interp) die(`${BUSYBOX}: expected a static x86-64 busybox (Debian's busybox-static)`);
+  if (process.arch !== 'x64') die(`the demo image is x86-64: build it on an x86-64 machine (this is ${process.arch})`);
+  const { probe, libs } = probeWithLibs(work);
+  const entries = new Map();
+  const dir = (name, mode = 0o755) => entries.set(name, { type: 'directory', mode });
+  const file = (name, content, mode = 0o644) => {
+    for (let p = path.posix.dirname(name); p !== '.'; p = path.posix.dirname(p)) if (!entries.has(p)) dir(p);
+    entries.set(name, { type: 'file', mode, content });
+  };
+  for (const d of ['bin', 'dev', 'etc', 'proc', 'sys']) dir(d);
+  dir('tmp', 0o1777);
+  dir('root', 0o700);
+  file('bin/busybox', fs.readFileSync(BUSYBOX), 0o755);
+  for (const a of APPLETS) entries.set(`bin/${a}`, { type: 'symlink', mode: 0o777, linkname: 'busybox' });
+  file('bin/probe', probe, 0o755);
+  for (const [at, host] of libs) file(at.slice(1), fs.readFileSync(host), 0o755);
+  file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+  file('etc/group', 'root:x:0:\n');
+  return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** layerTar packs the entries with fixed owners and mtime. */
+async function layerTar(entries) {
+  const pack = tar.pack();
+  const chunks = [];
+  pack.on('data', (c) => chunks.push(c));
+  const done = new Promise((resolve, reject) => pack.on('end', resolve).on('error', reject));
+  for (const [name, e] of entries) {
+    const content = e.content === undefined ? undefined : Buffer.from(e.content);
+    const header = { name, type: e.type, mode: e.mode, uid: 0, gid: 0, uname: '', gname: '', mtime: MTIME, linkname: e.linkname, size: content?.length ?? 0 };
+    await new Promise((resolve, reject) => pack.entry(header, content ?? '', (err) => (err ? reject(err) : resolve())));
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+const sha256 = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** blob stores bytes under blobs/sha256 and returns their descriptor. */
+function blob(dir, bytes, mediaType) {
+  const digest = sha256(bytes);
+  fs.writeFileSync(path.join(dir, 'blobs', 'sha256', digest.slice(7)), bytes);
+  return { mediaType, digest, size: bytes.length };
+}
+
+async function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vaoci-demo-'));
+  const tmp = `${OUT}.tmp-${process.pid}`;
+  try {
+    const tarBytes = await layerTar(files(work));
+    const gz = zlib.gzipSync(tarBytes, { level: 9 });
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(path.join(tmp, 'blobs', 'sha256'), { recursive: true });
+    const created = MTIME.toISOString();
+    const config = {
+      created,
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Entrypoint: ['/bin/probe'], Cmd: [], Env: [PATH_ENV], WorkingDir: '/', Labels: { 'org.opencontainers.image.title': 'vaoci demo' } },
+      rootfs: { type: 'layers', diff_ids: [sha256(tarBytes)] },
+      history: [{ created, created_by: 'test/demo-image/build.mjs' }],
+    };
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: blob(tmp, Buffer.from(JSON.stringify(config)), 'application/vnd.oci.image.config.v1+json'),
+      layers: [blob(tmp, gz, 'application/vnd.oci.image.layer.v1.tar+gzip')],
+    };
+    const m = blob(tmp, Buffer.from(JSON.stringify(manifest)), manifest.mediaType);
+    const index = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{ ...m, platform: { architecture: 'amd64', os: 'linux' }, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
+    };
+    fs.writeFileSync(path.join(tmp, 'index.json'), `${JSON.stringify(index)}\n`);
+    fs.writeFileSync(path.join(tmp, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`);
+    fs.rmSync(OUT, { recursive: true, force: true });
+    fs.renameSync(tmp, OUT);
+    const shown = path.relative(process.cwd(), OUT).startsWith('..') ? OUT : path.relative(process.cwd(), OUT);
+    console.log(`demo-image: ${shown} ${m.digest} (layer ${gz.length} bytes)`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
