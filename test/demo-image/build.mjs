@@ -5,7 +5,8 @@
 //   /bin/probe        test/hook/probe.c, built here with gcc, dynamically linked,
 //                     with its loader and libraries copied as ldd names them
 //   /etc/passwd, /etc/group, /tmp, /proc, /sys, /dev, /root
-// Config: amd64/linux, Entrypoint ["/bin/probe"], Cmd [], a PATH.
+// Config: amd64/linux, Entrypoint ["/bin/probe"], Cmd ["--linger-ms", "500"] (the probe
+// stays half a second, so the poststart hook and `vaoci run --svg` see it), a PATH.
 // Deterministic: entries sorted, uid/gid 0, one mtime (SOURCE_DATE_EPOCH,
 // default 2024-01-01), gzip without a timestamp, so the same inputs give the
 // same digests. No network.
@@ -126,7 +127,7 @@ async function main() {
       created,
       architecture: 'amd64',
       os: 'linux',
-      config: { Entrypoint: ['/bin/probe'], Cmd: [], Env: [PATH_ENV], WorkingDir: '/', Labels: { 'org.opencontainers.image.title': 'vaoci demo' } },
+      config: { Entrypoint: ['/bin/probe'], Cmd: ['--linger-ms', '500'], Env: [PATH_ENV], WorkingDir: '/', Labels: { 'org.opencontainers.image.title': 'vaoci demo' } },
       rootfs: { type: 'layers', diff_ids: [sha256(tarBytes)] },
       history: [{ created, created_by: 'test/demo-image/build.mjs' }],
     };
