@@ -32,15 +32,19 @@ interface Ran {
 }
 
 /** vaoci runs the CLI as a child (crun: inside the cgroup workaround); `signal` is sent after `afterMs`. */
-function vaoci(args: string[], o: { crun?: boolean; signal?: NodeJS.Signals; afterMs?: number; stateDir?: string } = {}): Promise<Ran> {
+function vaoci(
+  args: string[],
+  o: { crun?: boolean; signal?: NodeJS.Signals; afterMs?: number; stateDir?: string; input?: string } = {},
+): Promise<Ran> {
   const [cmd, argv] = o.crun
     ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', VAOCI, ...args]]
     : [VAOCI, args];
-  const child = spawn(cmd, argv, { env: { ...process.env, VAOCI_STATE: o.stateDir ?? state }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { env: { ...process.env, VAOCI_STATE: o.stateDir ?? state }, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (o.input !== undefined) child.stdin?.end(o.input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
   if (o.signal) setTimeout(() => child.kill(o.signal), o.afterMs ?? 1000);
   return new Promise((resolve) => child.on('close', (code, sig) => resolve({ stdout, stderr, code: code ?? 128 + (sig ? 15 : 0) })));
 }
@@ -169,6 +173,27 @@ describe('signals and bad input', () => {
     });
     expect(r.stdout).toBe('up\n');
     expect(r.code).toBe(42);
+  });
+
+  it('-i: stdin reaches the container; without it the container reads nothing', async () => {
+    const withI = await vaoci(['run', '--rm', '-i', `oci:${oci}:v1`, '--', 'cat'], { input: 'from stdin\n' });
+    expect([withI.code, withI.stdout]).toEqual([0, 'from stdin\n']);
+    const without = await vaoci(['run', '--rm', `oci:${oci}:v1`, '--', 'cat'], { input: 'from stdin\n' });
+    expect([without.code, without.stdout]).toEqual([0, '']);
+  });
+
+  it('-t: the container gets a terminal (under script(1), which gives vaoci one)', async () => {
+    const line = [VAOCI, 'run', '--rm', '-t', `oci:${oci}:v1`, '--', "'test -t 0 && test -t 1 && echo tty=yes'"].join(' ');
+    const r = await new Promise<Ran>((resolve) => {
+      const child = spawn('script', ['-qec', line, '/dev/null'], { env: { ...process.env, VAOCI_STATE: state }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.on('close', (code) => resolve({ stdout, stderr: '', code: code ?? 1 }));
+    });
+    expect(r.stdout).toContain('tty=yes');
+    expect(r.code).toBe(0);
+    const refused = await vaoci(['run', '--rm', '-t', `oci:${oci}:v1`, '--', 'true']);
+    expect([refused.code, refused.stderr]).toEqual([2, 'vaoci run: -t: stdin is not a terminal — expected -t only from a terminal\n']);
   });
 
   it('a bad reference: one line, exit 2', async () => {
