@@ -87,11 +87,14 @@ struct vaoci_policy {
   struct vaoci_env env[VAOCI_POLICY_ENV_MAX];
   const char *mounts[VAOCI_POLICY_MOUNTS_MAX];
   struct vaoci_source sources[VAOCI_FIELD_COUNT];
-  struct vaoci_problems problems; /* warnings under warn; the refusing lines under fail */
   /* storage for values built here */
   char window_text[VAOCI_WINDOW_TEXT_MAX];
   char reserved_va[24];
   char preload_path[4096];
+  /* Last: resolution clears the struct only up to problems.lines (128 KiB
+   * that are read only up to count), so each container start does not fault
+   * in and zero pages it never uses. */
+  struct vaoci_problems problems; /* warnings under warn; the refusing lines under fail */
 };
 
 /* vaoci_policy_resolve resolves one container. annotations is a JSON object

@@ -1,6 +1,7 @@
 /* vaoci_policy_resolve: settings by precedence, then the guest
  * architecture, the window, the emulator and the injection, as
  * cli/src/lib/policy/resolve.ts (guest.ts, window-setting.ts, emulator.ts). */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
@@ -151,7 +152,7 @@ int vaoci_policy_resolve(const json_t *annotations, const json_t *node_config, c
   struct vaoci_chosen chosen[VAOCI_KEY_COUNT];
   struct vaoci_decision g = {0}, e = {0};
   char problem[VAOCI_POLICY_LINE_MAX] = "";
-  memset(out, 0, sizeof *out);
+  memset(out, 0, offsetof(struct vaoci_policy, problems.lines));
   out->container = container ? container : "";
   vaoci_policy_collect(annotations, node_config, out->container, chosen, &out->problems);
   out->on_error = chosen[VAOCI_KEY_ON_ERROR].word == VAOCI_SET_ON_ERROR_WARN ? VAOCI_ON_ERROR_WARN : VAOCI_ON_ERROR_FAIL;

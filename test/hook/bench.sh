@@ -7,7 +7,7 @@
 #                  before each run), the preload reserves in the process, vaoci-hook verifies
 #   prepared       the runtime alone on the config the wrapper wrote: the container's share of
 #                  wrapper+hooks (preload, bind mount, poststart hook) without the wrapper's
-# RUNS (default 60) runs per row, taken in ROUNDS (default 6) hyperfine runs whose row order
+# RUNS (default 120) runs per row, taken in ROUNDS (default 20) hyperfine runs whose row order
 # rotates, so a burst of load elsewhere on the machine does not land on one row only.
 # Prints each row's median, its interquartile range, its ratio to bare and the difference.
 set -euo pipefail
@@ -18,7 +18,7 @@ WORK=$(mktemp -d /tmp/vaoci-hook-bench.XXXXXX)
 mount -t tmpfs -o size=512m vaoci-bench "$WORK"
 trap 'umount "$WORK"; rmdir "$WORK"' EXIT
 source test/hook/lib.sh
-RUNS=${RUNS:-60} ROUNDS=${ROUNDS:-6}
+RUNS=${RUNS:-120} ROUNDS=${ROUNDS:-20}
 PER_ROUND=$(((RUNS + ROUNDS - 1) / ROUNDS))
 
 build_probes
@@ -55,7 +55,7 @@ for kind in ${KINDS:-runc crun}; do
       args+=(--prepare "$prep" -n "$name" "$cmd")
     done
     # VAOCI_CONFIG for every row (the bare runtime ignores it), so no row pays an extra exec of env.
-    VAOCI_CONFIG=$WORK/node-$kind.json in_ns "$kind" hyperfine -N --warmup 2 --runs "$PER_ROUND" \
+    VAOCI_CONFIG=$WORK/node-$kind.json in_ns "$kind" hyperfine -N --warmup 1 --runs "$PER_ROUND" \
       --export-json "$WORK/$kind-$r.json" "${args[@]}" >/dev/null 2>"$WORK/hyperfine.err" ||
       { cat "$WORK/hyperfine.err" >&2; exit 1; } # its outlier warnings only on failure: the IQR shows the spread
   done
