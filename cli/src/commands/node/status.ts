@@ -1,0 +1,30 @@
+import { Failure } from '../../lib/errors';
+import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
+import { nodeFlags } from '../../lib/node/flags';
+import { Host } from '../../lib/node/install';
+import { DEFAULT_PREFIX } from '../../lib/node/plan';
+import { type NodeStatus, status } from '../../lib/node/status';
+
+/** NodeStatus is `vaoci node status`: what is installed, and whether an annotation would reach a container. */
+export default class NodeStatusCommand extends VaociCommand {
+  static summary = 'Say what vaoci has installed on this node and whether a vaoci.io/ annotation would reach a container.';
+
+  static description = `Checks each file of PREFIX/install.json (ok, changed, missing) and the engine's view of the runtime handler vaoci: for containerd, whether the root config imports the drop-in directory and the merged handler runs vaoci-runtime and passes vaoci.io/* pod annotations (containerd's own \`containerd config dump\` when run on the node with containerd installed; else the files merged here); for CRI-O, the drop-in. Exit 1 when an annotation would not reach a container. With --json, prints schemas/cli-node-status.schema.json.
+
+${EXIT_CODES_HELP}`;
+
+  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host-root /host --json'];
+
+  static flags = { ...nodeFlags };
+
+  async run(): Promise<NodeStatus> {
+    const { flags } = await this.parse(NodeStatusCommand);
+    const s = status(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX);
+    const lines = [`vaoci node status: ${s.installed ? `installed for ${s.engine} under ${s.prefix}` : 'not installed'}`];
+    for (const f of s.files) lines.push(`  ${f.state.padEnd(8)}${f.path}`);
+    lines.push(`annotations reach containers: ${s.annotations_reach.ok ? 'yes' : 'NO'} — ${s.annotations_reach.why} (checked by ${s.checked_by})`);
+    this.log(lines.join('\n'));
+    if (!s.annotations_reach.ok) throw new Failure(`annotations would not reach containers: ${s.annotations_reach.why}`, 'failed', s);
+    return s;
+  }
+}

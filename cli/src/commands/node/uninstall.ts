@@ -1,0 +1,25 @@
+import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
+import { nodeFlags } from '../../lib/node/flags';
+import { Host, type UninstallResult, uninstall } from '../../lib/node/install';
+import { DEFAULT_PREFIX } from '../../lib/node/plan';
+
+/** NodeUninstall is `vaoci node uninstall`: the node as it was before vaoci node install. */
+export default class NodeUninstall extends VaociCommand {
+  static summary = 'Undo vaoci node install: every file it wrote removed or restored from its backup.';
+
+  static description = `Reads PREFIX/install.json and undoes it, newest change first: files vaoci created are removed, files it replaced are restored from PREFIX/backup/, directories it created are removed when empty. Says what to restart. Nothing installed is not an error. With --json, prints schemas/cli-node-uninstall.schema.json.
+
+${EXIT_CODES_HELP}`;
+
+  static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host-root /host'];
+
+  static flags = { ...nodeFlags };
+
+  async run(): Promise<UninstallResult> {
+    const { flags } = await this.parse(NodeUninstall);
+    const result = uninstall(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX);
+    if (!result.installed) this.log('vaoci node uninstall: nothing installed');
+    else this.log([...result.restored.map((f) => `  undid ${f}`), `restart ${result.restart.join(', ')}`].join('\n'));
+    return result;
+  }
+}

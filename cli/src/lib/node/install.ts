@@ -1,0 +1,89 @@
+/**
+ * vaoci node install / uninstall: apply a plan with a record of every
+ * change. A file already as planned is left alone (twice = once); a file
+ * that was there before vaoci is kept under PREFIX/backup/ and put back by
+ * uninstall; directories vaoci made go again when empty.
+ */
+import * as fs from 'node:fs';
+import { Host, sha256 } from './host';
+import { type Plan, type PlanOptions, plan } from './plan';
+import { type InstallRecord, type RecordedFile, backupPath, readRecord, recordPath, writeRecord } from './record';
+
+/** InstallResult is what `vaoci node install --json` prints (schemas/cli-node-install.schema.json). */
+export interface InstallResult {
+  engine: InstallRecord['engine'];
+  prefix: string;
+  host_root: string;
+  /** changed lists the files written by this run (empty: the node already had everything). */
+  changed: string[];
+  /** restart names what must restart for the changes to take effect (empty when no engine config changed). */
+  restart: string[];
+}
+
+/** install applies the plan for these options and updates the record. */
+export function install(o: PlanOptions): InstallResult {
+  const p: Plan = plan(o);
+  const host = o.host;
+  const old = readRecord(host, o.prefix);
+  const record: InstallRecord = { version: 1, engine: p.engine, prefix: o.prefix, files: [], created_dirs: [...(old?.created_dirs ?? [])], restart: p.restart };
+  const changed: string[] = [];
+  let engineChanged = false;
+  for (const f of p.files) {
+    const known = old?.files.find((r) => r.path === f.path);
+    const want = sha256(f.data);
+    const current = host.exists(f.path) ? fs.readFileSync(host.at(f.path)) : undefined;
+    const entry: RecordedFile = { path: f.path, sha256: want, mode: f.mode, backup: known?.backup ?? null };
+    if (current !== undefined && !known) entry.backup = keep(host, o.prefix, f.path, record);
+    if (current === undefined || sha256(current) !== want || (fs.statSync(host.at(f.path)).mode & 0o7777) !== f.mode) {
+      for (const d of host.write(f.path, f.data, f.mode)) if (!record.created_dirs.includes(d)) record.created_dirs.push(d);
+      changed.push(f.path);
+      engineChanged ||= f.config;
+    }
+    record.files.push(entry);
+  }
+  // Files an older install wrote that this plan no longer has (another engine): undo them too.
+  for (const gone of old?.files.filter((r) => !p.files.some((f) => f.path === r.path)) ?? []) {
+    undo(host, gone);
+    changed.push(gone.path);
+    engineChanged = true;
+  }
+  writeRecord(host, record);
+  return { engine: p.engine, prefix: o.prefix, host_root: host.root, changed, restart: engineChanged ? p.restart : [] };
+}
+
+/** keep copies a file vaoci is about to replace into the backup directory; returns the backup's node path. */
+function keep(host: Host, prefix: string, file: string, record: InstallRecord): string {
+  const to = backupPath(prefix, file);
+  const mode = fs.statSync(host.at(file)).mode & 0o7777;
+  for (const d of host.write(to, fs.readFileSync(host.at(file)), mode)) if (!record.created_dirs.includes(d)) record.created_dirs.push(d);
+  return to;
+}
+
+function undo(host: Host, f: RecordedFile): void {
+  if (f.backup && host.exists(f.backup)) {
+    host.write(f.path, fs.readFileSync(host.at(f.backup)), fs.statSync(host.at(f.backup)).mode & 0o7777);
+    host.remove(f.backup);
+  } else {
+    host.remove(f.path);
+  }
+}
+
+/** UninstallResult is what `vaoci node uninstall --json` prints (schemas/cli-node-uninstall.schema.json). */
+export interface UninstallResult {
+  installed: boolean;
+  host_root: string;
+  restored: string[];
+  restart: string[];
+}
+
+/** uninstall undoes the record, newest change first, and removes the record. */
+export function uninstall(host: Host, prefix: string): UninstallResult {
+  const record = readRecord(host, prefix);
+  if (!record) return { installed: false, host_root: host.root, restored: [], restart: [] };
+  for (const f of [...record.files].reverse()) undo(host, f);
+  host.remove(recordPath(prefix));
+  for (const d of [...record.created_dirs].reverse()) host.removeDirIfEmpty(d);
+  return { installed: true, host_root: host.root, restored: record.files.map((f) => f.path).reverse(), restart: record.restart };
+}
+
+export { Host };

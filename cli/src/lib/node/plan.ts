@@ -1,0 +1,119 @@
+/**
+ * What `vaoci node install` puts on a node: the static data plane under
+ * PREFIX, the node config, and the engine's drop-in — all decided and
+ * checked (schemas, the root config's imports) before anything is written.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Failure, badInput } from '../errors';
+import { validate } from '../schema';
+import { hostArch, repoRoot } from '../tool';
+import { CONTAINERD_CONFIG, MINIMAL_ROOT, dropin, imported, missingImportLine, readRootConfig } from './containerd';
+import { CRIO_DROPIN, crioDropin } from './crio';
+import type { Host } from './host';
+import type { Engine } from './record';
+import { CONTAINERD_DROPIN } from './containerd';
+
+export const NODE_CONFIG_PATH = '/etc/vaoci/config.json';
+export const DEFAULT_PREFIX = '/opt/vaoci';
+
+/** Planned is one file to have on the node. */
+export interface Planned {
+  path: string;
+  data: Buffer;
+  mode: number;
+  /** config: a change means the engine must be restarted. */
+  config: boolean;
+}
+
+export interface PlanOptions {
+  host: Host;
+  prefix: string;
+  engine: Engine | 'auto';
+  /** from is the directory holding vaoci-runtime, vaoci-hook, libvaoci-preload.so (default: this build, else /usr/share/vaoci/ARCH). */
+  from?: string;
+  /** nodeConfig is a node config file on this machine (the chart's ConfigMap); default: one naming the node's runc. */
+  nodeConfig?: string;
+}
+
+export interface Plan {
+  engine: Engine;
+  files: Planned[];
+  restart: string[];
+}
+
+const DATA_PLANE: Array<[string, string, number]> = [
+  ['vaoci-runtime', 'bin', 0o755],
+  ['vaoci-hook', 'bin', 0o755],
+  ['libvaoci-preload.so', 'lib', 0o644],
+];
+const RUNC = ['/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'];
+
+/** plan decides every file; any refusal happens here, before a byte is written. */
+export function plan(o: PlanOptions): Plan {
+  const engine = o.engine === 'auto' ? detectEngine(o.host) : o.engine;
+  const runtimePath = path.posix.join(o.prefix, 'bin', 'vaoci-runtime');
+  const from = o.from ?? defaultFrom();
+  const files: Planned[] = DATA_PLANE.map(([name, dir, mode]) => ({
+    path: path.posix.join(o.prefix, dir, name),
+    data: readSource(path.join(from, name), '--from'),
+    mode,
+    config: false,
+  }));
+  files.push({ path: NODE_CONFIG_PATH, data: Buffer.from(nodeConfig(o)), mode: 0o644, config: false });
+  if (engine === 'containerd') {
+    const root = readRootConfig(o.host);
+    if (root.exists && !imported(root)) throw new Failure(missingImportLine(), 'invalid');
+    if (!root.exists) files.push({ path: CONTAINERD_CONFIG, data: Buffer.from(MINIMAL_ROOT), mode: 0o644, config: true });
+    files.push({ path: CONTAINERD_DROPIN, data: Buffer.from(dropin(root.version, runtimePath)), mode: 0o644, config: true });
+    return { engine, files, restart: ['containerd (systemctl restart containerd)'] };
+  }
+  files.push({ path: CRIO_DROPIN, data: Buffer.from(crioDropin(runtimePath)), mode: 0o644, config: true });
+  return { engine, files, restart: ['crio (systemctl restart crio)'] };
+}
+
+/** detectEngine picks the node's engine from its config or binary; none or both is one line. */
+export function detectEngine(host: Host): Engine {
+  const containerd = host.exists('/etc/containerd') || host.exists('/usr/bin/containerd') || host.exists('/usr/local/bin/containerd');
+  const crio = host.exists('/etc/crio') || host.exists('/usr/bin/crio') || host.exists('/usr/local/bin/crio');
+  if (containerd !== crio) return containerd ? 'containerd' : 'cri-o';
+  throw badInput(`--engine \`auto\`: ${containerd ? 'both containerd and CRI-O are' : 'neither containerd nor CRI-O is'} on this node — expected --engine containerd or --engine cri-o`);
+}
+
+function defaultFrom(): string {
+  const root = repoRoot();
+  const built = root ? path.join(root, 'build', hostArch()) : undefined;
+  return built && fs.existsSync(path.join(built, 'vaoci-runtime')) ? built : `/usr/share/vaoci/${hostArch()}`;
+}
+
+function readSource(file: string, flag: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw badInput(`${flag}: \`${file}\` ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'} — expected vaoci's data plane (run \`make build\`)`);
+  }
+}
+
+/** nodeConfig is the given node config (checked), or one naming the node's runc; host_dir follows a non-default prefix. */
+function nodeConfig(o: PlanOptions): string {
+  let doc: Record<string, unknown>;
+  if (o.nodeConfig) {
+    try {
+      doc = JSON.parse(readSource(o.nodeConfig, '--node-config').toString('utf8')) as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof Failure) throw e;
+      throw badInput(`--node-config \`${o.nodeConfig}\`: not JSON — expected a node config (schemas/node-config.schema.json)`);
+    }
+  } else {
+    const runc = RUNC.find((r) => o.host.exists(r));
+    if (!runc) throw badInput(`no runc at ${RUNC.join(', ')} on the node — expected one, or --node-config naming the real runtime`);
+    doc = { runtime: runc };
+  }
+  if (o.prefix !== DEFAULT_PREFIX) {
+    const injection = (doc.injection ?? {}) as Record<string, unknown>;
+    doc = { ...doc, injection: { host_dir: o.prefix, ...injection } };
+  }
+  const problems = validate('node-config', doc);
+  if (problems.length) throw badInput(`--node-config${o.nodeConfig ? ` \`${o.nodeConfig}\`` : ''} ${problems[0]}`);
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

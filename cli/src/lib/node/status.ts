@@ -1,0 +1,58 @@
+/**
+ * vaoci node status: what is installed, whether each file is still as
+ * written, and — the question that matters — whether a vaoci.io/ annotation
+ * on a pod would actually reach its container. On the node itself with a
+ * containerd binary at hand, containerd's own merged view
+ * (`containerd config dump`) decides; otherwise the files are merged here.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'smol-toml';
+import { CONTAINERD_CONFIG, CONTAINERD_DROPIN, CONTAINERD_DROPIN_DIR, type Reach, annotationsReach, imported, mergedView, missingImportLine, readRootConfig } from './containerd';
+import { crioReach } from './crio';
+import type { Host } from './host';
+import { sha256 } from './host';
+import { readRecord } from './record';
+import type { Engine } from './record';
+
+/** NodeStatus is what `vaoci node status --json` prints (schemas/cli-node-status.schema.json). */
+export interface NodeStatus {
+  installed: boolean;
+  host_root: string;
+  prefix: string;
+  engine: Engine | null;
+  files: Array<{ path: string; state: 'ok' | 'changed' | 'missing' }>;
+  annotations_reach: Reach;
+  /** checked_by says whose view decided: containerd's own config dump, or vaoci's merge of the files. */
+  checked_by: 'containerd config dump' | 'files';
+}
+
+/** status looks at the node; `containerd` is the containerd binary to ask when the host root is `/`. */
+export function status(host: Host, prefix: string, containerd = '/usr/bin/containerd'): NodeStatus {
+  const record = readRecord(host, prefix);
+  const runtimePath = path.posix.join(prefix, 'bin', 'vaoci-runtime');
+  const files = (record?.files ?? []).map((f) => ({
+    path: f.path,
+    state: !host.exists(f.path) ? ('missing' as const) : sha256(fs.readFileSync(host.at(f.path))) === f.sha256 ? ('ok' as const) : ('changed' as const),
+  }));
+  const base = { installed: Boolean(record), host_root: host.root, prefix, engine: record?.engine ?? null, files };
+  if (!record) return { ...base, annotations_reach: { ok: false, why: `vaoci is not installed under ${prefix}` }, checked_by: 'files' };
+  if (record.engine === 'cri-o') return { ...base, annotations_reach: crioReach(host, runtimePath), checked_by: 'files' };
+  const root = readRootConfig(host);
+  if (root.exists && !imported(root)) return { ...base, annotations_reach: { ok: false, why: missingImportLine() }, checked_by: 'files' };
+  if (host.root === '/' && fs.existsSync(containerd)) {
+    const dump = spawnSync(containerd, ['--config', CONTAINERD_CONFIG, 'config', 'dump'], { encoding: 'utf8' });
+    if (dump.status === 0) return { ...base, annotations_reach: annotationsReach(parse(dump.stdout), root.version, runtimePath), checked_by: 'containerd config dump' };
+  }
+  const dropins = dirFiles(host, CONTAINERD_DROPIN_DIR).concat(host.exists(CONTAINERD_DROPIN) ? [] : [CONTAINERD_DROPIN]);
+  return { ...base, annotations_reach: annotationsReach(mergedView(host, root, dropins), root.version, runtimePath), checked_by: 'files' };
+}
+
+function dirFiles(host: Host, dir: string): string[] {
+  try {
+    return fs.readdirSync(host.at(dir)).map((f) => path.posix.join(dir, f));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * `vaoci node install | uninstall | status` against node trees built here
+ * (--host-root), in the real file formats: the TOML is parsed with a TOML
+ * library, containerd's own `containerd config dump` loads the drop-in, and
+ * the node config and install record are checked against their schemas.
+ * What is not real: no containerd or CRI-O daemon is restarted or asked to
+ * start a pod here (no kubelet/CRI client on this machine).
+ */
+import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'smol-toml';
+import { validate } from '../../cli/src/lib/schema';
+import { type Json, vaoci } from './cli-helpers';
+import { tmpDir } from './image-fixtures';
+
+const work = tmpDir('node');
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+let n = 0;
+
+/** node makes a fresh node tree: runc, and the files given (path → content). */
+function node(files: Record<string, string> = {}): string {
+  const root = path.join(work, `host${++n}`);
+  fs.mkdirSync(path.join(root, 'usr/sbin'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'usr/sbin/runc'), '#!/bin/sh\n', { mode: 0o755 });
+  for (const [p, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+    fs.writeFileSync(path.join(root, p), text);
+  }
+  return root;
+}
+
+/** snapshot is every path under root with its type, mode and content hash: what "exactly" compares. */
+function snapshot(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      const st = fs.lstatSync(p);
+      const hash = e.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : '';
+      out.push(`${path.relative(root, p)} ${(st.mode & 0o170000).toString(8)} ${(st.mode & 0o7777).toString(8)} ${hash}`);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const V2 = { 'etc/containerd/config.toml': 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n' };
+
+describe('containerd', () => {
+  it('installs the data plane, the node config and a version-2 drop-in that containerd loads', async () => {
+    const root = node(V2);
+    const r = await vaoci(['node', 'install', '--host-root', root, '--json']);
+    expect(r.exit).toBe(0);
+    expect(validate('cli-node-install', r.json)).toEqual([]);
+    expect(r.json?.engine).toBe('containerd');
+    expect(r.json?.restart).toEqual(['containerd (systemctl restart containerd)']);
+    expect(fs.statSync(path.join(root, 'opt/vaoci/bin/vaoci-runtime')).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(path.join(root, 'opt/vaoci/lib/libvaoci-preload.so')).mode & 0o777).toBe(0o644);
+    const config = JSON.parse(fs.readFileSync(path.join(root, 'etc/vaoci/config.json'), 'utf8'));
+    expect(config).toEqual({ runtime: '/usr/sbin/runc' });
+    expect(validate('node-config', config)).toEqual([]);
+    expect(validate('node-install', JSON.parse(fs.readFileSync(path.join(root, 'opt/vaoci/install.json'), 'utf8')))).toEqual([]);
+    const text = fs.readFileSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'), 'utf8');
+    const doc = parse(text) as Json;
+    expect(doc.version).toBe(2);
+    expect(doc.plugins['io.containerd.grpc.v1.cri'].containerd.runtimes.vaoci).toEqual({
+      runtime_type: 'io.containerd.runc.v2',
+      pod_annotations: ['vaoci.io/*'],
+      container_annotations: ['vaoci.io/*'],
+      options: { BinaryName: '/opt/vaoci/bin/vaoci-runtime' },
+    });
+    // containerd's own loader: a root config importing the drop-in by its path in this tree.
+    const probe = path.join(work, `containerd-${n}.toml`);
+    fs.writeFileSync(probe, `version = 2\nimports = ["${path.join(root, 'etc/containerd/conf.d')}/*.toml"]\n`);
+    const dump = spawnSync('containerd', ['--config', probe, 'config', 'dump'], { encoding: 'utf8' });
+    expect(dump.status).toBe(0);
+    const vaociHandler = (parse(dump.stdout) as Json).plugins['io.containerd.grpc.v1.cri'].containerd.runtimes.vaoci;
+    expect(vaociHandler).toMatchObject({ pod_annotations: ['vaoci.io/*'], runtime_type: 'io.containerd.runc.v2', options: { BinaryName: '/opt/vaoci/bin/vaoci-runtime' } });
+  });
+
+  it('a version-3 root config (containerd 2.x) gets a version-3 drop-in under the new CRI plugin', async () => {
+    const root = node({ 'etc/containerd/config.toml': 'version = 3\nimports = ["/etc/containerd/conf.d/*.toml"]\n' });
+    expect((await vaoci(['node', 'install', '--host-root', root])).exit).toBe(0);
+    const doc = parse(fs.readFileSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'), 'utf8')) as Json;
+    expect(doc.version).toBe(3);
+    expect(doc.plugins['io.containerd.cri.v1.runtime'].containerd.runtimes.vaoci.pod_annotations).toEqual(['vaoci.io/*']);
+    expect(doc.plugins['io.containerd.grpc.v1.cri']).toBeUndefined();
+  });
+
+  it('twice is once: the second run writes nothing and asks for no restart', async () => {
+    const root = node(V2);
+    await vaoci(['node', 'install', '--host-root', root]);
+    const once = snapshot(root);
+    const again = await vaoci(['node', 'install', '--host-root', root, '--json']);
+    expect([again.exit, again.json?.changed, again.json?.restart]).toEqual([0, [], []]);
+    expect(snapshot(root)).toEqual(once);
+  });
+
+  it('uninstall restores the node exactly, a file that was there before included', async () => {
+    const root = node({ ...V2, 'etc/vaoci/config.json': '{"runtime": "/usr/local/bin/runc"}\n' });
+    fs.chmodSync(path.join(root, 'etc/vaoci/config.json'), 0o600);
+    const before = snapshot(root);
+    await vaoci(['node', 'install', '--host-root', root]);
+    expect(snapshot(root)).not.toEqual(before);
+    const r = await vaoci(['node', 'uninstall', '--host-root', root, '--json']);
+    expect(r.exit).toBe(0);
+    expect(validate('cli-node-uninstall', r.json)).toEqual([]);
+    expect(snapshot(root)).toEqual(before);
+    const none = await vaoci(['node', 'uninstall', '--host-root', root, '--json']);
+    expect([none.exit, none.json?.installed]).toEqual([0, false]);
+  });
+
+  it('a root config without drop-ins: nothing written, the line to add', async () => {
+    const root = node({ 'etc/containerd/config.toml': 'version = 2\n[plugins]\n' });
+    const before = snapshot(root);
+    const r = await vaoci(['node', 'install', '--host-root', root]);
+    expect(r.exit).toBe(2);
+    expect(r.stderr).toBe(
+      'vaoci node install: `/etc/containerd/config.toml` imports no drop-in directory — expected `imports = ["/etc/containerd/conf.d/*.toml"]` in it (vaoci never rewrites the root config; add the line, then run this again)\n',
+    );
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('no root config at all: a minimal one that imports the drop-ins, removed again by uninstall', async () => {
+    const root = node({ 'usr/bin/containerd': '' });
+    const before = snapshot(root);
+    expect((await vaoci(['node', 'install', '--host-root', root])).exit).toBe(0);
+    expect(parse(fs.readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8'))).toEqual({ version: 2, imports: ['/etc/containerd/conf.d/*.toml'] });
+    await vaoci(['node', 'uninstall', '--host-root', root]);
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe('status: would an annotation reach a container?', () => {
+  it('yes after an install; no when the root config stops importing, or the drop-in drops pod_annotations', async () => {
+    const root = node(V2);
+    const before = await vaoci(['node', 'status', '--host-root', root]);
+    expect([before.exit, before.stderr]).toEqual([1, 'vaoci node status: annotations would not reach containers: vaoci is not installed under /opt/vaoci\n']);
+    await vaoci(['node', 'install', '--host-root', root]);
+    const ok = await vaoci(['node', 'status', '--host-root', root, '--json']);
+    expect(ok.exit).toBe(0);
+    expect(validate('cli-node-status', ok.json)).toEqual([]);
+    expect(ok.json?.annotations_reach.ok).toBe(true);
+    expect(ok.json?.files.every((f: Json) => f.state === 'ok')).toBe(true);
+
+    const dropin = path.join(root, 'etc/containerd/conf.d/50-vaoci.toml');
+    fs.writeFileSync(dropin, fs.readFileSync(dropin, 'utf8').replace(/^pod_annotations.*$/m, ''));
+    const edited = await vaoci(['node', 'status', '--host-root', root, '--json']);
+    expect(edited.exit).toBe(1);
+    expect(edited.json?.annotations_reach.why).toBe('the handler "vaoci" lets no vaoci.io/ pod annotation through (pod_annotations: [])');
+    expect(edited.json?.files.find((f: Json) => f.path.endsWith('50-vaoci.toml')).state).toBe('changed');
+
+    await vaoci(['node', 'install', '--host-root', root]); // repairs it
+    fs.writeFileSync(path.join(root, 'etc/containerd/config.toml'), 'version = 2\n');
+    const noImports = await vaoci(['node', 'status', '--host-root', root, '--json']);
+    expect(noImports.json?.annotations_reach.why).toMatch(/^`\/etc\/containerd\/config.toml` imports no drop-in directory/);
+  });
+});
+
+describe('CRI-O and bad input', () => {
+  it('CRI-O (found by auto): a crio.conf.d drop-in naming vaoci-runtime', async () => {
+    const root = node({ 'etc/crio/crio.conf': '[crio]\n' });
+    const r = await vaoci(['node', 'install', '--host-root', root, '--json']);
+    expect([r.exit, r.json?.engine, r.json?.restart]).toEqual([0, 'cri-o', ['crio (systemctl restart crio)']]);
+    const doc = parse(fs.readFileSync(path.join(root, 'etc/crio/crio.conf.d/50-vaoci.conf'), 'utf8')) as Json;
+    expect(doc.crio.runtime.runtimes.vaoci).toEqual({ runtime_path: '/opt/vaoci/bin/vaoci-runtime', runtime_type: 'oci' });
+    expect((await vaoci(['node', 'status', '--host-root', root])).exit).toBe(0);
+  });
+
+  it('one line, exit 2, nothing written: no engine, both engines, a bad node config, a relative prefix', async () => {
+    const none = node();
+    const before = snapshot(none);
+    const r1 = await vaoci(['node', 'install', '--host-root', none]);
+    expect([r1.exit, r1.stderr]).toEqual([2, 'vaoci node install: --engine `auto`: neither containerd nor CRI-O is on this node — expected --engine containerd or --engine cri-o\n']);
+    const both = node({ ...V2, 'etc/crio/crio.conf': '' });
+    expect((await vaoci(['node', 'install', '--host-root', both])).stderr).toContain('both containerd and CRI-O are on this node');
+    const bad = path.join(work, 'bad-config.json');
+    fs.writeFileSync(bad, JSON.stringify({ runtime: 'runc' }));
+    const r3 = await vaoci(['node', 'install', '--host-root', none, '--engine', 'containerd', '--node-config', bad]);
+    expect(r3.exit).toBe(2);
+    expect(r3.stderr).toMatch(/^vaoci node install: --node-config `.*bad-config\.json` \/runtime: value "runc" — expected .*\n$/);
+    const r4 = await vaoci(['node', 'install', '--host-root', none, '--prefix', 'opt/vaoci']);
+    expect(r4.stderr).toBe('vaoci node install: --prefix `opt/vaoci`: expected an absolute path\n');
+    expect(snapshot(none)).toEqual(before);
+  });
+
+  it('--prefix elsewhere: the node config points the wrapper at the preload there', async () => {
+    const root = node(V2);
+    await vaoci(['node', 'install', '--host-root', root, '--prefix', '/usr/local/vaoci']);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'etc/vaoci/config.json'), 'utf8'))).toEqual({
+      runtime: '/usr/sbin/runc',
+      injection: { host_dir: '/usr/local/vaoci' },
+    });
+    expect((parse(fs.readFileSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'), 'utf8')) as Json).plugins['io.containerd.grpc.v1.cri'].containerd.runtimes.vaoci.options.BinaryName).toBe(
+      '/usr/local/vaoci/bin/vaoci-runtime',
+    );
+  });
+});
