@@ -86,7 +86,7 @@ function parseYaml(file: string, text: string): Workload[] {
 }
 
 /** fromKube turns one Kubernetes object (or a List) into the workloads of its pod templates; other kinds hold none. */
-function fromKube(o: Obj): Workload[] {
+export function fromKube(o: Obj): Workload[] {
   if (o.kind === 'List' || (typeof o.kind === 'string' && o.kind.endsWith('List'))) {
     return (Array.isArray(o.items) ? o.items : []).filter(isObj).flatMap(fromKube);
   }
