@@ -10,7 +10,7 @@ include cli/image.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo test test-native test-preload test-arm64 test-ts test-hook bench-native bench-cli bench-hook clean
+.PHONY: deps build cli demo test test-native test-preload test-launch test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -24,7 +24,7 @@ cli:
 demo: deps build
 	@test/demo.sh
 
-test: deps build test-native test-preload test-ts test-hook test-arm64
+test: deps build test-native test-preload test-launch test-ts test-hook test-arm64
 	@echo "make test: all suites passed"
 
 test-native: native-x86_64 hook-x86_64
@@ -34,6 +34,11 @@ test-native: native-x86_64 hook-x86_64
 test-preload: native-x86_64
 	@test/preload/run.sh
 
+# vaoci-launch with real programs and real binfmt_misc (root); the aarch64
+# build is one of the programs it must refuse.
+test-launch: native-x86_64 native-aarch64
+	@test/launch/run.sh
+
 test-ts: build
 	@npx jest
 
@@ -41,10 +46,12 @@ test-ts: build
 test-hook: build
 	@test/hook/run.sh
 
-# The aarch64 build in Debian's arm64 kernel: the native suite, then an x86-64
-# container under crun, qemu-x86_64 and vaoci's wrapper (downloads arm64 debs once).
+# The aarch64 build in Debian's arm64 kernel: the native suite, vaoci-launch,
+# then an x86-64 container under crun, qemu-x86_64 and vaoci's wrapper
+# (downloads arm64 debs once).
 test-arm64: native-aarch64 hook-aarch64
 	@test/arm64/native-suite.sh
+	@test/launch/arm64.sh
 	@test/arm64/container-suite.sh
 
 bench-native: build
@@ -55,6 +62,9 @@ bench-cli: build
 
 bench-hook: build
 	@test/hook/bench.sh
+
+bench-launch: native-x86_64
+	@test/bench-launch.sh
 
 clean:
 	rm -rf build

@@ -60,3 +60,48 @@ endef
 $(foreach a,$(NATIVE_ARCHES),$(eval $(call native_arch,$(a))))
 
 .PHONY: native-x86_64 native-aarch64
+
+# vaoci-launch (native/launch/): freestanding and static-pie. No libc start-up
+# leaves state (TLS, rseq, a heap) behind for the program it loads, and being
+# position-independent it never sits at 0x400000, where static programs go.
+# Links libvaoci.a and the preload's memory routines.
+LAUNCH_CFLAGS := $(NATIVE_CFLAGS) -fPIE -fvisibility=hidden -ffreestanding -fno-stack-protector \
+                 -fno-tree-loop-distribute-patterns
+LAUNCH_LDFLAGS := -static-pie -nostdlib -Wl,-z,noexecstack -Wl,-z,text
+LAUNCH_SRCS := $(sort $(wildcard native/launch/*.c))
+LAUNCH_HDRS := $(wildcard native/launch/*.h)
+# The parts its unit test links (everything but _start, the jump and main).
+LAUNCH_UNIT := args binfmt config elf stack
+
+define launch_arch
+build/$(1)/obj/launch/%.o: native/launch/%.c $(NATIVE_HDRS) $(LAUNCH_HDRS)
+	@mkdir -p $$(@D)
+	$(CC_$(1)) $(LAUNCH_CFLAGS) -c $$< -o $$@
+
+build/$(1)/obj/launch/freestanding.o: native/preload/freestanding.c
+	@mkdir -p $$(@D)
+	$(CC_$(1)) $(LAUNCH_CFLAGS) -c $$< -o $$@
+
+# The launcher relocates itself and knows only R_*_RELATIVE: refuse any other.
+build/$(1)/vaoci-launch: $(patsubst native/launch/%.c,build/$(1)/obj/launch/%.o,$(LAUNCH_SRCS)) \
+                         build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a
+	$(CC_$(1)) $(LAUNCH_LDFLAGS) -o $$@.tmp $$^ -lgcc
+	@if readelf -rW $$@.tmp | grep -E '^[0-9a-f]+ ' | grep -v RELATIVE; then \
+	  echo "vaoci-launch: relocations other than R_*_RELATIVE" >&2; rm -f $$@.tmp; exit 1; fi
+	@mv $$@.tmp $$@
+
+# Registered as a binfmt_misc interpreter, the launcher goes by this name.
+build/$(1)/vaoci-binfmt: build/$(1)/vaoci-launch
+	ln -sf vaoci-launch $$@
+
+build/$(1)/obj/tests/test_launch.o: $(LAUNCH_HDRS)
+
+build/$(1)/tests/test_launch: build/$(1)/obj/tests/test_launch.o \
+                              $(patsubst %,build/$(1)/obj/launch/%.o,$(LAUNCH_UNIT)) build/$(1)/libvaoci.a
+	@mkdir -p $$(@D)
+	$(CC_$(1)) -static -o $$@ $$^
+
+native-$(1): build/$(1)/vaoci-launch build/$(1)/vaoci-binfmt
+endef
+
+$(foreach a,$(NATIVE_ARCHES),$(eval $(call launch_arch,$(a))))
