@@ -1,0 +1,39 @@
+import { Flags } from '@oclif/core';
+import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
+import { countFlag } from '../../lib/flags';
+import type { AgentRound } from '../../lib/node/agent';
+import { nodeFlags } from '../../lib/node/flags';
+import { Host } from '../../lib/node/install';
+import { DEFAULT_PREFIX } from '../../lib/node/plan';
+
+/** NodeAgent is `vaoci node agent`: the DaemonSet's long-running part, keeping the Node's vaoci.io/ labels true. */
+export default class NodeAgent extends VaociCommand {
+  static summary = "Keep this Node's vaoci.io/ labels true: ready, va-bits, emulator.";
+
+  static description = `Every --interval seconds, looks at the node — the install under PREFIX and whether an annotation would reach a container (as vaoci node status), the kernel's VA bits (vaoci-reserve probe), the binfmt_misc entry that runs x86-64 ELF — and patches the labels vaoci.io/ready, vaoci.io/va-bits and vaoci.io/emulator of the Node $NODE_NAME when they differ. The API server is the pod's service account's, else $KUBECONFIG's. Needs get and patch on nodes. With --once, one round; --json then prints {node, labels, patched, why} (schemas/cli-node-agent.schema.json).
+
+${EXIT_CODES_HELP}`;
+
+  static examples = ['<%= config.bin %> <%= command.id %> --host-root /host', '<%= config.bin %> <%= command.id %> --once --json   # with NODE_NAME and KUBECONFIG set'];
+
+  static flags = {
+    ...nodeFlags,
+    interval: countFlag('interval', 5, 86400, 'Seconds between looks at the node (default 60).', { default: 60 }),
+    once: Flags.boolean({ summary: 'Look once, patch if needed, and exit.' }),
+  };
+
+  async run(): Promise<AgentRound> {
+    const { flags } = await this.parse(NodeAgent);
+    // Loaded here, not at the top: @kubernetes/client-node is an ES module (Node 20 requires it
+    // natively; jest, which loads every command's class to check it, cannot).
+    const { runAgent } = await import('../../lib/node/agent');
+    return runAgent({
+      host: new Host(flags['host-root'] ?? '/'),
+      prefix: flags.prefix ?? DEFAULT_PREFIX,
+      node: process.env.NODE_NAME,
+      intervalSeconds: flags.interval as number,
+      once: flags.once,
+      log: (l) => this.log(l),
+    });
+  }
+}

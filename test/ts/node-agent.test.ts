@@ -1,0 +1,136 @@
+/**
+ * `vaoci node agent --once` against an API endpoint that serves one Node:
+ * it must GET the Node, decide the labels from the node tree (an install
+ * made here with `vaoci node install`, a binfmt_misc registration for
+ * qemu-x86_64, the real kernel's VA bits) and PATCH (merge patch, labels
+ * only) just the labels that differ. The gap: this endpoint is a small Node
+ * HTTP server speaking the two Node calls of the core/v1 API, not a real
+ * kube-apiserver (none runs here; see test/k8s/ for what was tried). The
+ * client is the real @kubernetes/client-node through a real kubeconfig.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { validate } from '../../cli/src/lib/schema';
+import { ROOT } from './cli-helpers';
+import { tmpDir } from './image-fixtures';
+
+const work = tmpDir('agent');
+const host = path.join(work, 'host');
+const kubeconfig = path.join(work, 'kubeconfig');
+let server: http.Server;
+const calls: Array<{ method: string; url: string; type?: string; body?: any }> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+let labels: Record<string, string> = { 'kubernetes.io/arch': 'arm64' };
+let deny = false;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (d) => (text += d));
+    req.on('end', () => {
+      const body = text ? JSON.parse(text) : undefined;
+      calls.push({ method: req.method ?? '', url: req.url ?? '', type: req.headers['content-type'], body });
+      const node = () => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-1', labels } });
+      res.setHeader('content-type', 'application/json');
+      if (deny) {
+        res.statusCode = 403;
+        return res.end(JSON.stringify({ kind: 'Status', status: 'Failure', message: 'nodes "worker-1" is forbidden: User "x" cannot patch resource "nodes"', code: 403 }));
+      }
+      if (req.url !== '/api/v1/nodes/worker-1') {
+        res.statusCode = 404;
+        return res.end(JSON.stringify({ kind: 'Status', code: 404, message: 'not found' }));
+      }
+      if (req.method === 'PATCH') labels = { ...labels, ...body.metadata.labels };
+      return res.end(JSON.stringify(node()));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  fs.writeFileSync(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+  );
+  fs.mkdirSync(path.join(host, 'etc/containerd'), { recursive: true });
+  fs.mkdirSync(path.join(host, 'usr/sbin'), { recursive: true });
+  fs.writeFileSync(path.join(host, 'usr/sbin/runc'), '');
+  fs.writeFileSync(path.join(host, 'etc/containerd/config.toml'), 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n');
+  const binfmt = path.join(host, 'proc/sys/fs/binfmt_misc');
+  fs.mkdirSync(binfmt, { recursive: true });
+  fs.writeFileSync(path.join(binfmt, 'status'), 'enabled\n');
+  fs.writeFileSync(
+    path.join(binfmt, 'qemu-x86_64'),
+    'enabled\ninterpreter /usr/bin/qemu-x86_64\nflags: F\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n',
+  );
+});
+afterAll(() => {
+  server.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function agent(env: Record<string, string | undefined> = { NODE_NAME: 'worker-1' }, json = true): Promise<Ran> {
+  const child = spawn(path.join(ROOT, 'bin', 'vaoci'), ['node', 'agent', '--once', ...(json ? ['--json'] : []), '--host-root', host], {
+    env: { ...process.env, KUBECONFIG: kubeconfig, NODE_NAME: undefined, ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr })));
+}
+
+const vaBits = () => (process.arch === 'x64' ? /^(47|56)$/ : /^(39|47|48|52)$/);
+
+describe('vaoci node agent', () => {
+  it('not installed yet: ready=false, with the reason; the labels patched in one merge patch', async () => {
+    const r = await agent();
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    expect(validate('cli-node-agent', doc)).toEqual([]);
+    expect(doc).toMatchObject({ node: 'worker-1', patched: true, why: 'not installed under /opt/vaoci' });
+    expect(doc.labels['vaoci.io/ready']).toBe('false');
+    expect(doc.labels['vaoci.io/emulator']).toBe('qemu');
+    expect(doc.labels['vaoci.io/va-bits']).toMatch(vaBits());
+    const patch = calls.find((c) => c.method === 'PATCH');
+    expect(patch?.type).toBe('application/merge-patch+json');
+    expect(Object.keys(patch?.body)).toEqual(['metadata']);
+    expect(labels).toMatchObject({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/ready': 'false', 'vaoci.io/emulator': 'qemu' });
+  });
+
+  it('after vaoci node install: ready=true, and only that label is patched; then nothing to patch', async () => {
+    const install = spawn(path.join(ROOT, 'bin', 'vaoci'), ['node', 'install', '--host-root', host]);
+    await new Promise((r) => install.on('close', r));
+    calls.length = 0;
+    const r = await agent();
+    expect(JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))).toMatchObject({ patched: true, labels: { 'vaoci.io/ready': 'true' } });
+    expect(calls.filter((c) => c.method === 'PATCH').map((c) => c.body.metadata.labels)).toEqual([{ 'vaoci.io/ready': 'true' }]);
+    calls.length = 0;
+    const again = await agent();
+    expect(JSON.parse(again.stdout.slice(again.stdout.indexOf('{'))).patched).toBe(false);
+    expect(calls.map((c) => c.method)).toEqual(['GET']);
+  });
+
+  it('a broken install turns ready false again', async () => {
+    fs.writeFileSync(path.join(host, 'etc/containerd/config.toml'), 'version = 2\n');
+    const r = await agent();
+    const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    expect(doc.labels['vaoci.io/ready']).toBe('false');
+    expect(doc.why).toMatch(/imports no drop-in directory/);
+  });
+
+  it('one line for no NODE_NAME (exit 2) and for a refusal by the API server (exit 1)', async () => {
+    const none = await agent({}, false);
+    expect([none.code, none.stderr]).toEqual([2, 'vaoci node agent: NODE_NAME: missing — expected the Node name (the DaemonSet sets it from spec.nodeName)\n']);
+    deny = true;
+    const r = await agent({ NODE_NAME: 'worker-1' }, false);
+    deny = false;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^vaoci node agent: read Node `worker-1`: HTTP 403: nodes "worker-1" is forbidden/);
+  });
+});
