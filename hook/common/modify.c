@@ -129,7 +129,22 @@ static int poststart_hook(json_t *config, const struct vaoci_modify_ctx *ctx, va
   return 1;
 }
 
+/* launch_args puts vaoci-launch -- [EMULATOR] before process.args, unless
+ * they already start with the launcher (a second run on one bundle). */
+static int launch_args(json_t *config, const struct vaoci_modify_ctx *ctx, vaoci_error_t *err) {
+  const struct vaoci_policy *p = ctx->policy;
+  json_t *args = json_object_get(json_object_get(config, "process"), "args");
+  if (!json_is_array(args) || !json_array_size(args))
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "config.json: `process.args` is not a non-empty array");
+  if (!strcmp(json_string_value(json_array_get(args, 0)) ?: "", p->args[0]))
+    return 0;
+  for (int i = p->args_count - 1; i >= 0; i--)
+    json_array_insert_new(args, 0, json_string(p->args[i]));
+  return 1;
+}
+
 static int has_injection(const struct vaoci_modify_ctx *ctx) { return ctx->policy->method != VAOCI_METHOD_NONE; }
+static int has_launch(const struct vaoci_modify_ctx *ctx) { return ctx->policy->method == VAOCI_METHOD_LAUNCH; }
 static int has_window(const struct vaoci_modify_ctx *ctx) { return ctx->policy->has_window && ctx->hook_path; }
 
 static const struct {
@@ -139,6 +154,7 @@ static const struct {
 } modifiers[] = {
     {"bind mounts", has_injection, bind_mounts},
     {"environment", has_injection, environment},
+    {"process args", has_launch, launch_args},
     {"poststart hook", has_window, poststart_hook},
 };
 

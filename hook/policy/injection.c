@@ -1,14 +1,14 @@
 /* The injection: how the window reaches the process that must reserve it.
  * The rules and their order are cli/src/lib/policy/injection.ts's:
- * no window → none; native → preload into the workload (static → problem);
+ * no window → none; native → preload into the workload (static → launch);
  * preload → preload; none for an emulated guest → problem; FEX → none when
- * the window contains FEX's own (never reserve twice), preload for a 64-bit
- * wrap-around hole at or below 2^47, else problem; qemu i386 → none when
- * the window contains i386, QEMU_RESERVED_VA for [0, UPPER), else problem;
- * qemu x86_64 → preload when dynamic or of unknown linkage, problem when static
- * whatever the window (qemu's QEMU_RESERVED_VA fails for x86-64 guests with
- * "Cannot allocate vsyscall page"; vaoci-launch will cover this case);
- * others → preload unless static. */
+ * the window contains FEX's own (never reserve twice), preload (static:
+ * launch) for a 64-bit wrap-around hole at or below 2^47, else problem; qemu
+ * i386 → none when the window contains i386, QEMU_RESERVED_VA for [0, UPPER),
+ * else problem; qemu x86_64 → preload when dynamic or of unknown linkage,
+ * launch when static (qemu's QEMU_RESERVED_VA fails for x86-64 guests with
+ * "Cannot allocate vsyscall page"); others → preload, launch when static.
+ * Launch puts vaoci-launch -- [EMULATOR] before process.args. */
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
@@ -121,11 +121,35 @@ static int qemu_switch(struct ctx *c) {
   return 0;
 }
 
-static int static_emulator(struct ctx *c, const char *fallback) {
-  char expected[VAOCI_POLICY_LINE_MAX];
-  snprintf(expected, sizeof expected, VAOCI_EXPECT_STATIC_EMULATOR, c->entry ? c->entry->interpreter : fallback);
-  return refuse(c, c->emu, expected);
+/* launch: vaoci-launch reserves, then loads the static emulator (the
+ * detected binfmt_misc interpreter) or the static workload without exec. */
+static int launch(struct ctx *c, const char *emulator) {
+  struct vaoci_policy *p = c->p;
+  const json_t *path = injection_setting(c, "launcher"), *host = injection_setting(c, "host_dir");
+  const json_t *bind = injection_setting(c, "bind_mount");
+  if (json_is_string(path))
+    snprintf(p->launcher_path, sizeof p->launcher_path, "%s", json_string_value(path));
+  else
+    snprintf(p->launcher_path, sizeof p->launcher_path, "%s/%s",
+             json_is_string(host) ? json_string_value(host) : VAOCI_NODE_HOST_DIR, VAOCI_NODE_LAUNCHER_SUBPATH);
+  vaoci_window_format(&p->window, p->window_text, sizeof p->window_text);
+  p->method = VAOCI_METHOD_LAUNCH;
+  env(p, "VAOCI_VA_LIMIT", p->window_text);
+  env(p, "VAOCI_ON_ERROR", vaoci_policy_on_error_names[p->on_error]);
+  p->args[p->args_count++] = p->launcher_path;
+  p->args[p->args_count++] = "--";
+  if (emulator)
+    p->args[p->args_count++] = emulator;
+  if (json_is_boolean(bind) ? json_is_true(bind) : VAOCI_NODE_BIND_MOUNT) {
+    mount(p, p->launcher_path);
+    if (emulator)
+      mount(p, emulator);
+  }
+  return 0;
 }
+
+/* static_emulator: linkage static is only ever the detected entry's, so its interpreter is known. */
+static int static_emulator(struct ctx *c) { return launch(c, c->entry->interpreter); }
 
 static int fex(struct ctx *c) {
   const struct vaoci_window *w = &c->p->window;
@@ -133,7 +157,7 @@ static int fex(struct ctx *c) {
   if (vaoci_policy_window_contains(w, is64 ? &vaoci_policy_window_x86_64 : &vaoci_policy_window_i386))
     return 0;
   if (is64 && vaoci_window_wraps(w) && w->lower <= X86_64_UPPER)
-    return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c, "fex") : preload(c);
+    return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c) : preload(c);
   return refuse(c, c->va, is64 ? VAOCI_EXPECT_FEX_WINDOW64 : VAOCI_EXPECT_FEX_WINDOW32);
 }
 
@@ -146,20 +170,11 @@ static int qemu(struct ctx *c) {
       return 0;
     return from_zero(w) ? qemu_switch(c) : refuse(c, c->va, VAOCI_EXPECT_QEMU_I386_WINDOW);
   }
-  if (linkage(c) != VAOCI_LINKAGE_STATIC)
-    return preload(c);
-  char expected[VAOCI_POLICY_LINE_MAX];
-  snprintf(expected, sizeof expected, VAOCI_EXPECT_QEMU_STATIC64, c->entry ? c->entry->interpreter : "qemu");
-  return refuse(c, c->emu, expected);
+  return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c) : preload(c);
 }
 
 static int native(struct ctx *c) {
-  if (c->workload && c->workload->linkage == VAOCI_LINKAGE_STATIC) {
-    char expected[VAOCI_POLICY_LINE_MAX];
-    snprintf(expected, sizeof expected, VAOCI_EXPECT_STATIC_WORKLOAD, c->workload->path);
-    return refuse(c, c->va, expected);
-  }
-  return preload(c);
+  return c->workload && c->workload->linkage == VAOCI_LINKAGE_STATIC ? launch(c, NULL) : preload(c);
 }
 
 int vaoci_policy_inject(struct vaoci_policy *p, const struct vaoci_chosen *va, const struct vaoci_chosen *emu,
@@ -182,5 +197,5 @@ int vaoci_policy_inject(struct vaoci_policy *p, const struct vaoci_chosen *va, c
     return fex(&c);
   if (p->emulator == VAOCI_EMULATOR_QEMU)
     return qemu(&c);
-  return linkage(&c) == VAOCI_LINKAGE_STATIC ? static_emulator(&c, vaoci_policy_emulator_names[p->emulator]) : preload(&c);
+  return linkage(&c) == VAOCI_LINKAGE_STATIC ? static_emulator(&c) : preload(&c);
 }

@@ -86,11 +86,14 @@ struct vaoci_policy {
   int env_count, mount_count;
   struct vaoci_env env[VAOCI_POLICY_ENV_MAX];
   const char *mounts[VAOCI_POLICY_MOUNTS_MAX];
+  int args_count;      /* launch: what goes before process.args */
+  const char *args[3]; /* vaoci-launch, "--", the emulator (for a guest) */
   struct vaoci_source sources[VAOCI_FIELD_COUNT];
   /* storage for values built here */
   char window_text[VAOCI_WINDOW_TEXT_MAX];
   char reserved_va[24];
   char preload_path[4096];
+  char launcher_path[4096];
   /* Last: resolution clears the struct only up to problems.lines (128 KiB
    * that are read only up to count), so each container start does not fault
    * in and zero pages it never uses. */

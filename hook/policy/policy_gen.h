@@ -75,6 +75,7 @@ static const struct vaoci_policy_key_info vaoci_policy_keys[VAOCI_KEY_COUNT] = {
 /* The node config's defaults (schemas/node-config.schema.json). */
 #define VAOCI_NODE_HOST_DIR "/opt/vaoci"
 #define VAOCI_NODE_PRELOAD_SUBPATH "lib/libvaoci-preload.so" /* under host_dir */
+#define VAOCI_NODE_LAUNCHER_SUBPATH "bin/vaoci-launch" /* under host_dir */
 #define VAOCI_NODE_BIND_MOUNT 1
 static const char *const vaoci_node_library_dirs[] = {"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"};
 #define VAOCI_NODE_LIBRARY_DIR_COUNT 2
@@ -94,9 +95,6 @@ static const char *const vaoci_node_library_dirs[] = {"/lib/aarch64-linux-gnu", 
 #define VAOCI_EXPECT_FOREIGN_ARCH "%s is %s ELF, which a %s node cannot run natively"
 #define VAOCI_EXPECT_NO_BINFMT "a binfmt_misc entry that runs %s ELF on this node (none is enabled)"
 #define VAOCI_EXPECT_NONE_EMULATED "an emulator for a %s guest (auto, fex, box64, qemu or preload), or vaoci.io/va-limit none"
-#define VAOCI_EXPECT_STATIC_WORKLOAD "a dynamically linked entrypoint for the preload (%s is statically linked), or va-limit none"
-#define VAOCI_EXPECT_STATIC_EMULATOR "an emulator vaoci can reach (%s is statically linked: LD_PRELOAD cannot load into it)"
-#define VAOCI_EXPECT_QEMU_STATIC64 "a dynamically linked qemu-x86_64 (%s is statically linked: the preload cannot reach it, and qemu's QEMU_RESERVED_VA fails for x86-64 guests with \"Cannot allocate vsyscall page\"; vaoci-launch will cover this case)"
 #define VAOCI_EXPECT_QEMU_I386_WINDOW "under qemu a window containing i386 (qemu keeps 32-bit guests below 4 GiB itself), or [0x0, UPPER) for QEMU_RESERVED_VA"
 #define VAOCI_EXPECT_FEX_WINDOW64 "under FEX a window containing x86_64 (FEX reserves [2^47, 2^48) itself and vaoci never reserves twice), or a wrap-around window whose hole ends at or below 0x800000000000"
 #define VAOCI_EXPECT_FEX_WINDOW32 "under FEX a window containing i386 (FEX keeps 32-bit guests below 4 GiB itself and vaoci never reserves twice)"
@@ -122,9 +120,10 @@ static const char *const vaoci_policy_emulator_names[] = {"fex", "box64", "qemu"
 enum vaoci_policy_method {
   VAOCI_METHOD_PRELOAD,
   VAOCI_METHOD_EMULATOR_SWITCH,
+  VAOCI_METHOD_LAUNCH,
   VAOCI_METHOD_NONE,
 };
-static const char *const vaoci_policy_method_names[] = {"preload", "emulator-switch", "none"};
+static const char *const vaoci_policy_method_names[] = {"preload", "emulator-switch", "launch", "none"};
 enum vaoci_policy_source {
   VAOCI_SOURCE_CONTAINER_ANNOTATION,
   VAOCI_SOURCE_POD_ANNOTATION,

@@ -34,7 +34,14 @@ static json_t *injection_json(const struct vaoci_policy *p) {
     json_object_set_new(env, p->env[i].name, json_string(p->env[i].value));
   for (int i = 0; i < p->mount_count; i++)
     json_array_append_new(mounts, json_string(p->mounts[i]));
-  return json_pack("{s:s, s:o, s:o}", "method", vaoci_policy_method_names[p->method], "env", env, "mounts", mounts);
+  json_t *inj = json_pack("{s:s, s:o, s:o}", "method", vaoci_policy_method_names[p->method], "env", env, "mounts", mounts);
+  if (inj && p->args_count) {
+    json_t *args = json_array();
+    for (int i = 0; i < p->args_count; i++)
+      json_array_append_new(args, json_string(p->args[i]));
+    json_object_set_new(inj, "args", args);
+  }
+  return inj;
 }
 
 json_t *vaoci_policy_to_json(const struct vaoci_policy *p) {

@@ -121,9 +121,12 @@ function facts() {
   const hostDir = dflt(inj.host_dir, 'injection/host_dir');
   const preload = dflt(inj.preload, 'injection/preload');
   need(preload.startsWith(`${hostDir}/`), 'node-config: injection/preload default must lie under host_dir\'s default');
+  const launcher = dflt(inj.launcher, 'injection/launcher');
+  need(launcher.startsWith(`${hostDir}/`), 'node-config: injection/launcher default must lie under host_dir\'s default');
   const node_defaults = {
     hostDir,
     preloadSubpath: preload.slice(hostDir.length + 1),
+    launcherSubpath: launcher.slice(hostDir.length + 1),
     bindMount: dflt(inj.bind_mount, 'injection/bind_mount'),
     libraryDirs: dflt(inj.library_dirs, 'injection/library_dirs'),
     log: dflt(node.properties.log, 'log'),
@@ -210,6 +213,7 @@ function emitC(f) {
   p('/* The node config\'s defaults (schemas/node-config.schema.json). */');
   p(`#define VAOCI_NODE_HOST_DIR ${cString(f.node.hostDir)}`);
   p(`#define VAOCI_NODE_PRELOAD_SUBPATH ${cString(f.node.preloadSubpath)} /* under host_dir */`);
+  p(`#define VAOCI_NODE_LAUNCHER_SUBPATH ${cString(f.node.launcherSubpath)} /* under host_dir */`);
   p(`#define VAOCI_NODE_BIND_MOUNT ${f.node.bindMount ? 1 : 0}`);
   p(`static const char *const vaoci_node_library_dirs[] = {${f.node.libraryDirs.map(cString).join(', ')}};`);
   p(`#define VAOCI_NODE_LIBRARY_DIR_COUNT ${f.node.libraryDirs.length}`);

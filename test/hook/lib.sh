@@ -59,13 +59,13 @@ make_bundle() {
     "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
 }
 
-# write_node_config FILE RUNTIME: a node config for tests (log, reports and
-# the preload under $WORK).
+# write_node_config FILE RUNTIME: a node config for tests (log and reports
+# under $WORK, the preload and the launcher of this build).
 write_node_config() {
-  jq -n --arg rt "$2" --arg w "$WORK" --arg preload "$BUILD/libvaoci-preload.so" '{
+  jq -n --arg rt "$2" --arg w "$WORK" --arg preload "$BUILD/libvaoci-preload.so" --arg launcher "$BUILD/vaoci-launch" '{
     runtime: $rt, log: ($w + "/vaoci.log"), reports_dir: ($w + "/reports"),
     binfmt_dir: ($w + "/binfmt"),
-    injection: {preload: $preload}}' >"$1"
+    injection: {preload: $preload, launcher: $launcher}}' >"$1"
   mkdir -p "$WORK/binfmt"
 }
 

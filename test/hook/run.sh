@@ -61,7 +61,6 @@ says() { grep -qF -- "$1" <<<"$OUT"; }
 
 export PRELOAD=$BUILD/libvaoci-preload.so
 not_created() { ! in_ns "$1" "$1" state "$2" >/dev/null 2>&1; }
-refused_static() { [ "$RC" -ne 0 ] && says "is statically linked" && ! says "probe:"; }
 stopped() { [ "$RC" -ne 0 ] || ! says "new mappings"; }
 I386='{"vaoci.io/va-limit":"i386"}'
 PROBE='["/bin/probe","--hold","/hold/done"]'
@@ -112,7 +111,11 @@ for kind in runc crun; do
   check "$kind: bad value: the container was never created" not_created "$kind" "$ID"
 
   run_wrapped "$kind" '{"vaoci.io/va-limit":"i386"}' '["/bin/probe-static","--hold","/hold/done"]'
-  check "$kind: static entrypoint under fail: refused before the runtime runs" refused_static
+  check "$kind: static entrypoint: started through vaoci-launch, every new mapping below 4 GiB" says "all below 0x100000000"
+  check "$kind: ... process.args begins with the launcher, which is bound in" \
+    jq -e --arg l "$BUILD/vaoci-launch" '.process.args[0:3] == [$l, "--", "/bin/probe-static"] and (.mounts | map(.destination) | index($l))' \
+    "$B/config.json" >/dev/null
+  check "$kind: ... and the poststart report says it holds" report_is "$ID" holds
 
   STATIC='{"vaoci.io/va-limit":"i386","vaoci.io/guest-arch":"x86_64","vaoci.io/emulator":"preload","vaoci.io/on-error":"warn"}'
   run_wrapped "$kind" "$STATIC" '["/bin/probe-static","--hold","/hold/done"]'

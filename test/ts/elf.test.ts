@@ -219,11 +219,12 @@ describe('detect + resolve on a bundle', () => {
       binfmt: { x86_64: { entry: 'qemu-x86_64', emulator: 'qemu', interpreter: qemu, flags: 'POCF', linkage: 'static' }, i386: null },
     });
     const r = resolvePolicy({ annotations: {}, container: 'app', detected });
-    expect(r).toEqual({
-      ok: false,
-      errors: [
-        `vaoci.io/emulator: value "auto" — expected a dynamically linked qemu-x86_64 (${qemu} is statically linked: the preload cannot reach it, and qemu's QEMU_RESERVED_VA fails for x86-64 guests with "Cannot allocate vsyscall page"; vaoci-launch will cover this case)`,
-      ],
+    // LD_PRELOAD cannot reach a static qemu, and its QEMU_RESERVED_VA fails for x86-64 guests: vaoci-launch starts it.
+    expect(r.ok && r.policy.injection).toEqual({
+      method: 'launch',
+      env: { VAOCI_VA_LIMIT: 'x86_64', VAOCI_ON_ERROR: 'fail' },
+      mounts: ['/opt/vaoci/bin/vaoci-launch', qemu],
+      args: ['/opt/vaoci/bin/vaoci-launch', '--', qemu],
     });
   });
 });

@@ -63,7 +63,7 @@ describe('the vectors themselves', () => {
 
   test('each kind of error line is covered', () => {
     const lines = vectors.flatMap(([, v]) => ('errors' in v.expect ? v.expect.errors : []));
-    for (const needle of ['did you mean', 'a known key', 'DNS-1123', '63 characters', 'LOWER != UPPER', 'a string', 'detectable entrypoint', 'binfmt_misc entry', 'never reserves twice', 'QEMU_RESERVED_VA', 'statically linked', '/defaults/']) {
+    for (const needle of ['did you mean', 'a known key', 'DNS-1123', '63 characters', 'LOWER != UPPER', 'a string', 'detectable entrypoint', 'binfmt_misc entry', 'never reserves twice', 'QEMU_RESERVED_VA', '/defaults/']) {
       expect(lines.some((l) => l.includes(needle))).toBe(true);
     }
   });

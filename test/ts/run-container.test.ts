@@ -31,10 +31,10 @@ interface Ran {
   code: number;
 }
 
-/** vaoci runs the CLI as a child (crun: inside the cgroup workaround); `signal` is sent after `afterMs`. */
+/** vaoci runs the CLI as a child (crun: inside the cgroup workaround); `signal` is sent once stdout shows `after`. */
 function vaoci(
   args: string[],
-  o: { crun?: boolean; signal?: NodeJS.Signals; afterMs?: number; stateDir?: string; input?: string } = {},
+  o: { crun?: boolean; signal?: NodeJS.Signals; after?: string; stateDir?: string; input?: string } = {},
 ): Promise<Ran> {
   const [cmd, argv] = o.crun
     ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', VAOCI, ...args]]
@@ -43,9 +43,13 @@ function vaoci(
   if (o.input !== undefined) child.stdin?.end(o.input);
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
+  let sent = false;
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+    // The signal goes once the container has said `after`: not on a timer, which a busy machine outruns.
+    if (o.signal && !sent && o.after && stdout.includes(o.after)) sent = child.kill(o.signal);
+  });
   child.stderr?.on('data', (d) => (stderr += d));
-  if (o.signal) setTimeout(() => child.kill(o.signal), o.afterMs ?? 1000);
   return new Promise((resolve) => child.on('close', (code, sig) => resolve({ stdout, stderr, code: code ?? 128 + (sig ? 15 : 0) })));
 }
 
@@ -169,7 +173,7 @@ describe('signals and bad input', () => {
   it('SIGTERM to vaoci reaches the container, whose status comes back', async () => {
     const r = await vaoci(['run', '--rm', `oci:${oci}:v1`, '--', 'trap "exit 42" TERM; echo up; while :; do sleep 0.1; done'], {
       signal: 'SIGTERM',
-      afterMs: 2500,
+      after: 'up\n',
     });
     expect(r.stdout).toBe('up\n');
     expect(r.code).toBe(42);

@@ -95,9 +95,6 @@ export const EXPECT = {
   "foreignArch": "%s is %s ELF, which a %s node cannot run natively",
   "noBinfmt": "a binfmt_misc entry that runs %s ELF on this node (none is enabled)",
   "noneEmulated": "an emulator for a %s guest (auto, fex, box64, qemu or preload), or vaoci.io/va-limit none",
-  "staticWorkload": "a dynamically linked entrypoint for the preload (%s is statically linked), or va-limit none",
-  "staticEmulator": "an emulator vaoci can reach (%s is statically linked: LD_PRELOAD cannot load into it)",
-  "qemuStatic64": "a dynamically linked qemu-x86_64 (%s is statically linked: the preload cannot reach it, and qemu's QEMU_RESERVED_VA fails for x86-64 guests with \"Cannot allocate vsyscall page\"; vaoci-launch will cover this case)",
   "qemuI386Window": "under qemu a window containing i386 (qemu keeps 32-bit guests below 4 GiB itself), or [0x0, UPPER) for QEMU_RESERVED_VA",
   "fexWindow64": "under FEX a window containing x86_64 (FEX reserves [2^47, 2^48) itself and vaoci never reserves twice), or a wrap-around window whose hole ends at or below 0x800000000000",
   "fexWindow32": "under FEX a window containing i386 (FEX keeps 32-bit guests below 4 GiB itself and vaoci never reserves twice)"
@@ -107,6 +104,7 @@ export const EXPECT = {
 export const NODE = {
   "hostDir": "/opt/vaoci",
   "preloadSubpath": "lib/libvaoci-preload.so",
+  "launcherSubpath": "bin/vaoci-launch",
   "bindMount": true,
   "libraryDirs": [
     "/lib/aarch64-linux-gnu",
@@ -137,6 +135,7 @@ export const POLICY = {
   "method": [
     "preload",
     "emulator-switch",
+    "launch",
     "none"
   ],
   "source": [

@@ -4,23 +4,27 @@
  *
  * - no window → none.
  * - native guest (emulator none or preload) → preload into the workload; a
- *   statically linked entrypoint cannot load it → problem.
+ *   statically linked entrypoint cannot load it → launch (vaoci-launch
+ *   reserves, then loads the workload without exec).
  * - emulator preload → preload into whatever runs the guest.
  * - emulator none for an emulated guest → problem (nothing to inject into).
  * - FEX: it reserves [2^47, 2^48) for 64-bit guests and keeps 32-bit guests
  *   below 4 GiB itself, so a window containing that is none (vaoci never
  *   reserves twice under FEX); a 64-bit wrap-around window whose hole ends at
- *   or below 2^47 → preload reserving only the hole; anything else → problem.
+ *   or below 2^47 → preload reserving only the hole (launch when FEX is
+ *   statically linked); anything else → problem.
  * - qemu, i386 guest: qemu keeps 32-bit guests below 4 GiB itself (its
  *   reserved_va) → none for a window containing i386; [0, UPPER) → its switch
  *   QEMU_RESERVED_VA; else problem.
  * - qemu, x86_64 guest: dynamically linked → preload (with
  *   QEMU_UNSET_ENV=LD_PRELOAD so the guest does not inherit it); linkage
- *   unknown → preload (assumed dynamic); static → problem, whatever the
- *   window: the preload cannot reach it, and qemu's own QEMU_RESERVED_VA (-R)
- *   fails for x86-64 guests ("Cannot allocate vsyscall page", qemu 7.2 in the
- *   arm64 VM); vaoci-launch (issue 9) will cover this case.
- * - box64, Rosetta, unknown: static → problem, else preload.
+ *   unknown → preload (assumed dynamic); static → launch: the preload cannot
+ *   reach it, and qemu's own QEMU_RESERVED_VA (-R) fails for x86-64 guests
+ *   ("Cannot allocate vsyscall page", qemu 7.2 in the arm64 VM), so
+ *   process.args becomes vaoci-launch -- EMULATOR ARGS…: the container's
+ *   process runs under the window (programs it execs go through binfmt_misc
+ *   again, without it: registering vaoci-binfmt on the node covers those).
+ * - box64, Rosetta, unknown: static → launch as for qemu, else preload.
  */
 import { origin } from './decision';
 import { EXPECT, NODE } from './grammar.gen';
@@ -64,13 +68,15 @@ export function decideInjection(input: InjectionInput): InjectionDecision {
   if (emulator === 'none') return refuse(input.emu, fmt(EXPECT.noneEmulated, guest), `no emulator to reserve in for a ${guest} guest`);
   if (emulator === 'fex') return fex(input, window);
   if (emulator === 'qemu') return guest === 'i386' ? qemu32(input, window) : qemu64(input, window);
-  if (linkage(input) === 'static') return refuse(input.emu, fmt(EXPECT.staticEmulator, input.entry?.interpreter ?? emulator), `${emulator} is statically linked`);
+  if (linkage(input) === 'static') return launchEmulator(input, window);
   return { injection: preload(input, window), reason: `${emulator} is ${describeLinkage(input)}: LD_PRELOAD reserves in its process before the guest runs` };
 }
 
 function nativeWorkload(input: InjectionInput, window: Window): InjectionDecision {
   const w = input.workload;
-  if (w?.linkage === 'static') return refuse(input.va, fmt(EXPECT.staticWorkload, w.path), `${w.path} is statically linked`);
+  if (w?.linkage === 'static') {
+    return { injection: launch(input, window), reason: `native workload: ${w.path} is statically linked (LD_PRELOAD cannot load into it): vaoci-launch reserves, then loads it without exec` };
+  }
   const what = w ? `${w.path} is dynamically linked` : 'the entrypoint was not detected (assumed dynamically linked)';
   return { injection: preload(input, window), reason: `native workload: ${what}; LD_PRELOAD reserves in its own process` };
 }
@@ -82,7 +88,7 @@ function fex(input: InjectionInput, window: Window): InjectionDecision {
     return { injection: NONE, reason: `FEX ${does}, which ${formatWindow(window)} contains: vaoci never reserves twice under FEX` };
   }
   if (input.guest === 'x86_64' && wraps(window) && window.lower <= X86_64_UPPER) {
-    if (linkage(input) === 'static') return refuse(input.emu, fmt(EXPECT.staticEmulator, input.entry?.interpreter ?? 'fex'), 'FEX is statically linked');
+    if (linkage(input) === 'static') return launchEmulator(input, window);
     return {
       injection: preload(input, window),
       reason: `FEX reserves [2^47, 2^48) itself; the preload reserves only the hole [${hex(window.upper)}, ${hex(window.lower)}) below it, so nothing is reserved twice`,
@@ -104,8 +110,16 @@ function qemu64(input: InjectionInput, window: Window): InjectionDecision {
   const link = linkage(input);
   if (link === 'dynamic') return { injection: preload(input, window), reason: 'qemu is dynamically linked: LD_PRELOAD reserves in its process, QEMU_UNSET_ENV keeps it from the guest' };
   if (link === 'unknown') return { injection: preload(input, window), reason: 'qemu\'s linkage is unknown (assumed dynamic): LD_PRELOAD, with QEMU_UNSET_ENV' };
-  const interpreter = input.entry?.interpreter ?? 'qemu';
-  return refuse(input.emu, fmt(EXPECT.qemuStatic64, interpreter), `${interpreter} is statically linked and qemu's QEMU_RESERVED_VA fails for x86-64 guests`);
+  return launchEmulator(input, window);
+}
+
+/** launchEmulator runs the statically linked emulator (the detected binfmt_misc interpreter) under vaoci-launch. */
+function launchEmulator(input: InjectionInput, window: Window): InjectionDecision {
+  const interpreter = (input.entry as BinfmtEntry).interpreter; // static linkage is only ever the detected entry's
+  return {
+    injection: launch(input, window, interpreter),
+    reason: `${interpreter} is statically linked (LD_PRELOAD cannot load into it): vaoci-launch reserves, then loads it without exec, and it runs the guest`,
+  };
 }
 
 function qemuSwitch(window: Window): InjectionDecision {
@@ -127,6 +141,24 @@ function linkage(input: InjectionInput): Linkage {
 function describeLinkage(input: InjectionInput): string {
   const l = linkage(input);
   return l === 'unknown' ? 'of unknown linkage (assumed dynamically linked)' : `${l === 'static' ? 'statically' : 'dynamically'} linked`;
+}
+
+/**
+ * launch builds the launch injection: process.args gets vaoci-launch, `--`
+ * and (for an emulated guest) the emulator in front; the window and the error
+ * mode in the environment; the launcher (and the emulator's file, which flag
+ * F pinned on the host) bound into the container.
+ */
+function launch(input: InjectionInput, window: Window, emulator?: string): Injection {
+  const inj = input.nodeConfig?.injection ?? {};
+  const launcher = inj.launcher ?? `${inj.host_dir ?? NODE.hostDir}/${NODE.launcherSubpath}`;
+  const mounts = (inj.bind_mount ?? NODE.bindMount) ? [launcher, ...(emulator ? [emulator] : [])] : [];
+  return {
+    method: 'launch',
+    env: { VAOCI_VA_LIMIT: formatWindow(window), VAOCI_ON_ERROR: input.onError },
+    mounts,
+    args: [launcher, '--', ...(emulator ? [emulator] : [])],
+  };
 }
 
 /**

@@ -32,6 +32,7 @@ export interface NodeConfig {
   injection?: {
     host_dir?: string;
     preload?: string;
+    launcher?: string;
     bind_mount?: boolean;
     library_dirs?: string[];
   };
@@ -71,6 +72,8 @@ export interface Injection {
   method: Method;
   env: Record<string, string>;
   mounts: string[];
+  /** args (launch only) go before the container's process.args. */
+  args?: string[];
 }
 
 /** Policy is the resolved policy of one container (schemas/policy.schema.json). */
