@@ -158,9 +158,10 @@ for w in i386 0x10000-0x10000000000; do
   for p in "$out/probe-static" "$out/probe-pie" /bin/busybox; do
     args=(hold)
     [ "$p" = /bin/busybox ] && args=(sh -c 'echo ready; read x')
+    rm -f "$work/hold" # not the last run's "ready": the new process may not have opened it yet
     "$L" --va-limit "$w" "$p" "${args[@]}" >"$work/hold" 2>&1 <&7 &
     pid=$!
-    for _ in $(seq 100); do grep -q ready "$work/hold" && break; sleep 0.02; done
+    for _ in $(seq 1000); do grep -q ready "$work/hold" && break; sleep 0.02; done # up to 20 s: a loaded machine is slow
     json=$("$tool" --json verify --pid "$pid" --va-limit "$w" || true)
     exe=$(readlink "/proc/$pid/exe" || true)
     kill -TERM "$pid"
