@@ -91,23 +91,36 @@ static void emulator_mounts(struct ctx *c) {
   json_array_foreach(dirs, i, dir) if (json_is_string(dir)) mount(c->p, json_string_value(dir));
 }
 
-static int preload(struct ctx *c) {
-  struct vaoci_policy *p = c->p;
-  const json_t *path = injection_setting(c, "preload"), *host = injection_setting(c, "host_dir");
-  const json_t *bind = injection_setting(c, "bind_mount");
+/* node_file is a node file of vaoci's: the node config's `setting`, else HOST_DIR/subpath. */
+static void node_file(const struct ctx *c, const char *setting, const char *subpath, char *out, size_t size) {
+  const json_t *path = injection_setting(c, setting), *host = injection_setting(c, "host_dir");
   if (json_is_string(path))
-    snprintf(p->preload_path, sizeof p->preload_path, "%s", json_string_value(path));
+    snprintf(out, size, "%s", json_string_value(path));
   else
-    snprintf(p->preload_path, sizeof p->preload_path, "%s/%s",
-             json_is_string(host) ? json_string_value(host) : VAOCI_NODE_HOST_DIR, VAOCI_NODE_PRELOAD_SUBPATH);
+    snprintf(out, size, "%s/%s", json_is_string(host) ? json_string_value(host) : VAOCI_NODE_HOST_DIR, subpath);
+}
+
+/* window_env: the method, and the window and error mode in the environment (preload and launch alike). */
+static void window_env(struct vaoci_policy *p, int method) {
   vaoci_window_format(&p->window, p->window_text, sizeof p->window_text);
-  p->method = VAOCI_METHOD_PRELOAD;
-  env(p, "LD_PRELOAD", p->preload_path);
+  p->method = method;
   env(p, "VAOCI_VA_LIMIT", p->window_text);
   env(p, "VAOCI_ON_ERROR", vaoci_policy_on_error_names[p->on_error]);
+}
+
+static int bind_mounts(const struct ctx *c) {
+  const json_t *bind = injection_setting(c, "bind_mount");
+  return json_is_boolean(bind) ? json_is_true(bind) : VAOCI_NODE_BIND_MOUNT;
+}
+
+static int preload(struct ctx *c) {
+  struct vaoci_policy *p = c->p;
+  node_file(c, "preload", VAOCI_NODE_PRELOAD_SUBPATH, p->preload_path, sizeof p->preload_path);
+  env(p, "LD_PRELOAD", p->preload_path);
+  window_env(p, VAOCI_METHOD_PRELOAD);
   if (p->emulator == VAOCI_EMULATOR_QEMU)
     env(p, "QEMU_UNSET_ENV", "LD_PRELOAD");
-  if (json_is_boolean(bind) ? json_is_true(bind) : VAOCI_NODE_BIND_MOUNT) {
+  if (bind_mounts(c)) {
     mount(p, p->preload_path);
     emulator_mounts(c);
   }
@@ -125,22 +138,13 @@ static int qemu_switch(struct ctx *c) {
  * detected binfmt_misc interpreter) or the static workload without exec. */
 static int launch(struct ctx *c, const char *emulator) {
   struct vaoci_policy *p = c->p;
-  const json_t *path = injection_setting(c, "launcher"), *host = injection_setting(c, "host_dir");
-  const json_t *bind = injection_setting(c, "bind_mount");
-  if (json_is_string(path))
-    snprintf(p->launcher_path, sizeof p->launcher_path, "%s", json_string_value(path));
-  else
-    snprintf(p->launcher_path, sizeof p->launcher_path, "%s/%s",
-             json_is_string(host) ? json_string_value(host) : VAOCI_NODE_HOST_DIR, VAOCI_NODE_LAUNCHER_SUBPATH);
-  vaoci_window_format(&p->window, p->window_text, sizeof p->window_text);
-  p->method = VAOCI_METHOD_LAUNCH;
-  env(p, "VAOCI_VA_LIMIT", p->window_text);
-  env(p, "VAOCI_ON_ERROR", vaoci_policy_on_error_names[p->on_error]);
+  node_file(c, "launcher", VAOCI_NODE_LAUNCHER_SUBPATH, p->launcher_path, sizeof p->launcher_path);
+  window_env(p, VAOCI_METHOD_LAUNCH);
   p->args[p->args_count++] = p->launcher_path;
   p->args[p->args_count++] = "--";
   if (emulator)
     p->args[p->args_count++] = emulator;
-  if (json_is_boolean(bind) ? json_is_true(bind) : VAOCI_NODE_BIND_MOUNT) {
+  if (bind_mounts(c)) {
     mount(p, p->launcher_path);
     if (emulator)
       mount(p, emulator);

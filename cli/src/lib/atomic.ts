@@ -7,13 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from './errors';
 
-/** writeAtomic writes `text` to `file` through a temporary file and rename; a failure names the file and leaves no temporary behind. */
-export function writeAtomic(file: string, text: string): void {
+/** writeAtomic writes `text` to `file` (with `mode`) through a temporary file and rename; a failure names the file and leaves no temporary behind. */
+export function writeAtomic(file: string, text: string | Buffer, mode = 0o644): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fd = fs.openSync(tmp, 'wx', 0o644);
+    const fd = fs.openSync(tmp, 'wx', mode);
     try {
       fs.writeFileSync(fd, text);
+      fs.fchmodSync(fd, mode); // exact bits, whatever the umask
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic } from '../atomic';
 import { Failure } from '../errors';
 
 /** Host resolves node paths under one root. */
@@ -33,22 +34,7 @@ export class Host {
   /** write puts `data` at node path `p` atomically with `mode`; returns the directories it had to create (outermost first). */
   write(p: string, data: Buffer | string, mode: number): string[] {
     const created = this.mkdirs(path.posix.dirname(p));
-    const file = this.at(p);
-    const tmp = `${file}.vaoci-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const fd = fs.openSync(tmp, 'wx', mode);
-      try {
-        fs.writeFileSync(fd, data);
-        fs.fchmodSync(fd, mode);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, file);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw new Failure(`write \`${p}\` on the node: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'system');
-    }
+    writeAtomic(this.at(p), data, mode);
     return created;
   }
 
