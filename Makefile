@@ -10,7 +10,7 @@ include cli/image.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo test test-native test-preload test-launch test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo test test-native test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -24,7 +24,7 @@ cli:
 demo: deps build
 	@test/demo.sh
 
-test: deps build test-native test-preload test-launch test-ts test-hook test-arm64
+test: deps build test-native test-preload test-launch test-ts test-hook test-k8s test-arm64
 	@echo "make test: all suites passed"
 
 test-native: native-x86_64 hook-x86_64
@@ -45,6 +45,13 @@ test-ts: build
 # The runtime wrapper and the OCI hook with runc, crun and podman (root).
 test-hook: build
 	@test/hook/run.sh
+
+# Node agent and admission webhook against a real kube-apiserver with etcd,
+# built from source once into build/tools (~10 min on a clean machine).
+test-k8s: build
+	@.ci/install-kube-apiserver
+	@test/k8s/smoke.sh
+	@test/k8s/vaoci.sh
 
 # The aarch64 build in Debian's arm64 kernel: the native suite, vaoci-launch,
 # then an x86-64 container under crun, qemu-x86_64 and vaoci's wrapper
