@@ -7,10 +7,11 @@ SHELL := /bin/bash
 include native/native.mk
 include hook/hook.mk
 include cli/image.mk
+include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo test test-native test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo tools test test-native test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -39,7 +40,13 @@ test-preload: native-x86_64
 test-launch: native-x86_64 native-aarch64
 	@test/launch/run.sh
 
-test-ts: build
+# The tools some tests run, built once into build/tools from the Go module proxy:
+# helm (~2 min) and a real kube-apiserver (~10 min), with Debian's etcd.
+tools:
+	@.ci/install-helm
+	@.ci/install-kube-apiserver
+
+test-ts: build tools
 	@npx jest
 
 # The runtime wrapper and the OCI hook with runc, crun and podman (root).
@@ -48,8 +55,7 @@ test-hook: build
 
 # Node agent and admission webhook against a real kube-apiserver with etcd,
 # built from source once into build/tools (~10 min on a clean machine).
-test-k8s: build
-	@.ci/install-kube-apiserver
+test-k8s: build tools
 	@test/k8s/smoke.sh
 	@test/k8s/vaoci.sh
 

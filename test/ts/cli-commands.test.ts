@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from '../../cli/src/lib/schema';
-import { INSTALLED_TOOL, TOOL_ENV, hostArch, locateTool, runTool, toolCandidates } from '../../cli/src/lib/tool';
+import { INSTALLED_TOOL, TOOL_ENV, hostArch, imageTool, locateTool, runTool, toolCandidates } from '../../cli/src/lib/tool';
 import { benchArgs } from '../../cli/src/lib/bench';
 import { progressBar, watching } from '../../cli/src/lib/progress';
 import { Failure } from '../../cli/src/lib/errors';
@@ -257,7 +257,7 @@ describe('finding the native tool', () => {
   });
 
   test('looked for in build/ARCH of the repository, then /opt/vaoci/bin', () => {
-    expect(toolCandidates({}, ROOT)).toEqual([TOOL, INSTALLED_TOOL]);
+    expect(toolCandidates({}, ROOT)).toEqual([TOOL, INSTALLED_TOOL, imageTool()]);
     expect(toolCandidates({ [TOOL_ENV]: 'x/y' }, ROOT)).toEqual([path.resolve('x/y')]);
     expect(locateTool(toolCandidates({}, ROOT))).toBe(TOOL);
     expect(() => locateTool(['/a/b', '/c/d'])).toThrow('vaoci-reserve: not found at `/a/b` or `/c/d`; run `make build`');

@@ -39,15 +39,20 @@ export function repoRoot(start: string = __dirname): string | undefined {
   }
 }
 
+/** imageTool is where vaoci's container image keeps the data plane (the chart's pods run from it). */
+export function imageTool(): string {
+  return `/usr/share/vaoci/${hostArch()}/${TOOL_NAME}`;
+}
+
 /**
  * toolCandidates lists where the tool is looked for, in order: $VAOCI_RESERVE
  * alone when set; else build/ARCH/vaoci-reserve in the repository, then
- * /opt/vaoci/bin/vaoci-reserve.
+ * /opt/vaoci/bin/vaoci-reserve, then the container image's copy.
  */
 export function toolCandidates(env: NodeJS.ProcessEnv = process.env, root = repoRoot()): string[] {
   if (env[TOOL_ENV]) return [path.resolve(env[TOOL_ENV] as string)];
   const built = root ? [path.join(root, 'build', hostArch(), TOOL_NAME)] : [];
-  return [...built, INSTALLED_TOOL];
+  return [...built, INSTALLED_TOOL, imageTool()];
 }
 
 /** locateTool returns the first executable candidate, or fails (exit 2) naming every path tried and `make build`. */

@@ -30,7 +30,7 @@ export interface PlanOptions {
   host: Host;
   prefix: string;
   engine: Engine | 'auto';
-  /** from is the directory holding vaoci-runtime, vaoci-hook, libvaoci-preload.so (default: this build, else /usr/share/vaoci/ARCH). */
+  /** from is the directory holding vaoci-runtime, vaoci-hook, vaoci-reserve, libvaoci-preload.so (default: this build, else /usr/share/vaoci/ARCH). */
   from?: string;
   /** nodeConfig is a node config file on this machine (the chart's ConfigMap); default: one naming the node's runc. */
   nodeConfig?: string;
@@ -45,6 +45,7 @@ export interface Plan {
 const DATA_PLANE: Array<[string, string, number]> = [
   ['vaoci-runtime', 'bin', 0o755],
   ['vaoci-hook', 'bin', 0o755],
+  ['vaoci-reserve', 'bin', 0o755], // for `vaoci verify` and `vaoci probe` on the node
   ['libvaoci-preload.so', 'lib', 0o644],
 ];
 const RUNC = ['/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'];
