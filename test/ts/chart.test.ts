@@ -123,7 +123,7 @@ describe('helm template, default values', () => {
     expect(pod.containers.map((c: Obj) => c.name)).toEqual(['agent']);
     const [install] = pod.initContainers;
     expect([...install.command, ...install.args]).toEqual(
-      ['vaoci', 'node', 'install', '--host-root', '/host', '--prefix', '/opt/vaoci', '--engine', 'auto', '--node-config', '/config/config.json'],
+      ['vaoci', 'node', 'install', '--host-root', '/host', '--prefix', '/opt/vaoci', '--engine', 'auto', '--node-config', '/config/config.json', '--restart'],
     );
     const [agent] = pod.containers;
     expect([...agent.command, ...agent.args]).toEqual(['vaoci', 'node', 'agent', '--host-root', '/host', '--prefix', '/opt/vaoci']);
@@ -248,7 +248,7 @@ describe('helm template, non-default values', () => {
       },
     });
     const pod = one(docs, 'DaemonSet').spec.template.spec;
-    expect(pod.initContainers[0].args).toEqual(['node', 'install', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--engine', 'cri-o', '--node-config', '/config/config.json']);
+    expect(pod.initContainers[0].args).toEqual(['node', 'install', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--engine', 'cri-o', '--node-config', '/config/config.json', '--restart']);
     expect(pod.containers[0].args).toEqual(['node', 'agent', '--host-root', '/host', '--prefix', '/usr/local/vaoci']);
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-prefix', mountPath: '/host/usr/local/vaoci', readOnly: true });
     const config = nodeConfigOf(docs);
@@ -381,7 +381,7 @@ describe('uninstallOnDelete', () => {
     expect(c.args).toEqual([fs.readFileSync(path.join(CHART, 'files', 'uninstall.js'), 'utf8')]);
     const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
     expect(env).toMatchObject({ VAOCI_NAMESPACE: NS, VAOCI_DAEMONSET: FULLNAME, VAOCI_TIMEOUT_SECONDS: '240' });
-    expect(JSON.parse(env.VAOCI_UNINSTALL_ARGS)).toEqual(['node', 'uninstall', '--host-root', '/host', '--prefix', '/opt/vaoci']);
+    expect(JSON.parse(env.VAOCI_UNINSTALL_ARGS)).toEqual(['node', 'uninstall', '--host-root', '/host', '--prefix', '/opt/vaoci', '--restart']);
     // The patch assumes initContainers[0] is "install": keep the DaemonSet that way.
     expect(one(docs, 'DaemonSet').spec.template.spec.initContainers[0].name).toBe('install');
     expect(one(docs, 'DaemonSet').spec.template.metadata.annotations).toBeDefined();

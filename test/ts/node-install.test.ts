@@ -160,6 +160,37 @@ describe('status: would an annotation reach a container?', () => {
   });
 });
 
+describe('--restart', () => {
+  // A stand-in for the node's systemd (none runs here): the node tree's own /bin/sh (busybox) and a
+  // /usr/bin/systemctl that logs its arguments. What is real: the chroot into the node's root and
+  // the decision when to restart.
+  it('restarts the engine through chroot when its config changed, and only then', async () => {
+    const root = node(V2);
+    fs.mkdirSync(path.join(root, 'bin'));
+    fs.copyFileSync('/bin/busybox', path.join(root, 'bin/sh'));
+    fs.chmodSync(path.join(root, 'bin/sh'), 0o755);
+    fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'usr/bin/systemctl'), '#!/bin/sh\necho "$*" >>/restarts.log\n', { mode: 0o755 });
+    const log = () => (fs.existsSync(path.join(root, 'restarts.log')) ? fs.readFileSync(path.join(root, 'restarts.log'), 'utf8') : '');
+    const first = await vaoci(['node', 'install', '--host-root', root, '--restart', '--json']);
+    expect([first.exit, first.json?.restarted, first.json?.restart]).toEqual([0, `chroot ${root} systemctl restart containerd`, []]);
+    expect(log()).toBe('restart containerd\n');
+    const again = await vaoci(['node', 'install', '--host-root', root, '--restart', '--json']);
+    expect([again.json?.restarted, log()]).toEqual([null, 'restart containerd\n']);
+    const un = await vaoci(['node', 'uninstall', '--host-root', root, '--restart', '--json']);
+    expect(validate('cli-node-uninstall', un.json)).toEqual([]);
+    expect(log()).toBe('restart containerd\nrestart containerd\n');
+    fs.writeFileSync(path.join(root, 'usr/bin/systemctl'), '#!/bin/sh\necho "Failed to restart $2.service: Unit not found." >&2; exit 5\n');
+    const failed = await vaoci(['node', 'install', '--host-root', root, '--restart']);
+    expect([failed.exit, failed.stderr]).toEqual([1, `vaoci node install: chroot ${root} systemctl restart containerd: Failed to restart containerd.service: Unit not found.\n`]);
+    // The failed restart is still owed: the next install --restart tries again although no file changes.
+    fs.writeFileSync(path.join(root, 'usr/bin/systemctl'), '#!/bin/sh\necho "$*" >>/restarts.log\n');
+    const retry = await vaoci(['node', 'install', '--host-root', root, '--restart', '--json']);
+    expect([retry.exit, retry.json?.changed, retry.json?.restarted]).toEqual([0, [], `chroot ${root} systemctl restart containerd`]);
+    expect(log()).toBe('restart containerd\nrestart containerd\nrestart containerd\n');
+  });
+});
+
 describe('CRI-O and bad input', () => {
   it('CRI-O (found by auto): a crio.conf.d drop-in naming vaoci-runtime', async () => {
     const root = node({ 'etc/crio/crio.conf': '[crio]\n' });

@@ -1,3 +1,4 @@
+import { Flags } from '@oclif/core';
 import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
 import { inputDirFlag, inputFileFlag } from '../../lib/flags';
 import { engineFlag, nodeFlags } from '../../lib/node/flags';
@@ -8,13 +9,13 @@ import { DEFAULT_PREFIX } from '../../lib/node/plan';
 export default class NodeInstall extends VaociCommand {
   static summary = 'Install vaoci on a node: the data plane, the node config, the runtime handler vaoci.';
 
-  static description = `Copies vaoci-runtime, vaoci-hook and vaoci-reserve to PREFIX/bin and libvaoci-preload.so to PREFIX/lib, writes /etc/vaoci/config.json (--node-config, else one naming the node's runc), and registers the runtime handler vaoci: for containerd a drop-in /etc/containerd/conf.d/50-vaoci.toml in the root config's version (2 or 3) whose pod_annotations and container_annotations let vaoci.io/* through — the root config is never rewritten: if it imports no drop-in directory, nothing is written and the one line to add is printed; for CRI-O /etc/crio/crio.conf.d/50-vaoci.conf. Every change is recorded in PREFIX/install.json (schemas/node-install.schema.json); files that were there before are kept under PREFIX/backup/. Running it twice changes nothing the second time. Says exactly what to restart. With --json, prints schemas/cli-node-install.schema.json.
+  static description = `Copies vaoci-runtime, vaoci-hook and vaoci-reserve to PREFIX/bin and libvaoci-preload.so to PREFIX/lib, writes /etc/vaoci/config.json (--node-config, else one naming the node's runc), and registers the runtime handler vaoci: for containerd a drop-in /etc/containerd/conf.d/50-vaoci.toml in the root config's version (2 or 3) whose pod_annotations and container_annotations let vaoci.io/* through — the root config is never rewritten: if it imports no drop-in directory, nothing is written and the one line to add is printed; for CRI-O /etc/crio/crio.conf.d/50-vaoci.conf. Every change is recorded in PREFIX/install.json (schemas/node-install.schema.json); files that were there before are kept under PREFIX/backup/. Running it twice changes nothing the second time. Says exactly what to restart, or with --restart restarts it (chroot HOST_ROOT systemctl restart containerd|crio), only when the engine's config changed. With --json, prints schemas/cli-node-install.schema.json.
 
 ${EXIT_CODES_HELP}`;
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --host-root /host --engine containerd --node-config /config/config.json',
+    '<%= config.bin %> <%= command.id %> --host-root /host --engine containerd --node-config /config/config.json --restart',
     '<%= config.bin %> <%= command.id %> --prefix /usr/local/vaoci --from ./build/aarch64',
   ];
 
@@ -23,6 +24,7 @@ ${EXIT_CODES_HELP}`;
     engine: engineFlag,
     from: inputDirFlag('from', 'Where vaoci-runtime, vaoci-hook and libvaoci-preload.so are (default: this build, else /usr/share/vaoci/ARCH).'),
     'node-config': inputFileFlag('node-config', 'The node config to install (default: one naming the node runc).'),
+    restart: Flags.boolean({ summary: 'Restart the engine (chroot HOST_ROOT systemctl restart) when its config changed.' }),
   };
 
   async run(): Promise<InstallResult> {
@@ -33,9 +35,14 @@ ${EXIT_CODES_HELP}`;
       engine: flags.engine,
       from: flags.from,
       nodeConfig: flags['node-config'],
+      restart: flags.restart,
     });
     const lines = result.changed.length ? result.changed.map((f) => `  wrote ${f}`) : ['  nothing changed: the node already has this install'];
-    const restart = result.restart.length ? `restart ${result.restart.join(', ')} for the handler "vaoci" to take effect` : 'nothing to restart';
+    const restart = result.restarted
+      ? `restarted the engine: ${result.restarted}`
+      : result.restart.length
+        ? `restart ${result.restart.join(', ')} for the handler "vaoci" to take effect`
+        : 'nothing to restart';
     this.log([`vaoci node install (${result.engine}, ${result.prefix}):`, ...lines, restart].join('\n'));
     return result;
   }

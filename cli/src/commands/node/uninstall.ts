@@ -1,3 +1,4 @@
+import { Flags } from '@oclif/core';
 import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
 import { nodeFlags } from '../../lib/node/flags';
 import { Host, type UninstallResult, uninstall } from '../../lib/node/install';
@@ -7,19 +8,19 @@ import { DEFAULT_PREFIX } from '../../lib/node/plan';
 export default class NodeUninstall extends VaociCommand {
   static summary = 'Undo vaoci node install: every file it wrote removed or restored from its backup.';
 
-  static description = `Reads PREFIX/install.json and undoes it, newest change first: files vaoci created are removed, files it replaced are restored from PREFIX/backup/, directories it created are removed when empty. Says what to restart. Nothing installed is not an error. With --json, prints schemas/cli-node-uninstall.schema.json.
+  static description = `Reads PREFIX/install.json and undoes it, newest change first: files vaoci created are removed, files it replaced are restored from PREFIX/backup/, directories it created are removed when empty. Says what to restart, or with --restart restarts it. Nothing installed is not an error. With --json, prints schemas/cli-node-uninstall.schema.json.
 
 ${EXIT_CODES_HELP}`;
 
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host-root /host'];
 
-  static flags = { ...nodeFlags };
+  static flags = { ...nodeFlags, restart: Flags.boolean({ summary: 'Restart the engine afterwards (chroot HOST_ROOT systemctl restart).' }) };
 
   async run(): Promise<UninstallResult> {
     const { flags } = await this.parse(NodeUninstall);
-    const result = uninstall(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX);
+    const result = uninstall(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX, flags.restart);
     if (!result.installed) this.log('vaoci node uninstall: nothing installed');
-    else this.log([...result.restored.map((f) => `  undid ${f}`), `restart ${result.restart.join(', ')}`].join('\n'));
+    else this.log([...result.restored.map((f) => `  undid ${f}`), result.restarted ? `restarted the engine: ${result.restarted}` : `restart ${result.restart.join(', ')}`].join('\n'));
     return result;
   }
 }

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { Host, sha256 } from './host';
+import { restartEngine } from './restart';
 import { type Plan, type PlanOptions, plan } from './plan';
 import { type InstallRecord, type RecordedFile, backupPath, readRecord, recordPath, writeRecord } from './record';
 
@@ -18,14 +19,24 @@ export interface InstallResult {
   changed: string[];
   /** restart names what must restart for the changes to take effect (empty when no engine config changed). */
   restart: string[];
+  /** restarted is the command run to restart the engine (--restart), or null. */
+  restarted: string | null;
 }
 
-/** install applies the plan for these options and updates the record. */
-export function install(o: PlanOptions): InstallResult {
+/** install applies the plan for these options and updates the record; with `restart`, restarts the engine when its config changed. */
+export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
   const p: Plan = plan(o);
   const host = o.host;
   const old = readRecord(host, o.prefix);
-  const record: InstallRecord = { version: 1, engine: p.engine, prefix: o.prefix, files: [], created_dirs: [...(old?.created_dirs ?? [])], restart: p.restart };
+  const record: InstallRecord = {
+    version: 1,
+    engine: p.engine,
+    prefix: o.prefix,
+    files: [],
+    created_dirs: [...(old?.created_dirs ?? [])],
+    restart: p.restart,
+    pending_restart: false,
+  };
   const changed: string[] = [];
   let engineChanged = false;
   for (const f of p.files) {
@@ -47,8 +58,16 @@ export function install(o: PlanOptions): InstallResult {
     changed.push(gone.path);
     engineChanged = true;
   }
+  // Recorded before the restart: one that fails is still owed to the next install --restart.
+  // (Without --restart the line says what to restart; whether someone did, vaoci cannot know.)
+  record.pending_restart = Boolean(o.restart) && (engineChanged || Boolean(old?.pending_restart));
   writeRecord(host, record);
-  return { engine: p.engine, prefix: o.prefix, host_root: host.root, changed, restart: engineChanged ? p.restart : [] };
+  let restarted: string | null = null;
+  if (o.restart && record.pending_restart) {
+    restarted = restartEngine(host, p.engine);
+    writeRecord(host, { ...record, pending_restart: false });
+  }
+  return { engine: p.engine, prefix: o.prefix, host_root: host.root, changed, restart: engineChanged && !restarted ? p.restart : [], restarted };
 }
 
 /** keep copies a file vaoci is about to replace into the backup directory; returns the backup's node path. */
@@ -74,16 +93,18 @@ export interface UninstallResult {
   host_root: string;
   restored: string[];
   restart: string[];
+  restarted: string | null;
 }
 
 /** uninstall undoes the record, newest change first, and removes the record. */
-export function uninstall(host: Host, prefix: string): UninstallResult {
+export function uninstall(host: Host, prefix: string, restart = false): UninstallResult {
   const record = readRecord(host, prefix);
-  if (!record) return { installed: false, host_root: host.root, restored: [], restart: [] };
+  if (!record) return { installed: false, host_root: host.root, restored: [], restart: [], restarted: null };
   for (const f of [...record.files].reverse()) undo(host, f);
   host.remove(recordPath(prefix));
   for (const d of [...record.created_dirs].reverse()) host.removeDirIfEmpty(d);
-  return { installed: true, host_root: host.root, restored: record.files.map((f) => f.path).reverse(), restart: record.restart };
+  const restarted = restart ? restartEngine(host, record.engine) : null;
+  return { installed: true, host_root: host.root, restored: record.files.map((f) => f.path).reverse(), restart: restarted ? [] : record.restart, restarted };
 }
 
 export { Host };

@@ -25,6 +25,7 @@ export interface InstallRecord {
   files: RecordedFile[];
   created_dirs: string[];
   restart: string[];
+  pending_restart: boolean;
 }
 
 /** recordPath is where the record lives on the node. */
