@@ -160,6 +160,32 @@ describe('status: would an annotation reach a container?', () => {
   });
 });
 
+describe('status: who runs x86-64 ELF', () => {
+  const register = (root: string, interpreter: string) => {
+    const dir = path.join(root, 'proc/sys/fs/binfmt_misc');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'status'), 'enabled\n');
+    fs.writeFileSync(
+      path.join(dir, 'qemu-x86_64'),
+      `enabled\ninterpreter ${interpreter}\nflags: F\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n`,
+    );
+  };
+
+  it('the registered interpreter, and the emulator behind vaoci-binfmt', async () => {
+    const root = node(V2);
+    await vaoci(['node', 'install', '--host-root', root]);
+    expect((await vaoci(['node', 'status', '--host-root', root, '--json'])).json?.x86_64).toBeNull();
+    register(root, '/usr/bin/qemu-x86_64-static');
+    const direct = await vaoci(['node', 'status', '--host-root', root, '--json']);
+    expect(validate('cli-node-status', direct.json)).toEqual([]);
+    expect(direct.json?.x86_64).toEqual({ entry: 'qemu-x86_64', interpreter: '/usr/bin/qemu-x86_64-static', flags: 'F', emulator: 'qemu', behind: null });
+    register(root, '/opt/vaoci/bin/vaoci-binfmt');
+    fs.writeFileSync(path.join(root, 'etc/vaoci/launch.conf'), '# test\nemulator = /usr/bin/qemu-x86_64-static\nva-limit = x86_64\n');
+    const behind = await vaoci(['node', 'status', '--host-root', root]);
+    expect(behind.stdout).toContain('x86-64 ELF runs under: qemu-x86_64: vaoci-binfmt (/opt/vaoci/bin/vaoci-binfmt, flags F) → /usr/bin/qemu-x86_64-static, window x86_64');
+  });
+});
+
 describe('--restart', () => {
   // A stand-in for the node's systemd (none runs here): the node tree's own /bin/sh (busybox) and a
   // /usr/bin/systemctl that logs its arguments. What is real: the chroot into the node's root and

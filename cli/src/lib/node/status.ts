@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
+import { detectBinfmt } from '../policy/binfmt';
 import { CONTAINERD_CONFIG, CONTAINERD_DROPIN, CONTAINERD_DROPIN_DIR, type Reach, annotationsReach, imported, mergedView, missingImportLine, readRootConfig } from './containerd';
 import { crioReach } from './crio';
 import type { Host } from './host';
@@ -26,6 +27,42 @@ export interface NodeStatus {
   annotations_reach: Reach;
   /** checked_by says whose view decided: containerd's own config dump, or vaoci's merge of the files. */
   checked_by: 'containerd config dump' | 'files';
+  /** x86_64 is who runs x86-64 ELF here (binfmt_misc): the registered interpreter and, when that is vaoci-binfmt, the emulator behind it. */
+  x86_64: Interpreter | null;
+}
+
+/** Interpreter is one binfmt_misc registration as status shows it. */
+export interface Interpreter {
+  entry: string;
+  interpreter: string;
+  flags: string;
+  emulator: string;
+  /** behind: when vaoci-binfmt is registered, the emulator and window its launch.conf names. */
+  behind: { emulator: string | null; va_limit: string | null } | null;
+}
+
+export const LAUNCH_CONF = '/etc/vaoci/launch.conf';
+
+/** interpreterOf reads the node's binfmt_misc (under the host root) for x86-64 ELF. */
+export function interpreterOf(host: Host): Interpreter | null {
+  const e = detectBinfmt(host.at('/proc/sys/fs/binfmt_misc')).x86_64;
+  if (!e) return null;
+  const launcher = path.posix.basename(e.interpreter) === 'vaoci-binfmt';
+  const conf = launcher ? (host.read(LAUNCH_CONF) ?? '') : '';
+  const setting = (key: string): string | null => {
+    for (const line of conf.split('\n')) {
+      const m = /^\s*([\w-]+)\s*=\s*(\S+)\s*$/.exec(line);
+      if (m && m[1] === key) return m[2];
+    }
+    return null;
+  };
+  return {
+    entry: e.entry,
+    interpreter: e.interpreter,
+    flags: e.flags,
+    emulator: e.emulator,
+    behind: launcher ? { emulator: setting('emulator'), va_limit: setting('va-limit') } : null,
+  };
 }
 
 /** status looks at the node; `containerd` is the containerd binary to ask when the host root is `/`. */
@@ -36,7 +73,7 @@ export function status(host: Host, prefix: string, containerd = '/usr/bin/contai
     path: f.path,
     state: !host.exists(f.path) ? ('missing' as const) : sha256(fs.readFileSync(host.at(f.path))) === f.sha256 ? ('ok' as const) : ('changed' as const),
   }));
-  const base = { installed: Boolean(record), host_root: host.root, prefix, engine: record?.engine ?? null, files };
+  const base = { installed: Boolean(record), host_root: host.root, prefix, engine: record?.engine ?? null, files, x86_64: interpreterOf(host) };
   if (!record) return { ...base, annotations_reach: { ok: false, why: `vaoci is not installed under ${prefix}` }, checked_by: 'files' };
   if (record.engine === 'cri-o') return { ...base, annotations_reach: crioReach(host, runtimePath), checked_by: 'files' };
   const root = readRootConfig(host);
