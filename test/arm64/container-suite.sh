@@ -102,6 +102,7 @@ build_payload() {
 	echo '{ "runtime": "/usr/bin/crun" }' >"$PAYLOAD/node/etc/vaoci/config.json"
 	cp "$(node_binfmt_module)" "$PAYLOAD/binfmt_misc.ko" || die "no binfmt_misc.ko (see above)"
 	install -m 0755 "$HERE/container/driver.sh" "$PAYLOAD/driver.sh"
+	install -m 0644 "$HERE/block.sh" "$PAYLOAD/block.sh"
 	gcc -static -O2 -Wall -Wextra -Werror -o "$PAYLOAD/probe" "$HERE/container/probe.c" ||
 		die "gcc -static could not build container/probe.c (libc6-dev?)"
 

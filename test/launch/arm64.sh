@@ -74,7 +74,7 @@ aarch64-linux-gnu-gcc -O2 -o "$payload/vaoci-launch-dyn" -x c - <<<'int main(voi
 # Binfmt mode, last (it leaves binfmt_misc loaded): the x86-64 guest, built
 # static with the host's gcc; the emulator, busybox, the module.
 gcc -static -O2 -Wall -Wextra -Werror -o "$payload/guest" test/launch/arm64/guest.c
-cp "$emu/qemu-x86_64-static" "$emu/busybox" "$ko" test/launch/arm64/binfmt.sh "$payload/"
+cp "$emu/qemu-x86_64-static" "$emu/busybox" "$ko" test/launch/arm64/binfmt.sh test/arm64/block.sh "$payload/"
 ln -s vaoci-launch "$payload/vaoci-binfmt"
 echo "busybox sh /payload/binfmt.sh" >>"$payload/tests.list"
 

@@ -16,20 +16,8 @@ PATH=/bin:/usr/bin
 export PATH
 for d in "$P"/node/*; do mv "$d" /; done
 
-# block NAME COMMAND...: COMMAND's output, then "@@STATUS N" (its exit
-# status) on a line of its own, between markers. The markers' own rc stays 0:
-# refusals are expected here, and the host judges every status.
-block() {
-	name=$1
-	shift
-	echo "@@VAOCI-BEGIN $name"
-	"$@" >/tmp/block.out 2>&1
-	rc=$?
-	cat /tmp/block.out
-	[ -z "$(tail -c1 /tmp/block.out)" ] || echo
-	echo "@@STATUS $rc"
-	echo "@@VAOCI-END $name rc=0"
-}
+# shellcheck source=test/arm64/block.sh
+. /payload/block.sh
 
 # binfmt_misc is a module in Debian's cloud kernel. Flag F opens the
 # interpreter now, in this root; its loader and libraries are still looked

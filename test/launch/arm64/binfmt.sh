@@ -16,19 +16,8 @@ M=/proc/sys/fs/binfmt_misc
 PATH=/bin
 export PATH
 
-# block NAME COMMAND...: COMMAND's output (stdout and stderr), then
-# "@@STATUS N" (its exit status) on a line of its own, between markers.
-block() {
-	name=$1
-	shift
-	echo "@@VAOCI-BEGIN $name"
-	"$@" >/tmp/block.out 2>&1
-	rc=$?
-	cat /tmp/block.out
-	[ -z "$(tail -c1 /tmp/block.out)" ] || echo
-	echo "@@STATUS $rc"
-	echo "@@VAOCI-END $name rc=0"
-}
+# shellcheck source=test/arm64/block.sh
+. /payload/block.sh
 
 # x86-64 ELF executables (ET_EXEC, ET_DYN): qemu-user-static's own magic and
 # mask (Debian's /usr/share/binfmts/qemu-x86_64). binfmt_misc decodes \x.
