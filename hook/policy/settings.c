@@ -59,10 +59,12 @@ static void annotation(const char *key, const json_t *value, const char *contain
 static void annotations_pass(const json_t *annotations, const char *container, struct vaoci_chosen *own, int *has_own,
                              struct vaoci_chosen *pod, int *has_pod, struct vaoci_problems *problems) {
   size_t n = json_object_size(annotations), i = 0;
-  const char **keys = n ? calloc(n, sizeof *keys) : NULL;
+  if (!n)
+    return; /* no keys: nothing to sort (qsort of NULL is undefined even for 0 items) */
+  const char **keys = calloc(n, sizeof *keys);
   const char *key;
   json_t *value;
-  if (n && !keys)
+  if (!keys)
     return;
   json_object_foreach((json_t *)annotations, key, value) keys[i++] = key;
   qsort(keys, n, sizeof *keys, by_bytes);
