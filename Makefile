@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo tools test test-native test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo tools test test-native test-sanitize test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -25,12 +25,16 @@ cli:
 demo: deps build
 	@test/demo.sh
 
-test: deps build test-native test-preload test-launch test-ts test-hook test-k8s test-arm64
+test: deps build test-native test-sanitize test-preload test-launch test-ts test-hook test-k8s test-arm64
 	@echo "make test: all suites passed"
 
 test-native: native-x86_64 hook-x86_64
 	@test/run-native-tests.sh build/x86_64/tests
 	@test/run-native-tests.sh build/x86_64/hook-tests
+
+# The C tests again under AddressSanitizer, LeakSanitizer and UBSan (test/sanitize.sh says which where).
+test-sanitize: build/policy-gen.ok
+	@test/sanitize.sh
 
 test-preload: native-x86_64
 	@test/preload/run.sh
