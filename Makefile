@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo tools test test-native test-sanitize test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo tools test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -25,7 +25,7 @@ cli:
 demo: deps build
 	@test/demo.sh
 
-test: deps build test-native test-sanitize test-preload test-launch test-ts test-hook test-k8s test-arm64
+test: deps build test-native test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-arm64
 	@echo "make test: all suites passed"
 
 test-native: native-x86_64 hook-x86_64
@@ -62,6 +62,10 @@ test-hook: build
 test-k8s: build tools
 	@test/k8s/smoke.sh
 	@test/k8s/vaoci.sh
+
+# Reliability (issue 7, in part): 50 containers at once, each with its own window.
+test-reliability: build
+	@test/reliability/concurrency.sh
 
 # The aarch64 build in Debian's arm64 kernel: the native suite, vaoci-launch,
 # then an x86-64 container under crun, qemu-x86_64 and vaoci's wrapper
