@@ -63,9 +63,11 @@ test-k8s: build tools
 	@test/k8s/smoke.sh
 	@test/k8s/vaoci.sh
 
-# Reliability (issue 7, in part): 50 containers at once, each with its own window.
+# Reliability (issue 7, in part): 50 containers at once, each with its own window;
+# the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only).
 test-reliability: build
 	@test/reliability/concurrency.sh
+	@test/reliability/faults.sh
 
 # The aarch64 build in Debian's arm64 kernel: the native suite, vaoci-launch,
 # then an x86-64 container under crun, qemu-x86_64 and vaoci's wrapper

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "line.h"
 #include "policy_gen.h"
 #include "spec.h"
 #include "util.h"
@@ -17,6 +18,29 @@ const char *vaoci_container_name(const json_t *annotations) {
       return v;
   }
   return "";
+}
+
+/* check_node_files: every node file the injection binds into the container
+ * (the preload, the launcher, an emulator's loader...) must exist, or the
+ * runtime would fail later with its own long mount error. Under fail that
+ * refuses the container in one line; under warn it starts without vaoci. */
+static void check_node_files(struct vaoci_spec_policy *out) {
+  struct vaoci_policy *p = &out->policy;
+  for (int i = 0; i < p->mount_count; i++) {
+    if (access(p->mounts[i], F_OK) == 0)
+      continue;
+    char line[VAOCI_POLICY_LINE_MAX];
+    snprintf(line, sizeof line, "`%s`: missing on this node — expected it for the %s injection (vaoci node install puts it there)",
+             p->mounts[i], vaoci_policy_method_names[p->method]);
+    vaoci_problems_add(&p->problems, line);
+    if (p->on_error == VAOCI_ON_ERROR_WARN) {
+      p->method = VAOCI_METHOD_NONE, p->mount_count = p->env_count = p->args_count = 0;
+    } else {
+      out->refused = 1;
+      p->problems.count = 0, vaoci_problems_add(&p->problems, line); /* under fail it stands alone */
+    }
+    return;
+  }
 }
 
 void vaoci_spec_resolve(const json_t *config, int dirfd, const json_t *node, struct vaoci_spec_policy *out) {
@@ -32,6 +56,8 @@ void vaoci_spec_resolve(const json_t *config, int dirfd, const json_t *node, str
   if (rootfd >= 0)
     close(rootfd);
   out->refused = vaoci_policy_resolve(annotations, node, out->name, &out->facts.detected, &out->policy) < 0;
+  if (!out->refused)
+    check_node_files(out);
 }
 
 void vaoci_hook_path(char *buf, size_t size) {

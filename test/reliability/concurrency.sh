@@ -5,7 +5,7 @@
 # mapping below its own upper bound, and its poststart report is there,
 # valid, says holds and names that window. No run may hang (each has 120 s).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 WORK=$(mktemp -d /tmp/vaoci-concurrency.XXXXXX)
 source test/hook/lib.sh
 COUNT=${CONTAINERS:-50}
