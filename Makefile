@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo tools test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo tools fuzz test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -64,10 +64,16 @@ test-k8s: build tools
 	@test/k8s/vaoci.sh
 
 # Reliability (issue 7, in part): 50 containers at once, each with its own window;
-# the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only).
+# the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only);
+# the C parsers under libFuzzer, 10 s each.
 test-reliability: build
 	@test/reliability/concurrency.sh
 	@test/reliability/faults.sh
+	@test/fuzz/run.sh 10
+
+# The fuzz targets for longer (FUZZ_SECONDS each, default 300).
+fuzz: build/policy-gen.ok
+	@test/fuzz/run.sh $${FUZZ_SECONDS:-300}
 
 # The aarch64 build in Debian's arm64 kernel: the native suite, vaoci-launch,
 # then an x86-64 container under crun, qemu-x86_64 and vaoci's wrapper
