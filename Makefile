@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo tools fuzz test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -70,6 +70,10 @@ test-reliability: build
 	@test/reliability/concurrency.sh
 	@test/reliability/faults.sh
 	@test/fuzz/run.sh 10
+
+# The reliability figures in one table (fuzzing FUZZ_SECONDS per target, default 60).
+reliability: build
+	@test/reliability/report.sh
 
 # The fuzz targets for longer (FUZZ_SECONDS each, default 300).
 fuzz: build/policy-gen.ok

@@ -68,7 +68,8 @@ static void header(uint8_t h[64], int x86_64, int type) {
 }
 
 static int matches(const struct vaoci_binfmt_reg *reg, const uint8_t h[64]) {
-  if (!reg->has_magic || reg->offset + reg->magic_len > 64)
+  /* Written so that no sum can wrap: a registration's offset is whatever the kernel printed. */
+  if (!reg->has_magic || reg->offset > 64 || reg->magic_len > 64 - reg->offset)
     return 0;
   for (unsigned i = 0; i < reg->magic_len; i++)
     if ((h[reg->offset + i] ^ reg->magic[i]) & reg->mask[i])

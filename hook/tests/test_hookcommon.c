@@ -190,6 +190,9 @@ static void test_binfmt(void) {
   CHECK(vaoci_binfmt_parse(i386, &r) == 0 && vaoci_binfmt_handles(&r, VAOCI_BINFMT_I386) &&
             vaoci_emulator_name(r.interpreter) == VAOCI_BINFMT_EMULATOR_FEX, "binfmt: FEX for i386");
   CHECK(vaoci_binfmt_parse("register\n", &r) < 0, "binfmt: not a registration");
+  /* The fuzzer's find (test/fuzz/regressions/binfmt/): an offset near UINT_MAX wrapped offset + length. */
+  CHECK(vaoci_binfmt_parse("enabled\ninterpreter /q\noffset 4294967295\nmagic 7f454c46\n", &r) == 0 &&
+            !vaoci_binfmt_handles(&r, VAOCI_BINFMT_X86_64), "binfmt: an offset past the header matches nothing");
 }
 
 int main(void) { /* argv[1] (the vectors dir the arm64 suite passes) is not needed */

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/../.."
 secs=${1:-10}
 out=build/fuzz
 mkdir -p "$out"
+# shellcheck disable=SC2054 # -fsanitize takes a comma-separated list
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Werror=implicit-function-declaration
         -Wno-return-stack-address
         -Inative/include -Inative/src -Ihook/policy -Ihook/common -Ihook/runtime -Ihook/ocihook)
