@@ -41,10 +41,16 @@ export async function mountRootfs(layerDirs: string[], containerDir: string): Pr
     rootfs,
     unmount: async () => {
       if (!mounted) return;
-      await run('umount', [rootfs], '/', `umount \`${rootfs}\``);
+      await unmountRootfs(containerDir);
       mounted = false;
     },
   };
+}
+
+/** unmountRootfs unmounts containerDir/rootfs (as mountRootfs mounted it; `vaoci rm` calls it later, from another process). */
+export async function unmountRootfs(containerDir: string): Promise<void> {
+  const rootfs = path.join(path.resolve(containerDir), 'rootfs');
+  await run('umount', [rootfs], '/', `umount \`${rootfs}\``);
 }
 
 /** prepare makes the mount point and the upper and work directories; the merged / takes the upperdir's owner and mode, so it gets the top layer's. */

@@ -3,7 +3,6 @@
  * under --host-root (`/host` in the DaemonSet, `/` on the node itself), and
  * every file is written whole (temporary file, fsync, rename) or not at all.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomic } from '../atomic';
@@ -57,9 +56,4 @@ export class Host {
     for (const d of missing) fs.mkdirSync(this.at(d), { mode: 0o755 });
     return missing;
   }
-}
-
-/** sha256 of a file's bytes, as `sha256:HEX`. */
-export function sha256(data: Buffer | string): string {
-  return `sha256:${crypto.createHash('sha256').update(data).digest('hex')}`;
 }

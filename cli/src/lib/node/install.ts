@@ -5,7 +5,8 @@
  * uninstall; directories vaoci made go again when empty.
  */
 import * as fs from 'node:fs';
-import { Host, sha256 } from './host';
+import { sha256Of } from '../image/digest';
+import { Host } from './host';
 import { restartEngine } from './restart';
 import { type Plan, type PlanOptions, plan } from './plan';
 import { type InstallRecord, type RecordedFile, backupPath, readRecord, recordPath, writeRecord } from './record';
@@ -41,11 +42,11 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
   let engineChanged = false;
   for (const f of p.files) {
     const known = old?.files.find((r) => r.path === f.path);
-    const want = sha256(f.data);
+    const want = sha256Of(f.data);
     const current = host.exists(f.path) ? fs.readFileSync(host.at(f.path)) : undefined;
     const entry: RecordedFile = { path: f.path, sha256: want, mode: f.mode, backup: known?.backup ?? null };
     if (current !== undefined && !known) entry.backup = keep(host, o.prefix, f.path, record);
-    if (current === undefined || sha256(current) !== want || (fs.statSync(host.at(f.path)).mode & 0o7777) !== f.mode) {
+    if (current === undefined || sha256Of(current) !== want || (fs.statSync(host.at(f.path)).mode & 0o7777) !== f.mode) {
       for (const d of host.write(f.path, f.data, f.mode)) if (!record.created_dirs.includes(d)) record.created_dirs.push(d);
       changed.push(f.path);
       engineChanged ||= f.config;

@@ -13,7 +13,7 @@ import { detectBinfmt } from '../policy/binfmt';
 import { CONTAINERD_CONFIG, CONTAINERD_DROPIN, CONTAINERD_DROPIN_DIR, type Reach, annotationsReach, imported, mergedView, missingImportLine, readRootConfig } from './containerd';
 import { crioReach } from './crio';
 import type { Host } from './host';
-import { sha256 } from './host';
+import { sha256Of } from '../image/digest';
 import { readRecord } from './record';
 import type { Engine } from './record';
 
@@ -71,7 +71,7 @@ export function status(host: Host, prefix: string, containerd = '/usr/bin/contai
   const runtimePath = path.posix.join(prefix, 'bin', 'vaoci-runtime');
   const files = (record?.files ?? []).map((f) => ({
     path: f.path,
-    state: !host.exists(f.path) ? ('missing' as const) : sha256(fs.readFileSync(host.at(f.path))) === f.sha256 ? ('ok' as const) : ('changed' as const),
+    state: !host.exists(f.path) ? ('missing' as const) : sha256Of(fs.readFileSync(host.at(f.path))) === f.sha256 ? ('ok' as const) : ('changed' as const),
   }));
   const base = { installed: Boolean(record), host_root: host.root, prefix, engine: record?.engine ?? null, files, x86_64: interpreterOf(host) };
   if (!record) return { ...base, annotations_reach: { ok: false, why: `vaoci is not installed under ${prefix}` }, checked_by: 'files' };

@@ -4,10 +4,10 @@
  * the bundle, the report, the index entry, in that order, so a failure
  * half-way leaves an entry `vaoci rm` can finish later.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from '../errors';
+import { unmountRootfs } from '../image/rootfs';
 import { readReport, type HookReport } from './report';
 import { deleteContainer } from './runtime';
 import type { ContainerEntry, StateDir } from './state';
@@ -38,8 +38,9 @@ export async function removeContainer(state: StateDir, c: ContainerEntry, force 
   await deleteContainer(c.runtime, c.id);
   const rootfs = path.join(c.bundle, 'rootfs');
   if (fs.existsSync(rootfs) && mounted(rootfs)) {
-    const r = spawnSync('umount', [rootfs], { encoding: 'utf8' });
-    if (r.status !== 0 && mounted(rootfs)) throw new Failure(`umount \`${rootfs}\`: ${(r.stderr || '').trim() || `exit ${r.status}`}`, 'system');
+    await unmountRootfs(c.bundle).catch((e: unknown) => {
+      if (mounted(rootfs)) throw e; // gone meanwhile (a concurrent rm): nothing left to do
+    });
   }
   fs.rmSync(c.bundle, { recursive: true, force: true });
   if (c.report) fs.rmSync(c.report, { force: true });
