@@ -233,9 +233,30 @@ static long read_at(int fd, void *buf, uint64_t len, uint64_t off) {
   return (long)got;
 }
 
+/* read_headers reads the first bytes and the program headers (img->fd,
+ * from img->base), then checks them all. */
+static int read_headers(struct launch_image *img, vaoci_error_t *err) {
+  int r;
+  long n = read_at(img->fd, img->head, sizeof img->head < img->file_size ? sizeof img->head : img->file_size,
+                   img->base);
+  if (n < 0)
+    return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, (int)-n, "%s: cannot read", img->path);
+  img->head_len = (uint64_t)n;
+  if (n >= (long)sizeof(Elf64_Ehdr) && (r = check_header(img, err)) == 0) {
+    uint64_t table = (uint64_t)img->eh.e_phnum * sizeof(Elf64_Phdr);
+    if (img->eh.e_phoff + table > img->head_len) { /* beyond the first page: read it */
+      if (read_at(img->fd, img->phdr_buf, table, img->base + img->eh.e_phoff) != (long)table)
+        return REFUSE("%s: cannot read its program headers", img->path);
+      img->ph = img->phdr_buf;
+    }
+  }
+  return launch_elf_check(img, err);
+}
+
 int launch_elf_open(const char *path, struct launch_image *img, vaoci_error_t *err) {
   img->path = path;
   img->ph = 0;
+  img->base = 0;
   long fd = vaoci_sys_openat(LAUNCH_AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (fd == -2 || fd == -20) /* ENOENT, ENOTDIR */
     return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, (int)-fd, "%s: not found", path);
@@ -243,21 +264,20 @@ int launch_elf_open(const char *path, struct launch_image *img, vaoci_error_t *e
     return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, (int)-fd, "%s: cannot open", path);
   img->fd = (int)fd;
   int r = check_file(img, err);
-  if (r < 0)
-    return r;
-  long n = read_at(img->fd, img->head, sizeof img->head, 0);
-  if (n < 0)
-    return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, (int)-n, "%s: cannot read", path);
-  img->head_len = (uint64_t)n;
-  if (n >= (long)sizeof(Elf64_Ehdr) && (r = check_header(img, err)) == 0) {
-    uint64_t table = (uint64_t)img->eh.e_phnum * sizeof(Elf64_Phdr);
-    if (img->eh.e_phoff + table > img->head_len) { /* beyond the first page: read it */
-      if (read_at(img->fd, img->phdr_buf, table, img->eh.e_phoff) != (long)table)
-        return REFUSE("%s: cannot read its program headers", path);
-      img->ph = img->phdr_buf;
-    }
-  }
-  return launch_elf_check(img, err);
+  return r < 0 ? r : read_headers(img, err);
+}
+
+/* launch_elf_open_embedded takes an ELF inside an open file (the bundle's
+ * emulator): size bytes at base. The file itself passed check_file when the
+ * kernel ran it as our interpreter. */
+int launch_elf_open_embedded(int fd, uint64_t base, uint64_t size, const char *name, struct launch_image *img,
+                             vaoci_error_t *err) {
+  img->path = name;
+  img->ph = 0;
+  img->fd = fd;
+  img->base = base;
+  img->file_size = size;
+  return read_headers(img, err);
 }
 
 int launch_elf_fits(const struct launch_image *img, const struct vaoci_window *w, uint64_t floor, vaoci_error_t *err) {

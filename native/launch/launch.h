@@ -65,6 +65,9 @@ struct launch_opts {
   int warn;                   /* VAOCI_ON_ERROR=warn: run unprotected if reserving fails */
   const char *debug;          /* VAOCI_DEBUG: 1, json or maps */
   int binfmt;                 /* keep AT_FLAGS, AT_EXECFD and comm as the kernel set them */
+  int embedded;               /* the program is the bundle's emulator: fd, at base, size bytes */
+  int fd;
+  uint64_t base, size;
 };
 
 /* launch_image is the program: its headers, then where it was placed. The
@@ -73,7 +76,8 @@ struct launch_opts {
 struct launch_image {
   const char *path;
   int fd;
-  uint64_t file_size;
+  uint64_t base;        /* where the ELF starts in the file (a bundle's emulator), else 0 */
+  uint64_t file_size;   /* the ELF's own size */
   uint64_t head_len;
   Elf64_Ehdr eh;
   const Elf64_Phdr *ph; /* into head, or phdr_buf */
@@ -170,6 +174,8 @@ int launch_binfmt_argv(char **argv, int argc, const char *emulator, vaoci_error_
 
 /* elf.c */
 int launch_elf_open(const char *path, struct launch_image *img, vaoci_error_t *err);
+int launch_elf_open_embedded(int fd, uint64_t base, uint64_t size, const char *name, struct launch_image *img,
+                             vaoci_error_t *err);
 int launch_elf_check(struct launch_image *img, vaoci_error_t *err);
 int launch_elf_fits(const struct launch_image *img, const struct vaoci_window *w, uint64_t floor, vaoci_error_t *err);
 

@@ -191,7 +191,8 @@ int launch_main(struct launch_self *self) {
   if (r != 0)
     return r > 0 ? 0 : fail(code, &err);
   img.page = vaoci_probe_page_size();
-  if (launch_elf_open(opts.path, &img, &err) < 0)
+  if ((opts.embedded ? launch_elf_open_embedded(opts.fd, opts.base, opts.size, opts.path, &img, &err)
+                     : launch_elf_open(opts.path, &img, &err)) < 0)
     return fail(err.sys_errno == 2 || err.sys_errno == 20 ? LAUNCH_EXIT_NOT_FOUND : LAUNCH_EXIT_CANNOT_RUN, &err);
   /* Not vm.mmap_min_addr (a /proc read): the kernel refuses a segment below
    * it, and a static-pie's hint lies far above it. */

@@ -123,7 +123,7 @@ static int map_segment(const struct launch_image *img, const Elf64_Phdr *p, int 
     int zero_tail = p->p_memsz > p->p_filesz && file_end % page;
     int tmp_write = zero_tail && !(prot & LAUNCH_PROT_WRITE);
     long r = map_at(start, anon, prot | (tmp_write ? LAUNCH_PROT_WRITE : 0), 0, img->fd,
-                    launch_page_down(p->p_offset, page), *mapped_to);
+                    img->base + launch_page_down(p->p_offset, page), *mapped_to);
     if (vaoci_sys_failed(r))
       return map_failed(img, r, start, anon, err);
     if (zero_tail)

@@ -280,5 +280,41 @@ one_line "binfmt: a bad configuration" 125 "bad.conf line 2: unknown key \`va_li
 one_line "binfmt: no configuration" 125 "open \`$work/none.conf\`" exec_file VAOCI_LAUNCH_CONF="$work/none.conf"
 unregister
 
+echo "== the bundle: vaoci-binfmt carrying its emulator and launch.conf (what vaoci node install registers)"
+# Written by the installer's own code (cli/src/lib/node/bundle.ts, built by make build).
+bundle() { # OUT EMULATOR-PATH-IN-CONF VA-LIMIT
+  mkdir -p "$(dirname "$1")"
+  node -e 'const b = require(process.argv[1]), fs = require("fs");
+    fs.writeFileSync(process.argv[2], b.buildBundle(fs.readFileSync(process.argv[3]), fs.readFileSync(process.argv[4]),
+      b.launchConfigText({emulator: process.argv[5], va_limit: process.argv[6]})), {mode: 0o755});' \
+    "$root/build/ts/cli/src/lib/node/bundle.js" "$1" "$L" "$out/emu-static" "$2" "$3"
+}
+bundle "$work/bundle/vaoci-binfmt" "$out/emu-static" i386
+# hidden: as in a container, neither the emulator nor any launch.conf is visible.
+export -f exec_file && export file
+hidden() { unshare -m bash -c 'mount --bind /dev/null "$0" && "${@:1}"' "$out/emu-static" "$@"; }
+register "$work/bundle/vaoci-binfmt" F
+status=0
+run "$work/bundled" hidden exec_file PROBE_WINDOW=i386 || status=$?
+expect "$status" 0 "bundle, emulator hidden: it runs from the bundle and holds the bundle's window ($(grep '^maps:' "$work/bundled"))"
+grep -q "^argv\[0\]=$out/emu-static$" "$work/bundled" && pass "bundle: the emulator's argv[0] is its path in launch.conf" ||
+  fail "bundle: argv[0] $(grep '^argv\[0\]' "$work/bundled")"
+status=0
+run "$work/bundled" hidden exec_file VAOCI_VA_LIMIT=0x10000-0x10000000000 PROBE_WINDOW=0x10000-0x10000000000 || status=$?
+expect "$status" 0 "bundle: VAOCI_VA_LIMIT overrides its window ($(grep '^maps:' "$work/bundled"))"
+unregister
+register "$B" F
+one_line "control: plain vaoci-binfmt with the emulator hidden cannot load it" 126 "emu-static: not a regular file" \
+  hidden exec_file VAOCI_LAUNCH_CONF="$work/launch.conf"
+unregister
+# Damaged: the trailer's configuration size grown past the file.
+cp "$work/bundle/vaoci-binfmt" "$work/bundle/damaged" && mkdir -p "$work/damaged"
+size=$(stat -c %s "$work/bundle/damaged")
+printf '\377\377' | dd of="$work/bundle/damaged" bs=1 seek=$((size - 64 + 25)) conv=notrunc status=none
+mv "$work/bundle/damaged" "$work/damaged/vaoci-binfmt"
+register "$work/damaged/vaoci-binfmt" F
+one_line "a damaged bundle: refused" 125 "/proc/self/exe: a damaged vaoci bundle" exec_file
+unregister
+
 echo "test-launch: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
