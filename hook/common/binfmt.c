@@ -14,8 +14,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "detect.h"
 #include "util.h"
+#include "vaoci/bundle.h"
+
+#define VAOCI_LAUNCH_CONF "/etc/vaoci/launch.conf" /* a plain vaoci-binfmt's (native/launch/binfmt.c) */
 
 static int hex_bytes(const char *text, uint8_t *out, unsigned max) {
   unsigned n = 0;
@@ -99,17 +104,68 @@ int vaoci_emulator_name(const char *interpreter) {
   return VAOCI_BINFMT_EMULATOR_UNKNOWN;
 }
 
-/* take records reg as the entry for one arch, with its interpreter's linkage. */
+/* config_emulator finds `emulator = PATH` in launch.conf's text. */
+static void config_emulator(const char *text, char *out, size_t size) {
+  for (const char *p = text; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
+    const char *k = p + strspn(p, " \t");
+    if (strncmp(k, "emulator", 8) || k[8 + strspn(k + 8, " \t")] != '=')
+      continue;
+    const char *v = k + 8 + strspn(k + 8, " \t") + 1;
+    v += strspn(v, " \t");
+    size_t n = strcspn(v, "\n");
+    while (n && strchr(" \t\r", v[n - 1]))
+      n--;
+    snprintf(out, size, "%.*s", (int)n, v);
+    return;
+  }
+}
+
+/* launcher_behind: the emulator a vaoci-binfmt interpreter launches — from
+ * the bundle it carries (native/include/vaoci/bundle.h), else from the
+ * node's launch.conf. 1 when fd is vaoci's launcher (by bundle or by name). */
+static int launcher_behind(int fd, const char *interpreter, char *out, size_t size) {
+  struct vaoci_bundle_trailer t;
+  struct stat st;
+  char text[VAOCI_BUNDLE_CONFIG_MAX];
+  out[0] = '\0';
+  if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof t &&
+      pread(fd, &t, sizeof t, st.st_size - (off_t)sizeof t) == (ssize_t)sizeof t && vaoci_bundle_is_trailer(&t)) {
+    if (vaoci_bundle_valid(&t, (uint64_t)st.st_size) &&
+        pread(fd, text, t.config_size, (off_t)t.config_offset) == (ssize_t)t.config_size) {
+      text[t.config_size] = '\0';
+      config_emulator(text, out, size);
+    }
+    return 1;
+  }
+  const char *base = strrchr(interpreter, '/') ? strrchr(interpreter, '/') + 1 : interpreter;
+  if (strcmp(base, "vaoci-binfmt"))
+    return 0;
+  FILE *conf = fopen(VAOCI_LAUNCH_CONF, "re");
+  size_t n = conf ? fread(text, 1, sizeof text - 1, conf) : 0;
+  if (conf)
+    fclose(conf);
+  text[n] = '\0';
+  config_emulator(text, out, size);
+  return 1;
+}
+
+/* take records reg as the entry for one arch, with its interpreter's linkage;
+ * for vaoci-binfmt, the emulator behind it (static: what vaoci-launch loads). */
 static void take(struct vaoci_facts *f, int arch, const char *name, const struct vaoci_binfmt_reg *reg) {
   struct vaoci_binfmt_entry *e = &f->detected.binfmt[arch];
   vaoci_error_t err;
+  char behind[4096];
   snprintf(f->binfmt[arch].name, sizeof f->binfmt[arch].name, "%s", name);
   snprintf(f->binfmt[arch].interpreter, sizeof f->binfmt[arch].interpreter, "%s", reg->interpreter);
   snprintf(f->binfmt[arch].flags, sizeof f->binfmt[arch].flags, "%s", reg->flags);
   *e = (struct vaoci_binfmt_entry){1, f->binfmt[arch].name, f->binfmt[arch].interpreter, f->binfmt[arch].flags, NULL,
-                                   vaoci_emulator_name(reg->interpreter), VAOCI_LINKAGE_UNKNOWN};
+                                   vaoci_emulator_name(reg->interpreter), VAOCI_LINKAGE_UNKNOWN, 0};
   int fd = open(reg->interpreter, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd >= 0 && vaoci_elf_read(fd, &f->binfmt[arch].elf, &err) == 0) {
+  if (launcher_behind(fd, reg->interpreter, behind, sizeof behind)) {
+    e->launcher = 1;
+    e->emulator = behind[0] ? vaoci_emulator_name(behind) : VAOCI_BINFMT_EMULATOR_UNKNOWN;
+    e->linkage = VAOCI_LINKAGE_STATIC;
+  } else if (fd >= 0 && vaoci_elf_read(fd, &f->binfmt[arch].elf, &err) == 0) {
     e->linkage = f->binfmt[arch].elf.linkage;
     e->loader = f->binfmt[arch].elf.interp[0] ? f->binfmt[arch].elf.interp : NULL;
   }

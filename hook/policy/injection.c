@@ -8,7 +8,10 @@
  * else problem; qemu x86_64 → preload when dynamic or of unknown linkage,
  * launch when static (qemu's QEMU_RESERVED_VA fails for x86-64 guests with
  * "Cannot allocate vsyscall page"); others → preload, launch when static.
- * Launch puts vaoci-launch -- [EMULATOR] before process.args. */
+ * Launch puts vaoci-launch -- [EMULATOR] before process.args. Wherever the
+ * emulator in use reserves in its own process (preload or launch), a binfmt
+ * entry that is vaoci-binfmt in front of it → binfmt: it reserves in every
+ * process binfmt_misc starts; only the window goes into the environment. */
 #include <stdio.h>
 #include <string.h>
 #include "internal.h"
@@ -155,13 +158,27 @@ static int launch(struct ctx *c, const char *emulator) {
 /* static_emulator: linkage static is only ever the detected entry's, so its interpreter is known. */
 static int static_emulator(struct ctx *c) { return launch(c, c->entry->interpreter); }
 
+/* binfmt_launcher: the node's vaoci-binfmt reserves; the container carries only the window. */
+static int binfmt_launcher(struct ctx *c) {
+  window_env(c->p, VAOCI_METHOD_BINFMT);
+  return 0;
+}
+
+/* in_process: the emulator in use reserves in its own process — through the
+ * node's vaoci-binfmt, vaoci-launch (static) or the preload. */
+static int in_process(struct ctx *c) {
+  if (in_use(c) && c->entry->launcher)
+    return binfmt_launcher(c);
+  return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c) : preload(c);
+}
+
 static int fex(struct ctx *c) {
   const struct vaoci_window *w = &c->p->window;
   int is64 = c->p->guest_arch == VAOCI_GUEST_ARCH_X86_64;
   if (vaoci_policy_window_contains(w, is64 ? &vaoci_policy_window_x86_64 : &vaoci_policy_window_i386))
     return 0;
   if (is64 && vaoci_window_wraps(w) && w->lower <= X86_64_UPPER)
-    return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c) : preload(c);
+    return in_process(c);
   return refuse(c, c->va, is64 ? VAOCI_EXPECT_FEX_WINDOW64 : VAOCI_EXPECT_FEX_WINDOW32);
 }
 
@@ -174,7 +191,7 @@ static int qemu(struct ctx *c) {
       return 0;
     return from_zero(w) ? qemu_switch(c) : refuse(c, c->va, VAOCI_EXPECT_QEMU_I386_WINDOW);
   }
-  return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c) : preload(c);
+  return in_process(c);
 }
 
 static int native(struct ctx *c) {
@@ -201,5 +218,5 @@ int vaoci_policy_inject(struct vaoci_policy *p, const struct vaoci_chosen *va, c
     return fex(&c);
   if (p->emulator == VAOCI_EMULATOR_QEMU)
     return qemu(&c);
-  return linkage(&c) == VAOCI_LINKAGE_STATIC ? static_emulator(&c) : preload(&c);
+  return in_process(&c);
 }

@@ -42,6 +42,7 @@ struct vaoci_binfmt_entry {
   const char *entry, *interpreter, *flags, *loader;
   int emulator; /* enum vaoci_policy_binfmt_emulator */
   int linkage;  /* enum vaoci_policy_linkage */
+  int launcher; /* the interpreter is vaoci-binfmt, in front of the emulator named */
 };
 
 enum { VAOCI_BINFMT_X86_64, VAOCI_BINFMT_I386, VAOCI_BINFMT_COUNT };

@@ -121,9 +121,10 @@ enum vaoci_policy_method {
   VAOCI_METHOD_PRELOAD,
   VAOCI_METHOD_EMULATOR_SWITCH,
   VAOCI_METHOD_LAUNCH,
+  VAOCI_METHOD_BINFMT,
   VAOCI_METHOD_NONE,
 };
-static const char *const vaoci_policy_method_names[] = {"preload", "emulator-switch", "launch", "none"};
+static const char *const vaoci_policy_method_names[] = {"preload", "emulator-switch", "launch", "binfmt", "none"};
 enum vaoci_policy_source {
   VAOCI_SOURCE_CONTAINER_ANNOTATION,
   VAOCI_SOURCE_POD_ANNOTATION,

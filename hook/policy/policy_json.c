@@ -101,6 +101,7 @@ static int binfmt_from_json(const json_t *o, struct vaoci_binfmt_entry *e, vaoci
   e->interpreter = json_string_value(json_object_get(o, "interpreter"));
   e->flags = json_string_value(json_object_get(o, "flags"));
   e->loader = json_string_value(json_object_get(o, "loader"));
+  e->launcher = json_is_true(json_object_get(o, "launcher"));
   if (enum_of(o, "emulator", vaoci_policy_binfmt_emulator_names, COUNT(vaoci_policy_binfmt_emulator_names),
               &e->emulator, err) < 0)
     return -VAOCI_E_INVALID;

@@ -15,6 +15,7 @@
 #include "detect.h"
 #include "inroot.h"
 #include "util.h"
+#include "vaoci/bundle.h"
 
 static char root[256], outside[256];
 
@@ -103,6 +104,33 @@ static void run_open_cases(int rootfd, const char *mode) {
   }
 }
 
+/* test_entrypoint: an entrypoint longer than a #! line (this test's own ELF
+ * at a 405-byte path) is found whole, never truncated to another path; one
+ * longer than PATH_MAX is refused in one line. */
+static void test_entrypoint(int rootfd) {
+  char dir[512], exe[512], arg0[5000], buf[1 << 16];
+  struct vaoci_facts facts;
+  snprintf(dir, sizeof dir, "%s/%0200d", root, 0), mkdir(dir, 0755);
+  snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "/%0200d", 1), mkdir(dir, 0755);
+  snprintf(exe, sizeof exe, "%s/app", dir);
+  int in = open("/proc/self/exe", O_RDONLY), out = open(exe, O_WRONLY | O_CREAT, 0755);
+  for (ssize_t n; (n = read(in, buf, sizeof buf)) > 0;)
+    CHECK(write(out, buf, (size_t)n) == n, "entrypoint: copy the test's ELF");
+  close(in), close(out);
+  json_t *process = json_pack("{s:[s], s:s}", "args", exe + strlen(root), "cwd", "/");
+  memset(&facts, 0, sizeof facts);
+  vaoci_find_entrypoint(rootfd, process, &facts);
+  CHECK(!facts.detected.entrypoint.error && !strcmp(facts.detected.entrypoint.path, exe + strlen(root)),
+        "entrypoint: a 405-byte path is found whole (%s)", facts.entry_error);
+  memset(arg0, 'x', sizeof arg0 - 1), arg0[0] = '/', arg0[sizeof arg0 - 1] = 0;
+  json_array_set_new(json_object_get(process, "args"), 0, json_string(arg0));
+  memset(&facts, 0, sizeof facts);
+  vaoci_find_entrypoint(rootfd, process, &facts);
+  CHECK(facts.detected.entrypoint.error && strstr(facts.entry_error, "longer than 4095 bytes inside the rootfs"),
+        "entrypoint: a 5000-byte path is refused in one line (%s)", facts.entry_error);
+  json_decref(process);
+}
+
 static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
   (void)st, (void)type, (void)ftw;
   return remove(path);
@@ -125,6 +153,7 @@ static void test_inroot(void) {
   vaoci_inroot_force_walk = 0;
   d = vaoci_inroot_mkdirs(rootfd, "/host/x", 0755, &err);
   CHECK(d < 0, "mkdirs under a symlink to a host file fails");
+  test_entrypoint(rootfd);
   close(rootfd);
   CHECK(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 && nftw(outside, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
         "cleanup");
@@ -195,10 +224,48 @@ static void test_binfmt(void) {
             !vaoci_binfmt_handles(&r, VAOCI_BINFMT_X86_64), "binfmt: an offset past the header matches nothing");
 }
 
+/* A bundle (native/include/vaoci/bundle.h) in front of qemu, and a
+ * vaoci-binfmt known only by name: launcher entries; the emulator behind is
+ * the bundle's, else unknown (no /etc/vaoci/launch.conf here). */
+static void test_binfmt_launcher(void) {
+  char dir[] = "/tmp/vaoci-binfmt-XXXXXX", p[512], reg[1024];
+  if (!mkdtemp(dir))
+    return;
+  static const char conf[] = "# test\nemulator = /usr/bin/qemu-x86_64-static\nva-limit = x86_64\n";
+  struct vaoci_bundle_trailer t = {VAOCI_BUNDLE_ALIGN, 4, VAOCI_BUNDLE_ALIGN + 4, sizeof conf - 1, {0}, VAOCI_BUNDLE_MAGIC};
+  snprintf(p, sizeof p, "%s/vaoci-binfmt", dir);
+  FILE *f = fopen(p, "w");
+  fseek(f, VAOCI_BUNDLE_ALIGN, SEEK_SET);
+  fwrite("\177ELF", 1, 4, f);
+  fwrite(conf, 1, sizeof conf - 1, f);
+  fwrite(&t, 1, sizeof t, f);
+  fclose(f);
+  static const char *const magic = "magic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
+  snprintf(reg, sizeof reg, "enabled\ninterpreter %s\nflags: POCF\noffset 0\n%s", p, magic);
+  snprintf(p, sizeof p, "%s/vaoci-qemu-x86_64", dir);
+  f = fopen(p, "w"), fputs(reg, f), fclose(f);
+  struct vaoci_facts facts;
+  memset(&facts, 0, sizeof facts);
+  vaoci_detect_binfmt(dir, &facts);
+  const struct vaoci_binfmt_entry *e = &facts.detected.binfmt[VAOCI_BINFMT_X86_64];
+  CHECK(e->present && e->launcher && e->emulator == VAOCI_BINFMT_EMULATOR_QEMU && e->linkage == VAOCI_LINKAGE_STATIC,
+        "binfmt: a bundle in front of qemu is a launcher entry named qemu, static");
+  snprintf(reg, sizeof reg, "enabled\ninterpreter /nonexistent/x/vaoci-binfmt\nflags: F\noffset 0\n%s", magic);
+  snprintf(p, sizeof p, "%s/vaoci-qemu-x86_64", dir);
+  f = fopen(p, "w"), fputs(reg, f), fclose(f);
+  memset(&facts, 0, sizeof facts);
+  vaoci_detect_binfmt(dir, &facts);
+  CHECK(e->present && e->launcher && e->emulator == VAOCI_BINFMT_EMULATOR_UNKNOWN,
+        "binfmt: vaoci-binfmt by name, unreadable: a launcher entry, its emulator unknown");
+  snprintf(p, sizeof p, "rm -rf %s", dir);
+  CHECK(system(p) == 0, "binfmt: cleanup");
+}
+
 int main(void) { /* argv[1] (the vectors dir the arm64 suite passes) is not needed */
   test_inroot();
   test_json();
   test_args();
   test_binfmt();
+  test_binfmt_launcher();
   return check_summary("test_hookcommon");
 }

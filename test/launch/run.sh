@@ -281,13 +281,13 @@ one_line "binfmt: no configuration" 125 "open \`$work/none.conf\`" exec_file VAO
 unregister
 
 echo "== the bundle: vaoci-binfmt carrying its emulator and launch.conf (what vaoci node install registers)"
-# Written by the installer's own code (cli/src/lib/node/bundle.ts, built by make build).
+# Written by the installer's own code (cli/src/lib/bundle.ts, built by make build).
 bundle() { # OUT EMULATOR-PATH-IN-CONF VA-LIMIT
   mkdir -p "$(dirname "$1")"
   node -e 'const b = require(process.argv[1]), fs = require("fs");
     fs.writeFileSync(process.argv[2], b.buildBundle(fs.readFileSync(process.argv[3]), fs.readFileSync(process.argv[4]),
       b.launchConfigText({emulator: process.argv[5], va_limit: process.argv[6]})), {mode: 0o755});' \
-    "$root/build/ts/cli/src/lib/node/bundle.js" "$1" "$L" "$out/emu-static" "$2" "$3"
+    "$root/build/ts/cli/src/lib/bundle.js" "$1" "$L" "$out/emu-static" "$2" "$3"
 }
 bundle "$work/bundle/vaoci-binfmt" "$out/emu-static" i386
 # hidden: as in a container, neither the emulator nor any launch.conf is visible.

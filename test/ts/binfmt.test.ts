@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildBundle, launchConfigText, readBundleFile } from '../../cli/src/lib/bundle';
 import { detectBinfmt, elfHeader, emulatorName, handles, matches, parseRegistration, readRegistrations } from '../../cli/src/lib/policy';
 import { tinyElf, writeExecutable } from './fixtures/elf';
 
@@ -148,6 +149,29 @@ describe('detectBinfmt on a directory', () => {
       x86_64: { entry: 'qemu-x86_64', emulator: 'qemu', interpreter: interpreters.qemuStatic, flags: 'POCF', linkage: 'static' },
       i386: { entry: 'qemu-i386', emulator: 'qemu', interpreter: interpreters.qemuI386, flags: 'POCF', linkage: 'static' },
     });
+  });
+
+  test('vaoci-binfmt in front of static qemu: named after the emulator its bundle carries, marked launcher', () => {
+    const bundle = path.join(tmp, 'bundle', 'vaoci-binfmt');
+    fs.mkdirSync(path.dirname(bundle));
+    const launcher = fs.readFileSync(interpreters.qemuStatic); // any bytes stand for vaoci-launch here
+    fs.writeFileSync(bundle, buildBundle(launcher, fs.readFileSync(interpreters.qemuStatic), launchConfigText({ emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64' })));
+    const plain = path.join(tmp, 'plain', 'vaoci-binfmt');
+    fs.mkdirSync(path.dirname(plain));
+    fs.writeFileSync(plain, launcher);
+    const dir = binfmtDir('launcher', {
+      'vaoci-qemu-x86_64': registration({ interpreter: bundle, flags: 'POCF', magic: X86_64_MAGIC, mask: QEMU_MASK }),
+      'qemu-x86_64': registration({ enabled: false, interpreter: interpreters.qemuStatic, flags: 'POCF', magic: X86_64_MAGIC, mask: QEMU_MASK }),
+      'x-i386': registration({ interpreter: plain, flags: 'F', magic: I386_MAGIC, mask: QEMU_MASK }),
+    });
+    expect(readBundleFile(bundle)?.config).toEqual({ emulator: '/usr/bin/qemu-x86_64-static', 'va-limit': 'x86_64' });
+    expect(detectBinfmt(dir)).toEqual({
+      x86_64: { entry: 'vaoci-qemu-x86_64', emulator: 'qemu', interpreter: bundle, flags: 'POCF', linkage: 'static', launcher: true },
+      // a plain vaoci-binfmt (no bundle) names its emulator in the node's /etc/vaoci/launch.conf, absent here
+      i386: { entry: 'x-i386', emulator: 'unknown', interpreter: plain, flags: 'F', linkage: 'static', launcher: true },
+    });
+    fs.truncateSync(bundle, fs.statSync(bundle).size - 1); // the trailer cut: no longer a bundle
+    expect(readBundleFile(bundle)).toBeNull();
   });
 
   test('dynamic FEX: its loader is reported', () => {

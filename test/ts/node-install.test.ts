@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
 import { validate } from '../../cli/src/lib/schema';
-import { type Json, vaoci } from './cli-helpers';
+import { type Json, ROOT, vaoci } from './cli-helpers';
 import { tmpDir } from './image-fixtures';
 
 const work = tmpDir('node');
@@ -254,5 +254,86 @@ describe('CRI-O and bad input', () => {
     expect((parse(fs.readFileSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'), 'utf8')) as Json).plugins['io.containerd.grpc.v1.cri'].containerd.runtimes.vaoci.options.BinaryName).toBe(
       '/usr/local/vaoci/bin/vaoci-runtime',
     );
+  });
+});
+
+describe('vaoci-binfmt in front of a static emulator, in the real binfmt_misc', () => {
+  // Real: this kernel's binfmt_misc (mounted again under the node tree: one instance, so the
+  // installer's writes reach the kernel), the bundle it writes, the kernel running it with flag F.
+  // The "emulator" is test/launch/probe.c built static, fronted by name (--binfmt) under a made-up
+  // magic: an x86-64 ELF entry would take over every program on this x86-64 machine.
+  const canRun = process.getuid?.() === 0 && fs.existsSync('/proc/sys/fs/binfmt_misc');
+  const it_ = canRun ? it : it.skip;
+  const entry = `vaoci-test-emu-${process.pid}`;
+  let root = '';
+  let dir = '';
+  afterAll(() => {
+    for (const e of [entry, `vaoci-${entry}`]) if (dir && fs.existsSync(path.join(dir, e))) fs.writeFileSync(path.join(dir, e), '-1');
+    if (dir) spawnSync('umount', [dir]);
+  });
+
+  it_('install registers the bundle and disables the entry; a magic file runs inside the window even where the emulator is hidden; uninstall restores', async () => {
+    root = node(V2);
+    dir = path.join(root, 'proc/sys/fs/binfmt_misc');
+    fs.mkdirSync(dir, { recursive: true });
+    expect(spawnSync('mount', ['-t', 'binfmt_misc', 'none', dir]).status).toBe(0);
+    const emu = path.join(root, 'usr/bin/emu-static');
+    fs.mkdirSync(path.dirname(emu), { recursive: true });
+    const cc = spawnSync('gcc', ['-static', '-O2', '-pthread', '-o', emu, path.join(ROOT, 'test/launch/probe.c')], { encoding: 'utf8' });
+    expect(cc.stderr).toBe('');
+    fs.writeFileSync(path.join(dir, 'register'), `:${entry}:M::VAOCITST::${emu}:F`);
+    // A node registers node paths; this kernel was given one on this machine, which the node tree maps back.
+    fs.mkdirSync(path.join(root, root), { recursive: true });
+    fs.symlinkSync(path.join(root, 'usr'), path.join(root, root, 'usr'));
+    const file = path.join(root, 'prog.vaocitst');
+    fs.writeFileSync(file, 'VAOCITST then anything\n', { mode: 0o755 });
+    const run = (env: Record<string, string>, hide = false) =>
+      spawnSync('unshare', ['-m', 'sh', '-c', `${hide ? 'mount --bind /dev/null "$1" && ' : ''}exec "$0" a b`, file, emu], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } });
+
+    const before = run({ PROBE_WINDOW: 'i386' });
+    expect(before.stdout).toMatch(/^maps: OUTSIDE i386/m); // the emulator alone: mappings above 4 GiB
+
+    const r = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.exit).toBe(0);
+    expect(validate('cli-node-install', r.json)).toEqual([]);
+    const bundle = path.join(root, 'opt/vaoci/binfmt', entry, 'vaoci-binfmt');
+    expect(r.json?.binfmt).toEqual({ entry: `vaoci-${entry}`, fronts: entry, interpreter: bundle, changed: true });
+    expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^disabled\n/);
+    expect(fs.readFileSync(path.join(dir, `vaoci-${entry}`), 'utf8')).toMatch(new RegExp(`^enabled\\ninterpreter ${bundle}\\nflags: F\\n`));
+
+    const inside = run({ PROBE_WINDOW: 'i386' }, true); // the emulator's path hidden, as in a container
+    expect(inside.stderr).toBe('');
+    expect(inside.stdout).toMatch(/^argv\[0\]=.*\/usr\/bin\/emu-static$/m);
+    expect(inside.stdout).toMatch(/^maps: \d+ own addresses and \d+ new mappings inside i386$/m);
+    expect(inside.status).toBe(0);
+    const wider = run({ PROBE_WINDOW: '0x10000-0x10000000000', VAOCI_VA_LIMIT: '0x10000-0x10000000000' }, true);
+    expect(wider.stdout).toMatch(/inside 0x10000-0x10000000000$/m); // a container's own window wins
+
+    const again = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
+    expect(again.json?.binfmt?.changed).toBe(false);
+    expect(again.json?.changed).toEqual([]);
+
+    const st = await vaoci(['node', 'status', '--host-root', root, '--json']);
+    expect(validate('cli-node-status', st.json)).toEqual([]);
+    expect(st.json?.binfmt).toEqual({ entry: `vaoci-${entry}`, fronts: entry, registered: true, fronts_state: 'disabled' });
+
+    const u = await vaoci(['node', 'uninstall', '--host-root', root]);
+    expect(u.exit).toBe(0);
+    expect(fs.existsSync(path.join(dir, `vaoci-${entry}`))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^enabled\n/);
+    expect(fs.existsSync(bundle)).toBe(false);
+    expect(run({ PROBE_WINDOW: 'i386' }).stdout).toMatch(/^maps: OUTSIDE i386/m); // back to the emulator alone
+  });
+
+  it('--binfmt naming no entry, or a bad --binfmt-va-limit: one line each, nothing written', async () => {
+    const r = node(V2);
+    const none = await vaoci(['node', 'install', '--host-root', r, '--binfmt', 'no-such-entry']);
+    expect(none.exit).toBe(2);
+    expect(none.stderr.trim().split('\n')).toEqual(['vaoci node install: --binfmt `no-such-entry`: no such binfmt_misc entry — expected auto, never, or one of: (none registered)']);
+    const bad = await vaoci(['node', 'install', '--host-root', r, '--binfmt-va-limit', 'i368']);
+    expect(bad.exit).toBe(2);
+    expect(bad.stderr).toContain('--binfmt-va-limit `i368`: expected x86_64, i386 or 0xLOWER-0xUPPER');
+    expect(fs.existsSync(path.join(r, 'opt/vaoci'))).toBe(false);
   });
 });

@@ -48,7 +48,8 @@ const binfmt = fc.option(
     flags: fc.constantFrom('F', 'POCF', ''),
     linkage: fc.constantFrom('static', 'dynamic', 'unknown'),
     loader: fc.constant('/lib/ld-linux-aarch64.so.1'),
-  }),
+    launcher: fc.boolean(),
+  }, { requiredKeys: ['entry', 'emulator', 'interpreter', 'flags', 'linkage', 'loader'] }),
   { nil: null },
 );
 const detected: fc.Arbitrary<Detected | undefined> = fc.option(

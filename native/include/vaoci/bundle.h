@@ -12,7 +12,7 @@
  *
  * The emulator's offset is a multiple of 64 KiB so its segments map straight
  * from the file on 4, 16 and 64 KiB pages. Little-endian, as both hosts are.
- * cli/src/lib/node/bundle.ts writes it; native/launch/binfmt.c and
+ * cli/src/lib/bundle.ts writes it; native/launch/binfmt.c and
  * hook/common/binfmt.c read it. */
 #ifndef VAOCI_BUNDLE_H
 #define VAOCI_BUNDLE_H

@@ -9,7 +9,7 @@ import { type NodeStatus, status } from '../../lib/node/status';
 export default class NodeStatusCommand extends VaociCommand {
   static summary = 'Say what vaoci has installed on this node and whether a vaoci.io/ annotation would reach a container.';
 
-  static description = `Checks each file of PREFIX/install.json (ok, changed, missing) and the engine's view of the runtime handler vaoci: for containerd, whether the root config imports the drop-in directory and the merged handler runs vaoci-runtime and passes vaoci.io/* pod annotations (containerd's own \`containerd config dump\` when run on the node with containerd installed; else the files merged here); for CRI-O, the drop-in. Also names who runs x86-64 ELF (binfmt_misc) and, when vaoci-binfmt is registered, the emulator behind it (/etc/vaoci/launch.conf). Exit 1 when an annotation would not reach a container. With --json, prints schemas/cli-node-status.schema.json.
+  static description = `Checks each file of PREFIX/install.json (ok, changed, missing) and the engine's view of the runtime handler vaoci: for containerd, whether the root config imports the drop-in directory and the merged handler runs vaoci-runtime and passes vaoci.io/* pod annotations (containerd's own \`containerd config dump\` when run on the node with containerd installed; else the files merged here); for CRI-O, the drop-in. Also names who runs x86-64 ELF (binfmt_misc) and, when vaoci-binfmt is registered, the emulator behind it (from the bundle it carries, else /etc/vaoci/launch.conf), and whether the registration an install made still stands. Exit 1 when an annotation would not reach a container. With --json, prints schemas/cli-node-status.schema.json.
 
 ${EXIT_CODES_HELP}`;
 
@@ -26,9 +26,11 @@ ${EXIT_CODES_HELP}`;
     const chain = !x
       ? 'none registered'
       : x.behind
-        ? `${x.entry}: vaoci-binfmt (${x.interpreter}, flags ${x.flags || '-'}) → ${x.behind.emulator ?? '(no emulator in launch.conf)'}, window ${x.behind.va_limit ?? 'none'}`
+        ? `${x.entry}: vaoci-binfmt (${x.interpreter}, flags ${x.flags || '-'}) → ${x.behind.emulator ?? '(no emulator named)'}, window ${x.behind.va_limit ?? 'none'} (${x.behind.from === 'bundle' ? 'carried in the bundle' : 'from /etc/vaoci/launch.conf'})`
         : `${x.entry}: ${x.interpreter} (${x.emulator}, flags ${x.flags || '-'})`;
     lines.push(`x86-64 ELF runs under: ${chain}`);
+    const b = s.binfmt;
+    if (b) lines.push(`vaoci-binfmt: ${b.entry} ${b.registered ? 'registered' : 'NOT registered'}, in front of ${b.fronts} (${b.fronts_state})`);
     lines.push(`annotations reach containers: ${s.annotations_reach.ok ? 'yes' : 'NO'} — ${s.annotations_reach.why} (checked by ${s.checked_by})`);
     this.log(lines.join('\n'));
     if (!s.annotations_reach.ok) throw new Failure(`annotations would not reach containers: ${s.annotations_reach.why}`, 'failed', s);

@@ -1,6 +1,8 @@
 /** The flags every `vaoci node` command shares. */
 import { Flags } from '@oclif/core';
+import { badInput } from '../errors';
 import { absolutePathFlag, inputDirFlag } from '../flags';
+import { parseWindow } from '../policy/window';
 
 export const nodeFlags = {
   'host-root': inputDirFlag('host-root', "Where the node's / is (the DaemonSet mounts it at /host; default /)."),
@@ -12,3 +14,19 @@ export const engineFlag = Flags.option({
   default: 'auto' as const,
   summary: 'The container engine to register with (auto: the one this node has).',
 })();
+
+/** binfmtFlags choose vaoci-binfmt's place in binfmt_misc (`vaoci node install`). */
+export const binfmtFlags = {
+  binfmt: Flags.string({
+    default: 'auto',
+    summary: 'The binfmt_misc entry to put vaoci-binfmt in front of: auto (the x86-64 entry, when a static qemu runs it), never, or an entry name.',
+  }),
+  'binfmt-va-limit': Flags.string({
+    default: 'x86_64',
+    summary: 'The window vaoci-binfmt reserves when a container sets none (x86_64, i386 or 0xLOWER-0xUPPER).',
+    parse: async (input) => {
+      if (typeof parseWindow(input) !== 'object') throw badInput(`--binfmt-va-limit \`${input}\`: expected x86_64, i386 or 0xLOWER-0xUPPER (page-aligned, LOWER != UPPER)`);
+      return input;
+    },
+  }),
+};

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { sha256Of } from '../image/digest';
+import { applyBinfmt, removeBinfmt, type BinfmtRecord } from './binfmt';
 import { Host } from './host';
 import { restartEngine } from './restart';
 import { type Plan, type PlanOptions, plan } from './plan';
@@ -22,13 +23,15 @@ export interface InstallResult {
   restart: string[];
   /** restarted is the command run to restart the engine (--restart), or null. */
   restarted: string | null;
+  /** binfmt is vaoci-binfmt's registration in front of a static emulator, or null; changed when this run touched binfmt_misc. */
+  binfmt: (BinfmtRecord & { changed: boolean }) | null;
 }
 
 /** install applies the plan for these options and updates the record; with `restart`, restarts the engine when its config changed. */
 export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
-  const p: Plan = plan(o);
   const host = o.host;
   const old = readRecord(host, o.prefix);
+  const p: Plan = plan({ ...o, oldBinfmt: old?.binfmt });
   const record: InstallRecord = {
     version: 1,
     engine: p.engine,
@@ -59,6 +62,14 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
     changed.push(gone.path);
     engineChanged = true;
   }
+  // binfmt_misc after the files: the kernel opens the bundle as it registers it (flag F).
+  let binfmt: InstallResult['binfmt'] = null;
+  if (old?.binfmt && (!p.binfmt || p.binfmt.entry !== old.binfmt.entry)) removeBinfmt(host, old.binfmt);
+  if (p.binfmt) {
+    record.binfmt = { entry: p.binfmt.entry, fronts: p.binfmt.front.name, interpreter: p.binfmt.registered };
+    writeRecord(host, record); // first: a failure below still leaves a record uninstall can undo
+    binfmt = { ...record.binfmt, changed: applyBinfmt(host, p.binfmt, changed.includes(p.binfmt.bundlePath)) };
+  }
   // Recorded before the restart: one that fails is still owed to the next install --restart.
   // (Without --restart the line says what to restart; whether someone did, vaoci cannot know.)
   record.pending_restart = Boolean(o.restart) && (engineChanged || Boolean(old?.pending_restart));
@@ -68,7 +79,7 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
     restarted = restartEngine(host, p.engine);
     writeRecord(host, { ...record, pending_restart: false });
   }
-  return { engine: p.engine, prefix: o.prefix, host_root: host.root, changed, restart: engineChanged && !restarted ? p.restart : [], restarted };
+  return { engine: p.engine, prefix: o.prefix, host_root: host.root, changed, restart: engineChanged && !restarted ? p.restart : [], restarted, binfmt };
 }
 
 /** keep copies a file vaoci is about to replace into the backup directory; returns the backup's node path. */
@@ -101,6 +112,7 @@ export interface UninstallResult {
 export function uninstall(host: Host, prefix: string, restart = false): UninstallResult {
   const record = readRecord(host, prefix);
   if (!record) return { installed: false, host_root: host.root, restored: [], restart: [], restarted: null };
+  if (record.binfmt) removeBinfmt(host, record.binfmt); // before its bundle goes
   for (const f of [...record.files].reverse()) undo(host, f);
   host.remove(recordPath(prefix));
   for (const d of [...record.created_dirs].reverse()) host.removeDirIfEmpty(d);

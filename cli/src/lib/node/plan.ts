@@ -10,6 +10,7 @@ import { validate } from '../schema';
 import { hostArch, repoRoot } from '../tool';
 import { CONTAINERD_CONFIG, MINIMAL_ROOT, dropin, imported, missingImportLine, readRootConfig } from './containerd';
 import { CRIO_DROPIN, crioDropin } from './crio';
+import { type BinfmtPlan, type BinfmtRecord, planBinfmt } from './binfmt';
 import type { Host } from './host';
 import type { Engine } from './record';
 import { CONTAINERD_DROPIN } from './containerd';
@@ -34,18 +35,25 @@ export interface PlanOptions {
   from?: string;
   /** nodeConfig is a node config file on this machine (the chart's ConfigMap); default: one naming the node's runc. */
   nodeConfig?: string;
+  /** binfmt: which binfmt_misc entry vaoci-binfmt goes in front of (auto, never, or a name), and its default window. */
+  binfmt?: { front: string; vaLimit: string };
+  /** oldBinfmt is the registration an earlier install made (from its record). */
+  oldBinfmt?: BinfmtRecord;
 }
 
 export interface Plan {
   engine: Engine;
   files: Planned[];
   restart: string[];
+  /** binfmt is vaoci-binfmt's registration in front of a static emulator, or null (its bundle is among the files). */
+  binfmt: BinfmtPlan | null;
 }
 
 const DATA_PLANE: Array<[string, string, number]> = [
   ['vaoci-runtime', 'bin', 0o755],
   ['vaoci-hook', 'bin', 0o755],
   ['vaoci-reserve', 'bin', 0o755], // for `vaoci verify` and `vaoci probe` on the node
+  ['vaoci-launch', 'bin', 0o755], // the launch injection's launcher, and the head of every binfmt bundle
   ['libvaoci-preload.so', 'lib', 0o644],
 ];
 const RUNC = ['/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'];
@@ -62,15 +70,18 @@ export function plan(o: PlanOptions): Plan {
     config: false,
   }));
   files.push({ path: NODE_CONFIG_PATH, data: Buffer.from(nodeConfig(o)), mode: 0o644, config: false });
+  const launcher = files.find((f) => f.path.endsWith('/vaoci-launch'))?.data as Buffer;
+  const binfmt = planBinfmt(o.host, o.prefix, { front: o.binfmt?.front ?? 'auto', vaLimit: o.binfmt?.vaLimit ?? 'x86_64', launcher }, o.oldBinfmt);
+  if (binfmt) files.push({ path: binfmt.bundlePath, data: binfmt.bundle, mode: 0o755, config: false });
   if (engine === 'containerd') {
     const root = readRootConfig(o.host);
     if (root.exists && !imported(root)) throw new Failure(missingImportLine(), 'invalid');
     if (!root.exists) files.push({ path: CONTAINERD_CONFIG, data: Buffer.from(MINIMAL_ROOT), mode: 0o644, config: true });
     files.push({ path: CONTAINERD_DROPIN, data: Buffer.from(dropin(root.version, runtimePath)), mode: 0o644, config: true });
-    return { engine, files, restart: ['containerd (systemctl restart containerd)'] };
+    return { engine, files, restart: ['containerd (systemctl restart containerd)'], binfmt };
   }
   files.push({ path: CRIO_DROPIN, data: Buffer.from(crioDropin(runtimePath)), mode: 0o644, config: true });
-  return { engine, files, restart: ['crio (systemctl restart crio)'] };
+  return { engine, files, restart: ['crio (systemctl restart crio)'], binfmt };
 }
 
 /** detectEngine picks the node's engine from its config or binary; none or both is one line. */

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { Failure } from '../errors';
 import { validate } from '../schema';
+import type { BinfmtRecord } from './binfmt';
 import type { Host } from './host';
 
 /** Engine is the container engine vaoci registers with. */
@@ -26,6 +27,8 @@ export interface InstallRecord {
   created_dirs: string[];
   restart: string[];
   pending_restart: boolean;
+  /** binfmt: vaoci-binfmt's registration and the entry it fronts (disabled while it does). */
+  binfmt?: BinfmtRecord;
 }
 
 /** recordPath is where the record lives on the node. */

@@ -9,7 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
-import { detectBinfmt } from '../policy/binfmt';
+import { parseLaunchConfig, readBundleFile } from '../bundle';
+import { LAUNCH_CONF, detectBinfmt, hostBinfmtIo, readRegistrations } from '../policy/binfmt';
+import { BINFMT_DIR, type BinfmtRecord } from './binfmt';
 import { CONTAINERD_CONFIG, CONTAINERD_DROPIN, CONTAINERD_DROPIN_DIR, type Reach, annotationsReach, imported, mergedView, missingImportLine, readRootConfig } from './containerd';
 import { crioReach } from './crio';
 import type { Host } from './host';
@@ -29,6 +31,8 @@ export interface NodeStatus {
   checked_by: 'containerd config dump' | 'files';
   /** x86_64 is who runs x86-64 ELF here (binfmt_misc): the registered interpreter and, when that is vaoci-binfmt, the emulator behind it. */
   x86_64: Interpreter | null;
+  /** binfmt is the registration an install made (its record) as the kernel has it now, or null. */
+  binfmt: { entry: string; fronts: string; registered: boolean; fronts_state: 'disabled' | 'enabled' | 'missing' } | null;
 }
 
 /** Interpreter is one binfmt_misc registration as status shows it. */
@@ -37,32 +41,21 @@ export interface Interpreter {
   interpreter: string;
   flags: string;
   emulator: string;
-  /** behind: when vaoci-binfmt is registered, the emulator and window its launch.conf names. */
-  behind: { emulator: string | null; va_limit: string | null } | null;
+  /** behind: when vaoci-binfmt is registered, the emulator and window it launches, from the bundle it carries or /etc/vaoci/launch.conf. */
+  behind: { emulator: string | null; va_limit: string | null; from: 'bundle' | 'launch.conf' } | null;
 }
-
-export const LAUNCH_CONF = '/etc/vaoci/launch.conf';
 
 /** interpreterOf reads the node's binfmt_misc (under the host root) for x86-64 ELF. */
 export function interpreterOf(host: Host): Interpreter | null {
-  const e = detectBinfmt(host.at('/proc/sys/fs/binfmt_misc')).x86_64;
+  const e = detectBinfmt(host.at('/proc/sys/fs/binfmt_misc'), hostBinfmtIo(host.root)).x86_64;
   if (!e) return null;
-  const launcher = path.posix.basename(e.interpreter) === 'vaoci-binfmt';
-  const conf = launcher ? (host.read(LAUNCH_CONF) ?? '') : '';
-  const setting = (key: string): string | null => {
-    for (const line of conf.split('\n')) {
-      const m = /^\s*([\w-]+)\s*=\s*(\S+)\s*$/.exec(line);
-      if (m && m[1] === key) return m[2];
-    }
-    return null;
-  };
-  return {
-    entry: e.entry,
-    interpreter: e.interpreter,
-    flags: e.flags,
-    emulator: e.emulator,
-    behind: launcher ? { emulator: setting('emulator'), va_limit: setting('va-limit') } : null,
-  };
+  let behind: Interpreter['behind'] = null;
+  if (e.launcher) {
+    const bundle = readBundleFile(host.at(e.interpreter));
+    const conf = bundle ? bundle.config : parseLaunchConfig(host.read(LAUNCH_CONF) ?? '');
+    behind = { emulator: conf.emulator ?? null, va_limit: conf['va-limit'] ?? null, from: bundle ? 'bundle' : 'launch.conf' };
+  }
+  return { entry: e.entry, interpreter: e.interpreter, flags: e.flags, emulator: e.emulator, behind };
 }
 
 /** status looks at the node; `containerd` is the containerd binary to ask when the host root is `/`. */
@@ -73,7 +66,7 @@ export function status(host: Host, prefix: string, containerd = '/usr/bin/contai
     path: f.path,
     state: !host.exists(f.path) ? ('missing' as const) : sha256Of(fs.readFileSync(host.at(f.path))) === f.sha256 ? ('ok' as const) : ('changed' as const),
   }));
-  const base = { installed: Boolean(record), host_root: host.root, prefix, engine: record?.engine ?? null, files, x86_64: interpreterOf(host) };
+  const base = { installed: Boolean(record), host_root: host.root, prefix, engine: record?.engine ?? null, files, x86_64: interpreterOf(host), binfmt: binfmtState(host, record?.binfmt) };
   if (!record) return { ...base, annotations_reach: { ok: false, why: `vaoci is not installed under ${prefix}` }, checked_by: 'files' };
   if (record.engine === 'cri-o') return { ...base, annotations_reach: crioReach(host, runtimePath), checked_by: 'files' };
   const root = readRootConfig(host);
@@ -84,6 +77,14 @@ export function status(host: Host, prefix: string, containerd = '/usr/bin/contai
   }
   const dropins = dirFiles(host, CONTAINERD_DROPIN_DIR).concat(host.exists(CONTAINERD_DROPIN) ? [] : [CONTAINERD_DROPIN]);
   return { ...base, annotations_reach: annotationsReach(mergedView(host, root, dropins), root.version, runtimePath), checked_by: 'files' };
+}
+
+/** binfmtState checks a recorded registration against binfmt_misc: ours there, the fronted entry disabled. */
+function binfmtState(host: Host, r: BinfmtRecord | undefined): NodeStatus['binfmt'] {
+  if (!r) return null;
+  const regs = readRegistrations(host.at(BINFMT_DIR));
+  const front = regs.find((g) => g.name === r.fronts);
+  return { entry: r.entry, fronts: r.fronts, registered: regs.some((g) => g.name === r.entry && g.enabled), fronts_state: !front ? 'missing' : front.enabled ? 'enabled' : 'disabled' };
 }
 
 function dirFiles(host: Host, dir: string): string[] {

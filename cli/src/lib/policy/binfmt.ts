@@ -17,6 +17,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseLaunchConfig, readBundleFile } from '../bundle';
 import { ElfError, readElf, readerFor } from './elf';
 import type { BinfmtEmulator, BinfmtEntry } from './types';
 
@@ -101,26 +102,47 @@ export interface BinfmtIo {
   readText(file: string): string;
   /** interpreterElf returns the interpreter's linkage and loader, or null when it cannot be read as ELF. */
   interpreterElf(file: string): { linkage: 'static' | 'dynamic'; interp?: string } | null;
+  /** launcherBehind returns, when the interpreter is vaoci-binfmt, the emulator it launches ('' when not named); else null. */
+  launcherBehind(file: string): string | null;
+}
+
+/** LAUNCH_CONF is a plain vaoci-binfmt's configuration (native/launch/binfmt.c); a bundle carries its own. */
+export const LAUNCH_CONF = '/etc/vaoci/launch.conf';
+
+/** hostBinfmtIo reads a node whose / is at `root` (the DaemonSet's /host): interpreters and launch.conf are node paths. */
+export function hostBinfmtIo(root = '/'): BinfmtIo {
+  const at = (p: string) => path.join(root, p);
+  return {
+    list: (dir) => fs.readdirSync(dir),
+    readText: (file) => fs.readFileSync(file, 'latin1'),
+    interpreterElf: (file) => {
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(at(file), 'r');
+        const elf = readElf(readerFor(fd, fs.readSync));
+        return { linkage: elf.linkage, interp: elf.interp };
+      } catch (e) {
+        if (e instanceof ElfError || (e as NodeJS.ErrnoException).code) return null;
+        throw e;
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    },
+    launcherBehind: (file) => {
+      const bundle = readBundleFile(at(file));
+      if (bundle) return bundle.config.emulator ?? '';
+      if (path.posix.basename(file) !== 'vaoci-binfmt') return null;
+      try {
+        return parseLaunchConfig(fs.readFileSync(at(LAUNCH_CONF), 'utf8')).emulator ?? '';
+      } catch {
+        return '';
+      }
+    },
+  };
 }
 
 /** nodeBinfmtIo reads the real node. */
-export const nodeBinfmtIo: BinfmtIo = {
-  list: (dir) => fs.readdirSync(dir),
-  readText: (file) => fs.readFileSync(file, 'latin1'),
-  interpreterElf: (file) => {
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(file, 'r');
-      const elf = readElf(readerFor(fd, fs.readSync));
-      return { linkage: elf.linkage, interp: elf.interp };
-    } catch (e) {
-      if (e instanceof ElfError || (e as NodeJS.ErrnoException).code) return null;
-      throw e;
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
-    }
-  },
-};
+export const nodeBinfmtIo: BinfmtIo = hostBinfmtIo('/');
 
 /** readRegistrations lists the registrations in a binfmt_misc directory, sorted by name; none when `status` says disabled. */
 export function readRegistrations(dir: string, io: BinfmtIo = nodeBinfmtIo): Registration[] {
@@ -148,13 +170,19 @@ export function readRegistrations(dir: string, io: BinfmtIo = nodeBinfmtIo): Reg
 /**
  * detectBinfmt finds, for x86-64 and i386 ELF, the first enabled
  * registration (by name) that runs it, named and with its interpreter's
- * linkage, or null.
+ * linkage, or null. A vaoci-binfmt interpreter is named after the emulator
+ * behind it, marked launcher.
  */
 export function detectBinfmt(dir: string, io: BinfmtIo = nodeBinfmtIo): { x86_64: BinfmtEntry | null; i386: BinfmtEntry | null } {
   const enabled = readRegistrations(dir, io).filter((r) => r.enabled);
   const pick = (arch: 'x86_64' | 'i386'): BinfmtEntry | null => {
     const reg = enabled.find((r) => handles(r, arch));
     if (!reg) return null;
+    const behind = io.launcherBehind(reg.interpreter);
+    if (behind !== null) {
+      // vaoci-binfmt: the emulator it carries (or names) is what runs the guest; vaoci-launch loads only static ones
+      return { entry: reg.name, emulator: behind ? emulatorName(behind) : 'unknown', interpreter: reg.interpreter, flags: reg.flags, linkage: 'static', launcher: true };
+    }
     const elf = io.interpreterElf(reg.interpreter);
     const entry: BinfmtEntry = {
       entry: reg.name,

@@ -136,6 +136,7 @@ export const POLICY = {
     "preload",
     "emulator-switch",
     "launch",
+    "binfmt",
     "none"
   ],
   "source": [

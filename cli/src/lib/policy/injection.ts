@@ -25,6 +25,11 @@
  *   process runs under the window (programs it execs go through binfmt_misc
  *   again, without it: registering vaoci-binfmt on the node covers those).
  * - box64, Rosetta, unknown: static → launch as for qemu, else preload.
+ * - wherever the emulator in use reserves in its own process (preload or
+ *   launch above), a binfmt_misc entry that is vaoci-binfmt in front of it
+ *   (`vaoci node install` registers one for a static qemu) → binfmt: it
+ *   reserves in every process binfmt_misc starts, children too; only the
+ *   window and the error mode go into the environment.
  */
 import { origin } from './decision';
 import { EXPECT, NODE } from './grammar.gen';
@@ -68,8 +73,23 @@ export function decideInjection(input: InjectionInput): InjectionDecision {
   if (emulator === 'none') return refuse(input.emu, fmt(EXPECT.noneEmulated, guest), `no emulator to reserve in for a ${guest} guest`);
   if (emulator === 'fex') return fex(input, window);
   if (emulator === 'qemu') return guest === 'i386' ? qemu32(input, window) : qemu64(input, window);
+  if (launcherInFront(input)) return binfmtLauncher(input, window);
   if (linkage(input) === 'static') return launchEmulator(input, window);
   return { injection: preload(input, window), reason: `${emulator} is ${describeLinkage(input)}: LD_PRELOAD reserves in its process before the guest runs` };
+}
+
+/** launcherInFront: the binfmt entry in use is vaoci-binfmt, in front of the emulator. */
+function launcherInFront(input: InjectionInput): boolean {
+  return Boolean(input.entry?.launcher) && input.entry?.emulator === input.emulator;
+}
+
+/** binfmtLauncher: the node's vaoci-binfmt reserves before it loads the emulator; the container carries only the window. */
+function binfmtLauncher(input: InjectionInput, window: Window): InjectionDecision {
+  const e = input.entry as BinfmtEntry;
+  return {
+    injection: { method: 'binfmt', env: { VAOCI_VA_LIMIT: formatWindow(window), VAOCI_ON_ERROR: input.onError }, mounts: [] },
+    reason: `binfmt_misc entry ${e.entry} runs ${e.interpreter} (vaoci-binfmt) in front of ${input.emulator}: it reserves VAOCI_VA_LIMIT before it loads the emulator, in every process of the container`,
+  };
 }
 
 function nativeWorkload(input: InjectionInput, window: Window): InjectionDecision {
@@ -88,6 +108,7 @@ function fex(input: InjectionInput, window: Window): InjectionDecision {
     return { injection: NONE, reason: `FEX ${does}, which ${formatWindow(window)} contains: vaoci never reserves twice under FEX` };
   }
   if (input.guest === 'x86_64' && wraps(window) && window.lower <= X86_64_UPPER) {
+    if (launcherInFront(input)) return binfmtLauncher(input, window);
     if (linkage(input) === 'static') return launchEmulator(input, window);
     return {
       injection: preload(input, window),
@@ -107,6 +128,7 @@ function qemu32(input: InjectionInput, window: Window): InjectionDecision {
 }
 
 function qemu64(input: InjectionInput, window: Window): InjectionDecision {
+  if (launcherInFront(input)) return binfmtLauncher(input, window);
   const link = linkage(input);
   if (link === 'dynamic') return { injection: preload(input, window), reason: 'qemu is dynamically linked: LD_PRELOAD reserves in its process, QEMU_UNSET_ENV keeps it from the guest' };
   if (link === 'unknown') return { injection: preload(input, window), reason: 'qemu\'s linkage is unknown (assumed dynamic): LD_PRELOAD, with QEMU_UNSET_ENV' };

@@ -52,6 +52,8 @@ export interface BinfmtEntry {
   flags: string;
   linkage: Linkage;
   loader?: string;
+  /** launcher: the interpreter is vaoci-binfmt, in front of the emulator named (emulator and linkage are that emulator's). */
+  launcher?: boolean;
 }
 
 /** Detected holds the facts auto needs, found on the node (detect.ts) or written in a test vector. */
