@@ -17,6 +17,16 @@
 #   va-limit none         config.json byte-for-byte unchanged, address >= 2^47
 #   a bad value           one line, exit 1, nothing created, config untouched;
 #                         under on-error warn a warning and auto's window
+# Then the node's qemu-x86_64 becomes Debian's static qemu-x86_64-static, which
+# LD_PRELOAD cannot reach, and vaoci-binfmt goes in front of it as `vaoci node
+# install` puts it (the bundle and register line made by the installer's own
+# code, container/front.js):
+#   static, plain crun    at least one address >= 2^47
+#   fronted, plain crun   every address < 2^47 (the bundle's window, no vaoci
+#                         in the container at all)
+#   fronted, wrapper      va-limit 0x10000-0x100000000000: every address < 2^44;
+#                         config.json got only the window (method binfmt: no
+#                         preload, no mounts, args unchanged); report holds
 #
 #   test/arm64/container-suite.sh [vm.sh options, e.g. --timeout 600]
 #
@@ -36,6 +46,8 @@ LOG=$REPO/build/arm64-vm/container-suite.log
 source "$HERE/payload.sh"
 # shellcheck source=test/arm64/container/node.sh
 source "$HERE/container/node.sh"
+# shellcheck source=test/launch/arm64/emulator.sh
+source "$REPO/test/launch/arm64/emulator.sh"
 
 PASSED=0
 FAILED=0
@@ -49,6 +61,8 @@ fail() { echo "arm64 container $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
 summary() { echo "arm64 container: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
 
 HIGH=$((1 << 47))
+FRONT_WINDOW=0x10000-0x100000000000 # 2^44: a window of the pod's own, through the bundle
+BUNDLE=/opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt
 PRELOAD=/opt/vaoci/lib/libvaoci-preload.so
 # What any x86-64 container needs under a dynamic F-flag qemu-x86_64 (flag F
 # pins only the interpreter): the bundles run without vaoci bind these
@@ -58,13 +72,13 @@ EMULATOR_PATHS=(/lib/ld-linux-aarch64.so.1 /lib/aarch64-linux-gnu /usr/lib/aarch
 prerequisites() {
 	local f
 	[[ $(id -u) == 0 ]] || die "needs root (apt-get download of arm64 packages)"
-	for f in vaoci-runtime vaoci-hook libvaoci-preload.so; do
+	for f in vaoci-runtime vaoci-hook libvaoci-preload.so vaoci-launch; do
 		[[ -f $BUILD/$f ]] || die "$BUILD/$f not found; run 'make build'"
 	done
 	for f in gcc jq crun node; do
 		command -v "$f" >/dev/null || die "$f not found; run .ci/install-deps"
 	done
-	[[ -f $REPO/build/ts/cli/src/lib/schema.js ]] || die "build/ts/cli/src/lib/schema.js not found; run 'make build'"
+	[[ -f $REPO/build/ts/cli/src/lib/bundle.js ]] || die "build/ts/cli/src/lib/bundle.js not found; run 'make build'"
 }
 
 # ---- payload ---------------------------------------------------------------
@@ -101,6 +115,13 @@ build_payload() {
 	mkdir -p "$PAYLOAD/node/etc/vaoci"
 	echo '{ "runtime": "/usr/bin/crun" }' >"$PAYLOAD/node/etc/vaoci/config.json"
 	cp "$(node_binfmt_module)" "$PAYLOAD/binfmt_misc.ko" || die "no binfmt_misc.ko (see above)"
+	emu=$(emulator_tree) || die "no qemu-x86_64-static (see above)"
+	install -D -m 0755 "$emu/qemu-x86_64-static" "$PAYLOAD/node/usr/bin/qemu-x86_64-static"
+	# the static entry as the kernel shows it once registered (the driver registers it so)
+	printf 'enabled\ninterpreter /usr/bin/qemu-x86_64-static\nflags: F\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n' >"$PAYLOAD/static.reg"
+	mkdir -p "$PAYLOAD/node${BUNDLE%/*}"
+	node "$HERE/container/front.js" "$BUILD/vaoci-launch" "$emu/qemu-x86_64-static" /usr/bin/qemu-x86_64-static \
+		"$PAYLOAD/static.reg" "$BUNDLE" "$PAYLOAD/node$BUNDLE" "$PAYLOAD/front.line" || die "container/front.js failed"
 	install -m 0755 "$HERE/container/driver.sh" "$PAYLOAD/driver.sh"
 	install -m 0644 "$HERE/block.sh" "$PAYLOAD/block.sh"
 	gcc -static -O2 -Wall -Wextra -Werror -o "$PAYLOAD/probe" "$HERE/container/probe.c" ||
@@ -113,6 +134,9 @@ build_payload() {
 	make_bundle none '{"vaoci.io/va-limit": "none"}' "$emu" '["/probe"]'
 	make_bundle bad '{"vaoci.io/va-limit": "x86-64"}' '[]' '["/probe"]'
 	make_bundle warn '{"vaoci.io/va-limit": "x86-64", "vaoci.io/on-error": "warn"}' "$(hold warn)" '["/probe", "/hold/done"]'
+	make_bundle static-plain '{}' '[]' '["/probe"]'
+	make_bundle front-plain '{}' '[]' '["/probe"]'
+	make_bundle front-vaoci "{\"vaoci.io/va-limit\": \"$FRONT_WINDOW\"}" "$(hold front-vaoci)" '["/probe", "/hold/done"]'
 	rm "$PAYLOAD/probe"
 	echo "busybox sh /payload/driver.sh" >"$PAYLOAD/tests.list"
 }
@@ -157,6 +181,45 @@ check_addrs() {
 		pass "$name" "all $n addresses < 2^47: $(shown "$block")"
 	else
 		fail "$name" "$high of $n addresses >= 2^47, expected $([[ $want == high ]] && echo 'at least one' || echo none): $(shown "$block")"
+	fi
+}
+
+# check_below NAME BLOCK LIMIT: the probe's 7 addresses, every one < LIMIT.
+check_below() {
+	local name=$1 block=$2 limit=$3 n a over=0
+	n=$(addrs "$block" | wc -l)
+	for a in $(addrs "$block"); do ((a >= limit)) && over=$((over + 1)); done
+	if [[ $(rc "$block") == 0 && $n == 7 && $over == 0 ]]; then
+		pass "$name" "all $n addresses < $(printf '0x%x' "$limit"): $(shown "$block")"
+	else
+		fail "$name" "rc=$(rc "$block"), $over of $n addresses >= $(printf '0x%x' "$limit"): $(out "$block" | paste -sd'|' | head -c 600)"
+	fi
+}
+
+# check_front: vaoci-binfmt registered in front of the static qemu, which is disabled.
+check_front() {
+	local o
+	o=$(out static-front)
+	if [[ $(rc static-front) == 0 ]] && grep -qx "interpreter $BUNDLE" <<<"$o" && grep -qx disabled <<<"$o"; then
+		pass front "vaoci-qemu-x86_64 registered ($(grep -x 'flags: .*' <<<"$o" | head -n1)) with the bundle $BUNDLE; qemu-x86_64 disabled"
+	else
+		fail front "rc=$(rc static-front): $(paste -sd'|' <<<"$o" | head -c 400)"
+	fi
+}
+
+# check_front_config: method binfmt puts only the window into config.json.
+check_front_config() {
+	local j missing=()
+	j=$(out front-config)
+	jq -e --arg w "VAOCI_VA_LIMIT=$FRONT_WINDOW" '.process.env | index($w)' >/dev/null 2>&1 <<<"$j" || missing+=("env VAOCI_VA_LIMIT=$FRONT_WINDOW")
+	jq -e '[.process.env[] | select(startswith("LD_PRELOAD="))] == []' >/dev/null 2>&1 <<<"$j" || missing+=("no LD_PRELOAD")
+	jq -e '.process.args == ["/probe", "/hold/done"]' >/dev/null 2>&1 <<<"$j" || missing+=("args unchanged")
+	jq -e '[.mounts[] | select(.destination | startswith("/opt/vaoci"))] == []' >/dev/null 2>&1 <<<"$j" || missing+=("no vaoci mounts")
+	jq -e '.hooks.poststart[0].path == "/opt/vaoci/bin/vaoci-hook"' >/dev/null 2>&1 <<<"$j" || missing+=("poststart hook")
+	if ((${#missing[@]} == 0)); then
+		pass front-config "method binfmt: only VAOCI_VA_LIMIT=$FRONT_WINDOW and the poststart hook; no preload, no mounts, args unchanged"
+	else
+		fail front-config "config.json lacks: ${missing[*]}"
 	fi
 }
 
@@ -267,6 +330,12 @@ main() {
 	check_untouched
 	check_bad
 	check_addrs warn warn-run low
+	check_addrs static static-plain high
+	check_front
+	check_addrs fronted front-plain low
+	check_below front-vaoci front-vaoci-run $((1 << 44))
+	check_front_config
+	check_report front-vaoci front-vaoci-report
 	summary
 }
 

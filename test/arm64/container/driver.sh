@@ -88,4 +88,25 @@ block bad-cmp cmp "$B/bad/config.json" "$B/bad/config.orig"
 block bad-state crun state bad
 block warn-run held warn "$B/warn" wrapper warn
 block warn-report cat /run/vaoci/warn.json
+# 5. The node's qemu-x86_64 made static (Debian's qemu-x86_64-static): the
+# preload cannot reach it. Then vaoci-binfmt in front of it, as `vaoci node
+# install` registers it: its line (front.line, from the installer's code) to
+# `register`, 0 to the fronted entry.
+static() {
+	echo -1 >/proc/sys/fs/binfmt_misc/qemu-x86_64 &&
+		printf '%s\n' ':qemu-x86_64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00:\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-x86_64-static:F' \
+			>/proc/sys/fs/binfmt_misc/register
+}
+front() {
+	cat "$P/front.line" >/proc/sys/fs/binfmt_misc/register &&
+		echo 0 >/proc/sys/fs/binfmt_misc/qemu-x86_64 &&
+		cat /proc/sys/fs/binfmt_misc/vaoci-qemu-x86_64 /proc/sys/fs/binfmt_misc/qemu-x86_64
+}
+block static-setup static
+block static-plain sh -c "cd $B/static-plain && crun run --no-pivot static-plain"
+block static-front front
+block front-plain sh -c "cd $B/front-plain && crun run --no-pivot front-plain"
+block front-vaoci-run held front-vaoci "$B/front-vaoci" wrapper front-vaoci
+block front-config cat "$B/front-vaoci/config.json"
+block front-vaoci-report cat /run/vaoci/front-vaoci.json
 block log cat /var/log/vaoci.log
