@@ -123,7 +123,7 @@ describe('helm template, default values', () => {
     expect(pod.containers.map((c: Obj) => c.name)).toEqual(['agent']);
     const [install] = pod.initContainers;
     expect([...install.command, ...install.args]).toEqual(
-      ['vaoci', 'node', 'install', '--host-root', '/host', '--prefix', '/opt/vaoci', '--engine', 'auto', '--node-config', '/config/config.json', '--restart'],
+      ['vaoci', 'node', 'install', '--host-root', '/host', '--prefix', '/opt/vaoci', '--engine', 'auto', '--node-config', '/config/config.json', '--binfmt', 'auto', '--binfmt-va-limit', 'x86_64', '--restart'],
     );
     const [agent] = pod.containers;
     expect([...agent.command, ...agent.args]).toEqual(['vaoci', 'node', 'agent', '--host-root', '/host', '--prefix', '/opt/vaoci']);
@@ -137,6 +137,7 @@ describe('helm template, default values', () => {
     const volumes = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
     expect(install.securityContext).toMatchObject({ privileged: true, runAsUser: 0 });
     expect(install.volumeMounts).toContainEqual({ name: 'host-root', mountPath: '/host' });
+    expect(install.volumeMounts).toContainEqual({ name: 'host-prefix', mountPath: '/opt/vaoci' }); // vaoci-binfmt registered by its node path
     expect(volumes['host-root'].hostPath.path).toBe('/');
     expect(agent.securityContext).toEqual({
       runAsNonRoot: true,
@@ -239,7 +240,7 @@ describe('helm template, non-default values', () => {
 
   test('cri-o, another prefix and non-default node settings reach the installer and the node config', () => {
     const docs = ok({
-      installer: { engine: 'cri-o', prefix: '/usr/local/vaoci' },
+      installer: { engine: 'cri-o', prefix: '/usr/local/vaoci', binfmt: 'never', binfmtVaLimit: 'i386' },
       nodeConfig: {
         runtime: '/usr/bin/crun',
         defaults: { vaLimit: '0x10000-0x7fff00000000', guestArch: 'x86_64', emulator: 'fex', onError: 'warn' },
@@ -248,7 +249,7 @@ describe('helm template, non-default values', () => {
       },
     });
     const pod = one(docs, 'DaemonSet').spec.template.spec;
-    expect(pod.initContainers[0].args).toEqual(['node', 'install', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--engine', 'cri-o', '--node-config', '/config/config.json', '--restart']);
+    expect(pod.initContainers[0].args).toEqual(['node', 'install', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--engine', 'cri-o', '--node-config', '/config/config.json', '--binfmt', 'never', '--binfmt-va-limit', 'i386', '--restart']);
     expect(pod.containers[0].args).toEqual(['node', 'agent', '--host-root', '/host', '--prefix', '/usr/local/vaoci']);
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-prefix', mountPath: '/host/usr/local/vaoci', readOnly: true });
     const config = nodeConfigOf(docs);
@@ -400,6 +401,7 @@ describe('invalid values are refused, naming the key', () => {
     ['a relative nodeConfig.runtime', { nodeConfig: { runtime: 'runc' } }, /nodeConfig\.runtime/],
     ['a relative library dir', { nodeConfig: { injection: { libraryDirs: ['lib'] } } }, /nodeConfig\.injection\.libraryDirs/],
     ['installer.engine: docker', { installer: { engine: 'docker' } }, /installer\.engine/],
+    ['installer.binfmtVaLimit: x86-64', { installer: { binfmtVaLimit: 'x86-64' } }, /installer\.binfmtVaLimit/],
     ['webhook.replicas: -1', { webhook: { enabled: true, replicas: -1 } }, /webhook\.replicas/],
     ['webhook.timeoutSeconds: 60', { webhook: { timeoutSeconds: 60 } }, /webhook\.timeoutSeconds/],
     ['webhook.failurePolicy: fail', { webhook: { failurePolicy: 'fail' } }, /webhook\.failurePolicy/],

@@ -43,11 +43,10 @@ export interface BinfmtOptions {
 export interface BinfmtPlan {
   front: Registration;
   entry: string;
-  /** bundlePath is the bundle's node path; registered is the path the kernel is given (under the host root). */
+  /** bundlePath is the bundle's node path. */
   bundlePath: string;
-  registered: string;
   bundle: Buffer;
-  line: string;
+  flags: string;
 }
 
 const dirOf = (host: Host) => host.at(BINFMT_DIR);
@@ -60,11 +59,26 @@ export function planBinfmt(host: Host, prefix: string, o: BinfmtOptions, old?: B
   if (!front) return null;
   const entry = old?.fronts === front.name ? old.entry : `vaoci-${front.name}`;
   const bundlePath = path.posix.join(prefix, 'binfmt', front.name, 'vaoci-binfmt'); // the name is vaoci-launch's switch
-  const registered = host.at(bundlePath);
   const emulator = readEmulator(host, front);
   const bundle = buildBundle(o.launcher, emulator, launchConfigText({ emulator: front.interpreter, va_limit: o.vaLimit }));
-  const flags = front.flags.includes('F') ? front.flags : `${front.flags}F`;
-  return { front, entry, bundlePath, registered, bundle, line: registerLine(entry, front, registered, flags) };
+  return { front, entry, bundlePath, bundle, flags: front.flags.includes('F') ? front.flags : `${front.flags}F` };
+}
+
+/**
+ * registeredPath is the path the kernel opens (flag F: now, in this mount
+ * namespace) and later shows as the interpreter: the node's own path when it
+ * is the same file here (host root /, or PREFIX mounted at its node path too,
+ * as the chart does), else the path under the host root.
+ */
+export function registeredPath(host: Host, nodePath: string): string {
+  const under = host.at(nodePath);
+  try {
+    const [a, b] = [fs.statSync(nodePath), fs.statSync(under)];
+    if (a.dev === b.dev && a.ino === b.ino) return nodePath;
+  } catch {
+    // not here at its node path
+  }
+  return under;
 }
 
 /** pickFront finds the entry to front: the one we front already, the one named, or (auto) the x86-64 entry run by a static qemu. */
@@ -126,15 +140,15 @@ const write = (host: Host, file: string, text: string) => fs.writeFileSync(path.
  * same file with the same bundle bytes is left alone; flag F pinned the file
  * that was there at registration, so a new bundle means registering again.
  */
-export function applyBinfmt(host: Host, p: BinfmtPlan, bundleChanged: boolean): boolean {
+export function applyBinfmt(host: Host, p: BinfmtPlan, registered: string, bundleChanged: boolean): boolean {
   const ours = registration(host, p.entry);
   let changed = false;
-  if (ours && (bundleChanged || ours.interpreter !== p.registered || !ours.enabled)) {
+  if (ours && (bundleChanged || ours.interpreter !== registered || !ours.enabled)) {
     write(host, p.entry, '-1');
     changed = true;
   }
   if (!ours || changed) {
-    write(host, 'register', p.line);
+    write(host, 'register', registerLine(p.entry, p.front, registered, p.flags));
     changed = true;
   }
   if (registration(host, p.front.name)?.enabled) {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { sha256Of } from '../image/digest';
-import { applyBinfmt, removeBinfmt, type BinfmtRecord } from './binfmt';
+import { applyBinfmt, registeredPath, removeBinfmt, type BinfmtRecord } from './binfmt';
 import { Host } from './host';
 import { restartEngine } from './restart';
 import { type Plan, type PlanOptions, plan } from './plan';
@@ -66,9 +66,10 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
   let binfmt: InstallResult['binfmt'] = null;
   if (old?.binfmt && (!p.binfmt || p.binfmt.entry !== old.binfmt.entry)) removeBinfmt(host, old.binfmt);
   if (p.binfmt) {
-    record.binfmt = { entry: p.binfmt.entry, fronts: p.binfmt.front.name, interpreter: p.binfmt.registered };
+    const registered = registeredPath(host, p.binfmt.bundlePath);
+    record.binfmt = { entry: p.binfmt.entry, fronts: p.binfmt.front.name, interpreter: registered };
     writeRecord(host, record); // first: a failure below still leaves a record uninstall can undo
-    binfmt = { ...record.binfmt, changed: applyBinfmt(host, p.binfmt, changed.includes(p.binfmt.bundlePath)) };
+    binfmt = { ...record.binfmt, changed: applyBinfmt(host, p.binfmt, registered, changed.includes(p.binfmt.bundlePath)) };
   }
   // Recorded before the restart: one that fails is still owed to the next install --restart.
   // (Without --restart the line says what to restart; whether someone did, vaoci cannot know.)
