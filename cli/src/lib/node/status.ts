@@ -18,6 +18,7 @@ import type { Host } from './host';
 import { sha256Of } from '../image/digest';
 import { readRecord } from './record';
 import type { Engine } from './record';
+import type { BinfmtEntry } from '../policy/types';
 
 /** NodeStatus is what `vaoci node status --json` prints (schemas/cli-node-status.schema.json). */
 export interface NodeStatus {
@@ -35,27 +36,35 @@ export interface NodeStatus {
   binfmt: { entry: string; fronts: string; registered: boolean; fronts_state: 'disabled' | 'enabled' | 'missing' } | null;
 }
 
+/** Behind is what a vaoci-binfmt entry launches: from the bundle it carries, else /etc/vaoci/launch.conf. */
+export interface Behind {
+  emulator: string | null;
+  va_limit: string | null;
+  from: 'bundle' | 'launch.conf';
+}
+
 /** Interpreter is one binfmt_misc registration as status shows it. */
 export interface Interpreter {
   entry: string;
   interpreter: string;
   flags: string;
   emulator: string;
-  /** behind: when vaoci-binfmt is registered, the emulator and window it launches, from the bundle it carries or /etc/vaoci/launch.conf. */
-  behind: { emulator: string | null; va_limit: string | null; from: 'bundle' | 'launch.conf' } | null;
+  /** behind: when vaoci-binfmt is registered, the emulator and window it launches; else null. */
+  behind: Behind | null;
+}
+
+/** behindOf reads what a vaoci-binfmt entry launches (null for any other interpreter). */
+export function behindOf(host: Host, e: BinfmtEntry): Behind | null {
+  if (!e.launcher) return null;
+  const bundle = readBundleFile(host.at(e.interpreter));
+  const conf = bundle ? bundle.config : parseLaunchConfig(host.read(LAUNCH_CONF) ?? '');
+  return { emulator: conf.emulator ?? null, va_limit: conf['va-limit'] ?? null, from: bundle ? 'bundle' : 'launch.conf' };
 }
 
 /** interpreterOf reads the node's binfmt_misc (under the host root) for x86-64 ELF. */
 export function interpreterOf(host: Host): Interpreter | null {
   const e = detectBinfmt(host.at('/proc/sys/fs/binfmt_misc'), hostBinfmtIo(host.root)).x86_64;
-  if (!e) return null;
-  let behind: Interpreter['behind'] = null;
-  if (e.launcher) {
-    const bundle = readBundleFile(host.at(e.interpreter));
-    const conf = bundle ? bundle.config : parseLaunchConfig(host.read(LAUNCH_CONF) ?? '');
-    behind = { emulator: conf.emulator ?? null, va_limit: conf['va-limit'] ?? null, from: bundle ? 'bundle' : 'launch.conf' };
-  }
-  return { entry: e.entry, interpreter: e.interpreter, flags: e.flags, emulator: e.emulator, behind };
+  return e ? { entry: e.entry, interpreter: e.interpreter, flags: e.flags, emulator: e.emulator, behind: behindOf(host, e) } : null;
 }
 
 /** status looks at the node; `containerd` is the containerd binary to ask when the host root is `/`. */
