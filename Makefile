@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench-native bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -87,17 +87,27 @@ test-arm64: native-aarch64 hook-aarch64
 	@test/launch/arm64.sh
 	@test/arm64/container-suite.sh
 
+# Benchmarks, not tests: every cost side by side in one run (~5 min here; installs what it
+# needs first, like demo and test), written to build/bench (raw JSON per section, report.md,
+# SVG plots) and printed as a table. BENCH_ARM64=0 leaves out the arm64 VM; RUNS=N sets every
+# section's runs. The bench-* targets run a few sections of it (test/bench/run.sh names them).
+bench: deps build
+	@test/bench/run.sh
+
 bench-native: build
-	@test/bench-native.sh
+	@test/bench/run.sh reservation growth arm64
+
+bench-process: build
+	@test/bench/run.sh process launch
 
 bench-cli: build
-	@test/bench-cli.sh
+	@test/bench/run.sh cli
 
 bench-hook: build
-	@test/hook/bench.sh
+	@test/bench/run.sh container
 
-bench-launch: native-x86_64
-	@test/bench-launch.sh
+bench-launch: build
+	@test/bench/run.sh launch
 
 clean:
 	rm -rf build

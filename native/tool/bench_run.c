@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,13 +34,14 @@ static int spawn_capture(char *const argv[], char *const envp[], int which, char
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int bench_run_static(const char *window, const char *algo, struct bench_sample *out) {
-  char self[4096], buf[256];
+int bench_run_static(const char *window, const char *algo, long mappings, struct bench_sample *out) {
+  char self[4096], buf[256], count[24];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n < 0)
     return -1;
   self[n] = '\0';
-  char *argv[] = {self, "__child", (char *)window, (char *)algo, NULL};
+  snprintf(count, sizeof count, "%ld", mappings);
+  char *argv[] = {self, "__child", (char *)window, (char *)algo, count, NULL};
   char *envp[] = {NULL};
   if (spawn_capture(argv, envp, 1, buf, sizeof buf) != 0)
     return -1;
@@ -74,5 +76,19 @@ int bench_run_dynamic(const char *prog, const char *preload, const char *window,
   if (json_field(buf, "nanoseconds", &out->nanoseconds) < 0 || json_field(buf, "syscalls", &out->syscalls) < 0 ||
       json_field(buf, "bytes", &out->bytes) < 0 || json_field(buf, "regions", &out->regions) < 0)
     return -1;
+  return 0;
+}
+
+int bench_make_mappings(long n) {
+  if (n <= 0)
+    return 0;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  /* One mapping, then every other page made read-only: n mappings in n / 2 calls. */
+  char *base = mmap(NULL, (size_t)n * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED)
+    return -1;
+  for (long i = 1; i < n; i += 2)
+    if (mprotect(base + (size_t)i * page, page, PROT_READ) < 0)
+      return -1;
   return 0;
 }

@@ -9,8 +9,13 @@ struct bench_sample {
   uint64_t nanoseconds, syscalls, bytes, regions;
 };
 
-/* bench_run_static spawns this static tool (`__child WINDOW ALGO`). */
-int bench_run_static(const char *window, const char *algo, struct bench_sample *out);
+/* bench_run_static spawns this static tool (`__child WINDOW ALGO MAPPINGS`). */
+int bench_run_static(const char *window, const char *algo, long mappings, struct bench_sample *out);
+
+/* bench_make_mappings makes n separate one-page mappings, side by side where
+ * the kernel puts new memory, their protections alternating so none merge.
+ * Returns 0, or -1 with errno set. */
+int bench_make_mappings(long n);
 
 /* bench_run_dynamic spawns a dynamically linked program with the preload
  * and VAOCI_DEBUG=json, and parses the preload's report line. */

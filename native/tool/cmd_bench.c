@@ -1,6 +1,8 @@
 /* bench: each algorithm, each in fresh processes (static: this tool; dynamic:
  * a dynamically linked program with the preload), interleaved run by run so
- * drift on a noisy machine hits every cell alike. Ratios come from one run. */
+ * drift on a noisy machine hits every cell alike. Ratios come from one run.
+ * --mappings N: each fresh static process first makes N separate mappings
+ * (how the cost grows with a crowded address space). */
 #include <getopt.h>
 #include <stdio.h>
 #include <math.h>
@@ -12,10 +14,11 @@
 
 #define MAX_ALGOS 5
 #define MAX_CELLS (MAX_ALGOS * 2)
+#define MAX_MAPPINGS 60000 /* below vm.max_map_count's default, 65530 */
 
 struct bench_opts {
   const char *window, *algos, *dynamic, *preload;
-  long runs;
+  long runs, mappings;
   int progress; /* print "progress R/N" on stderr after each round */
 };
 
@@ -31,8 +34,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o, vaoci_error_t
   static const struct option longopts[] = {{"va-limit", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'r'},
                                            {"algos", required_argument, 0, 'a'},    {"dynamic", required_argument, 0, 'd'},
                                            {"preload", required_argument, 0, 'p'},  {"progress", no_argument, 0, 'P'},
-                                           {0, 0, 0, 0}};
-  *o = (struct bench_opts){"i386", "known,query,gaps,halving,ladder", "/bin/true", NULL, 200, 0};
+                                           {"mappings", required_argument, 0, 'm'}, {0, 0, 0, 0}};
+  *o = (struct bench_opts){"i386", "known,query,gaps,halving,ladder", "/bin/true", NULL, 200, 0, 0};
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -42,11 +45,16 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o, vaoci_error_t
     else if (c == 'p') o->preload = optarg;
     else if (c == 'P') o->progress = 1;
     else if (c == 'r' && tool_parse_count("--runs", optarg, 100000, &o->runs, err) < 0) return -1;
+    else if (c == 'm' && tool_parse_count("--mappings", optarg, MAX_MAPPINGS, &o->mappings, err) < 0) return -1;
     else if (c == '?')
       return vaoci_make_error(err, VAOCI_E_INVALID, 0,
-                              "bench: flag `%s`: expected --va-limit, --runs, --algos, --dynamic, --preload or --progress",
+                              "bench: flag `%s`: expected --va-limit, --runs, --algos, --dynamic, --preload, --mappings "
+                              "or --progress",
                               argv[optind - 1]);
   }
+  /* The preload reserves in its constructor, before any code of the program could map anything. */
+  if (o->mappings && strcmp(o->dynamic, "none") != 0)
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "--mappings: static processes only: add --dynamic none");
   return 0;
 }
 
@@ -80,7 +88,7 @@ static void run_cell(const struct bench_opts *o, const char *preload, struct cel
   struct bench_sample s;
   const char *algo = vaoci_algo_name(c->algo);
   int r = c->dynamic ? bench_run_dynamic(o->dynamic, preload, o->window, algo, &s)
-                     : bench_run_static(o->window, algo, &s);
+                     : bench_run_static(o->window, algo, o->mappings, &s);
   if (r < 0) {
     c->failed++;
     return;
@@ -118,9 +126,13 @@ static void print_results(struct tool_ctx *ctx, const struct bench_opts *o, stru
     vaoci_window_parse(o->window, &win, NULL);
     tool_json_window(w, "window", &win);
     jw_i64(w, "runs", o->runs);
+    jw_i64(w, "mappings", o->mappings);
     jw_array(w, "results");
   } else {
-    printf("vaoci-reserve bench: window %s, %ld fresh processes per row\n", o->window, o->runs);
+    printf("vaoci-reserve bench: window %s, %ld fresh processes per row", o->window, o->runs);
+    if (o->mappings)
+      printf(", each with %ld mappings of its own first", o->mappings);
+    printf("\n");
     printf("%-9s %-8s %10s %10s %9s %10s %9s %8s\n", "algorithm", "process", "median us", "p90 us", "syscalls",
            "vs ladder", "vs gaps", "failed");
   }
@@ -190,14 +202,19 @@ int cmd_bench(struct tool_ctx *ctx, int argc, char **argv) {
   return tool_finish(ctx, ok);
 }
 
-/* cmd_bench_child is the fresh static process: reserve once, print the cost. */
+/* cmd_bench_child is the fresh static process (`__child WINDOW ALGO
+ * MAPPINGS`): make the mappings, reserve once, print the cost. */
 int cmd_bench_child(int argc, char **argv) {
   static struct vaoci_reservation res;
   struct vaoci_window win;
   enum vaoci_algo algo;
   vaoci_error_t err;
-  if (argc != 3 || vaoci_window_parse(argv[1], &win, &err) < 0 || vaoci_algo_parse(argv[2], &algo, &err) < 0)
+  if (argc != 4 || vaoci_window_parse(argv[1], &win, &err) < 0 || vaoci_algo_parse(argv[2], &algo, &err) < 0)
     return EXIT_BAD_INPUT;
+  if (bench_make_mappings(strtol(argv[3], NULL, 10)) < 0) {
+    perror("vaoci-reserve bench: mmap");
+    return EXIT_CHECK_FAILED;
+  }
   if (vaoci_reserve(&win, algo, &res, &err) < 0) {
     fprintf(stderr, "vaoci-reserve bench: %s\n", err.msg);
     return EXIT_CHECK_FAILED;

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Benchmark the reservation algorithms on a real Debian 6.1 arm64 kernel
-# (48-bit VA) under qemu-system-aarch64 (test/arm64/vm.sh); for
-# `make bench-native`, not a test.
+# (48-bit VA) under qemu-system-aarch64 (test/arm64/vm.sh); the arm64
+# section of `make bench` and `make bench-native`, not a test.
 #
 #   test/arm64/bench.sh [vm.sh options, e.g. --timeout 600]
 #
-# Needs `make native-aarch64` first. Runs `vaoci-reserve bench --runs 30
+# Needs `make native-aarch64` first. Runs `vaoci-reserve --json bench --runs N
 # --va-limit W --dynamic /payload/true --preload /payload/libvaoci-preload.so`
-# for W = i386 and x86_64 in the VM and prints the two tables (after a
-# `vaoci-reserve probe` line for context): each algorithm in fresh static
+# for W = i386 and x86_64 in the VM and writes the two reports, with the VM's
+# `vaoci-reserve probe`, to $BENCH_OUT/arm64.json (test/bench/report.js
+# renders them): each algorithm in fresh static
 # processes (the tool itself) and fresh dynamic ones (test/arm64/dyn/true.c,
 # linked against the cross toolchain's loader and libc, which
 # test/arm64/payload.sh copies into the payload, with the preload). Times are
 # under TCG software emulation: compare rows with each other, not with native
-# hardware. Fails only if the VM did not finish, a table is missing, or the
+# hardware. Fails only if the VM did not finish, a report is missing, or the
 # tool itself reported failed runs. The console log is kept in
 # build/arm64-vm/bench.log.
 set -euo pipefail
@@ -24,8 +25,11 @@ BUILD=$REPO/build/aarch64
 VM=$HERE/vm.sh
 LOG=$REPO/build/arm64-vm/bench.log
 WINDOWS=(i386 x86_64)
+RUNS=${ARM64_RUNS:-30} # fresh processes per row (each one emulated, so few)
 # shellcheck source=test/arm64/payload.sh
 source "$HERE/payload.sh"
+# shellcheck source=test/bench/lib.sh
+source "$REPO/test/bench/lib.sh"
 
 die() { echo "arm64 bench: FAILED — $*" >&2; exit 1; }
 
@@ -41,7 +45,7 @@ payload_add_dynamic "$PAYLOAD" true || die "could not build the dynamic payload"
 	echo "probe --json probe"
 	for w in "${WINDOWS[@]}"; do
 		ln -s vaoci-reserve "$PAYLOAD/bench_$w"
-		echo "bench_$w bench --runs 30 --va-limit $w --dynamic /payload/true --preload /payload/libvaoci-preload.so"
+		echo "bench_$w --json bench --runs $RUNS --va-limit $w --dynamic /payload/true --preload /payload/libvaoci-preload.so"
 	done
 } >"$PAYLOAD/tests.list"
 
@@ -50,21 +54,27 @@ echo "arm64 bench: booting the VM (log: ${LOG#"$REPO"/})" >&2
 payload_boot "$VM" "$LOG" "$PAYLOAD" "$@" ||
 	die "the VM did not boot or did not finish (vm.sh rc=$PAYLOAD_VM_RC, log: $LOG)"
 
-probe=$("$VM" --extract probe "$LOG" | grep '^{' | tail -n1 || true)
+probe=$("$VM" --extract probe "$LOG" | grep '^{' | tail -n1 | jq -c . 2>/dev/null || echo null)
 echo "arm64 bench: qemu-system-aarch64 TCG, $(jq -r '"kernel \(.kernel), \(.va_bits)-bit VA, page \(.page_size), procmap_query \(.procmap_query)"' 2>/dev/null <<<"$probe" || echo "no probe output")"
 bad=0
+reports=()
 for w in "${WINDOWS[@]}"; do
-	echo
-	if ! out=$("$VM" --extract "bench_$w" "$LOG") || [[ -z $out ]]; then
-		echo "arm64 bench_$w: FAILED — no output"
+	out=$("$VM" --extract "bench_$w" "$LOG" | grep '^{' | tail -n1 || true)
+	brc=$(sed -n "s/.*@@VAOCI-END bench_$w rc=\([0-9-]*\)\$/\1/p" "$LOG" | tail -n1)
+	if ! jq -e .results >/dev/null 2>&1 <<<"$out"; then
+		echo "arm64 bench_$w: FAILED — no report"
 		bad=1
 		continue
 	fi
-	echo "$out"
-	brc=$(sed -n "s/.*@@VAOCI-END bench_$w rc=\([0-9-]*\)\$/\1/p" "$LOG" | tail -n1)
+	reports+=("$out")
+	echo "arm64 bench_$w: $(jq -r '"\(.results | length) rows, \([.results[].failed] | add) failed runs"' <<<"$out")"
 	if [[ $brc != 0 ]]; then
 		echo "arm64 bench_$w: FAILED — vaoci-reserve bench exited rc=${brc:-none} (failed runs?)"
 		bad=1
 	fi
 done
+printf '%s\n' "${reports[@]}" | jq -s --argjson probe "$probe" \
+	'{how: "vaoci-reserve bench in the arm64 VM (qemu-system-aarch64 TCG: compare ratios, not times)", probe: $probe, reports: .}' \
+	>"$BENCH_OUT/arm64.json"
+echo "wrote ${BENCH_OUT#"$REPO"/}/arm64.json"
 exit "$bad"

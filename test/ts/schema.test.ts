@@ -60,6 +60,9 @@ beforeAll(async () => {
   runs.probe = reserve(['probe']);
   runs.check = reserve(['check', '--va-limit', 'i386', '--samples', '50']);
   runs.bench = reserve(['bench', '--runs', '3']);
+  runs.crowded = reserve(['bench', '--runs', '3', '--algos', 'gaps', '--dynamic', 'none', '--mappings', '2000']);
+  runs.uncrowded = reserve(['bench', '--runs', '3', '--algos', 'gaps', '--dynamic', 'none']);
+  runs.crowdedDynamic = reserve(['bench', '--runs', '1', '--mappings', '10']);
   reserved = await startReserved();
   runs.verify = reserve(['verify', '--pid', String(reserved.pid), '--va-limit', 'i386']);
   runs.unreserved = reserve(['verify', '--pid', String(process.pid), '--va-limit', 'i386']);
@@ -100,10 +103,28 @@ describe('vaoci-reserve --json reports validate against schemas/', () => {
     expect(r.status).toBe(0);
     expect(r.doc.ok).toBe(true);
     expect(r.doc.results).toHaveLength(10); // 5 algorithms x static, dynamic
+    expect(r.doc.mappings).toBe(0);
     for (const cell of r.doc.results) {
       expect(cell).toMatchObject({ runs: 3, failed: 0 });
       expect(cell.median_ns).toBeGreaterThan(0);
     }
+    expect(validate('reserve-bench', r.doc)).toEqual([]);
+  });
+
+  test('bench --mappings 2000: static rows only, and gaps reads a longer maps file than without, valid', () => {
+    const [crowded, uncrowded] = [runs.crowded, runs.uncrowded];
+    expect(crowded.status).toBe(0);
+    expect(crowded.doc.mappings).toBe(2000);
+    expect(crowded.doc.results.map((c: Json) => [c.algorithm, c.process, c.failed])).toEqual([['gaps', 'static', 0]]);
+    // 2000 more lines of /proc/self/maps take more read()s: the mappings were really there
+    expect(crowded.doc.results[0].syscalls_median).toBeGreaterThan(uncrowded.doc.results[0].syscalls_median);
+    expect(validate('reserve-bench', crowded.doc)).toEqual([]);
+  });
+
+  test('bench --mappings with a dynamic program: exit 2, one line saying static only, valid', () => {
+    const r = runs.crowdedDynamic;
+    expect(r.status).toBe(2);
+    expect(r.doc.error).toEqual({ status: 'invalid', message: '--mappings: static processes only: add --dynamic none' });
     expect(validate('reserve-bench', r.doc)).toEqual([]);
   });
 

@@ -117,6 +117,8 @@ export interface BenchResult {
 export interface BenchReport extends Envelope<'bench'> {
   window: Window;
   runs: number;
+  /** mappings each fresh static process made before reserving (0 = none). */
+  mappings: number;
   results: BenchResult[];
 }
 

@@ -7,18 +7,23 @@
 #                  before each run), the preload reserves in the process, vaoci-hook verifies
 #   prepared       the runtime alone on the config the wrapper wrote: the container's share of
 #                  wrapper+hooks (preload, bind mount, poststart hook) without the wrapper's
-# RUNS (default 120) runs per row, taken in ROUNDS (default 20) hyperfine runs whose row order
-# rotates, so a burst of load elsewhere on the machine does not land on one row only.
-# Prints each row's median, its interquartile range, its ratio to bare and the difference.
+#   prepared, node hook
+#                  the same, with the poststart hook's job done by a Node.js script
+#                  (test/bench/node-hook.js says what it does and does not) in vaoci-hook's place:
+#                  why what runs per container is native
+# HOOK_RUNS (else RUNS, default 120) runs per row, taken in HOOK_ROUNDS (default 20) hyperfine
+# runs whose row order rotates, so a burst of load elsewhere on the machine does not land on
+# one row only. KINDS (default "runc crun") picks the runtimes. Writes $BENCH_OUT/container.json.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+source "$(dirname "$0")/lib.sh"
+cd "$BENCH_ROOT"
 # On a tmpfs, as /run is on a node (containerd's and CRI-O's bundles and /run/vaoci live there),
 # so the fsyncs of config.json and of the report cost what they cost there.
 WORK=$(mktemp -d /tmp/vaoci-hook-bench.XXXXXX)
 mount -t tmpfs -o size=512m vaoci-bench "$WORK"
 trap 'umount "$WORK"; rmdir "$WORK"' EXIT
 source test/hook/lib.sh
-RUNS=${RUNS:-120} ROUNDS=${ROUNDS:-20}
+RUNS=${HOOK_RUNS:-${RUNS:-120}} ROUNDS=${HOOK_ROUNDS:-20}
 PER_ROUND=$(((RUNS + ROUNDS - 1) / ROUNDS))
 
 build_probes
@@ -32,6 +37,15 @@ for kind in ${KINDS:-runc crun}; do
   make_bundle "$WORK/$kind-prepared" '{"vaoci.io/va-limit":"i386"}' '["/bin/true"]' >/dev/null
   (cd "$WORK/$kind-prepared" && VAOCI_CONFIG=$WORK/node-$kind.json in_ns "$kind" "$BUILD/vaoci-runtime" create b-prep >/dev/null &&
     in_ns "$kind" "$kind" delete -f b-prep)
+  # The node-hook bundle: the prepared config with vaoci-hook's entry run by node instead.
+  cp -a "$WORK/$kind-prepared" "$WORK/$kind-node"
+  jq --arg node "$(command -v node)" --arg script "$BENCH_ROOT/test/bench/node-hook.js" '
+    .hooks.poststart |= map(if (.path | endswith("/vaoci-hook")) then .path = $node | .args = ["node", $script] + .args[1:] else . end)' \
+    "$WORK/$kind-prepared/config.json" >"$WORK/$kind-node/config.json"
+  grep -q node-hook.js "$WORK/$kind-node/config.json" || { echo "container: no vaoci-hook entry to replace" >&2; exit 1; }
+  in_ns "$kind" "$kind" run --bundle "$WORK/$kind-node" b-node >/dev/null &&
+    jq -e '.tool == "node-hook" and .resolution.ok' "$WORK/reports/b-node.json" >/dev/null ||
+    { echo "container: the node hook did not run, or did not resolve a policy" >&2; exit 1; }
 done
 
 # rows KIND: hyperfine's arguments for each row, one row per line (NAME<TAB>PREPARE<TAB>COMMAND).
@@ -42,7 +56,8 @@ rows() {
     bare "$rt delete -f b-$kind" "$rt run --bundle $WORK/$kind-bare b-$kind" \
     wrapper "$rt delete -f b-$kind" "$w run --bundle $WORK/$kind-bare b-$kind" \
     wrapper+hooks "cp $WORK/$kind-hooks/config.orig $WORK/$kind-hooks/config.json" "$w run --bundle $WORK/$kind-hooks b-$kind" \
-    prepared "$rt delete -f b-$kind" "$rt run --bundle $WORK/$kind-prepared b-$kind"
+    prepared "$rt delete -f b-$kind" "$rt run --bundle $WORK/$kind-prepared b-$kind" \
+    "prepared, node hook" "$rt delete -f b-$kind" "$rt run --bundle $WORK/$kind-node b-$kind"
 }
 
 for kind in ${KINDS:-runc crun}; do
@@ -59,13 +74,9 @@ for kind in ${KINDS:-runc crun}; do
       --export-json "$WORK/$kind-$r.json" "${args[@]}" >/dev/null 2>"$WORK/hyperfine.err" ||
       { cat "$WORK/hyperfine.err" >&2; exit 1; } # its outlier warnings only on failure: the IQR shows the spread
   done
-  jq -rs '
-    def q(p): sort | .[((length - 1) * p | floor)];
-    def ms: . * 100000 | round / 100;
-    [.[].results[]] | group_by(.command) | map({name: .[0].command, t: [.[].times[]]})
-    | map(.median = (.t | q(0.5)) | .q1 = (.t | q(0.25)) | .q3 = (.t | q(0.75)))
-    | (map(select(.name == "bare"))[0].median) as $b
-    | sort_by(.median)[]
-    | "\(.name): median \(.median | ms) ms (IQR \(.q1 | ms)-\(.q3 | ms)), \(.median / $b * 100 | round / 100)x bare, +\(.median - $b | ms) ms"' \
-    "$WORK/$kind"-*.json
+  hyperfine_group "$kind $("$kind" --version | head -1 | awk '{print $NF}')" \
+    '["bare", "wrapper", "wrapper+hooks", "prepared", "prepared, node hook"]' "$WORK/$kind"-*.json >"$WORK/$kind.group"
 done
+groups=()
+for kind in ${KINDS:-runc crun}; do groups+=("$WORK/$kind.group"); done
+bench_section container "hyperfine -N, $RUNS runs per row in $ROUNDS rounds, rows rotated; bundles and reports on a tmpfs" "${groups[@]}"

@@ -1,0 +1,114 @@
+/**
+ * The shapes of `make bench`: what each section script writes into
+ * build/bench/*.json (test/bench/), and the figures the report makes of them.
+ */
+import type { BenchReport, ProbeReport } from '../reports';
+
+/** HyperfineGroup is one group of rows as test/bench/lib.sh's hyperfine_group writes it: every run of every round. */
+export interface HyperfineGroup {
+  name: string;
+  /** rows names the rows (hyperfine's -n names) in the order to show them; the first is the baseline. */
+  rows: string[];
+  results: Array<{ command: string; times: number[] }>;
+}
+
+/** TimingSection is a hyperfine section's file (process, launch, container, cli). */
+export interface TimingSection {
+  how: string;
+  load: string;
+  groups: HyperfineGroup[];
+}
+
+/** ReserveSection is a vaoci-reserve bench section's file (reservation, growth, arm64). */
+export interface ReserveSection {
+  how: string;
+  load?: string;
+  /** probe is the arm64 VM's `vaoci-reserve probe` (arm64 only). */
+  probe?: ProbeReport | null;
+  reports: BenchReport[];
+}
+
+/** Sections are the files of one `make bench` run; a section not run is absent. */
+export interface Sections {
+  reservation?: ReserveSection;
+  growth?: ReserveSection;
+  process?: TimingSection;
+  launch?: TimingSection;
+  container?: TimingSection;
+  cli?: TimingSection;
+  arm64?: ReserveSection;
+}
+
+/** Machine is test/bench/run.sh's record of where and when it ran. */
+export interface Machine {
+  date: string;
+  host: string;
+  kernel: string;
+  cpu: string;
+  cpus: number;
+  load_start: string;
+  load_end: string;
+  /** seconds each section took, in the order run. */
+  seconds: Record<string, number>;
+  /** failed names the sections whose script failed (see build/bench/NAME.log). */
+  failed: string[];
+}
+
+/** Goal is one of the README's goals against its figure: met is null when it does not apply here. */
+export interface Goal {
+  text: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** Bar is one bar: its value, an optional spread (low..high) and a note printed after it (a ratio). */
+export interface Bar {
+  label: string;
+  value: number;
+  low?: number;
+  high?: number;
+  note?: string;
+  /** tone: base for the baseline, vaoci for vaoci's rows, contrast for rows shown for comparison. */
+  tone: 'base' | 'vaoci' | 'contrast';
+}
+
+/** BarChart is horizontal bars in groups, on one linear axis, with an optional goal line. */
+export interface BarChart {
+  kind: 'bar';
+  title: string;
+  unit: string;
+  /** caption says what a bar and its whisker are: "median µs, whisker min–p90". */
+  caption: string;
+  groups: Array<{ name: string; bars: Bar[] }>;
+  /** legend names what each tone used stands for. */
+  legend: Partial<Record<Bar['tone'], string>>;
+  goal?: { value: number; label: string };
+}
+
+/** Series is one line of a line chart: its points (x, y), both positive. */
+export interface Series {
+  name: string;
+  points: Array<[number, number]>;
+}
+
+/** LineChart is lines on log-log axes. */
+export interface LineChart {
+  kind: 'line';
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+}
+
+/** Figure is one part of the report: a table, its goals with their verdicts, and its charts. */
+export interface Figure {
+  id: string;
+  title: string;
+  how: string;
+  columns: string[];
+  rows: string[][];
+  goals: Goal[];
+  /** charts by file name (build/bench/FILE). */
+  charts: Array<{ file: string; chart: BarChart | LineChart }>;
+  notes: string[];
+}

@@ -1,0 +1,209 @@
+/**
+ * `make bench`'s report (cli/src/lib/benchreport), on synthetic sections:
+ * the summaries of hyperfine runs, the axes, each goal's verdict on either
+ * side of its line, the growth figure, the Markdown, and the SVG plots
+ * parsed as XML. No timing here: the figures are given, not measured.
+ */
+import { DOMParser, type Element } from '@xmldom/xmldom';
+import { linearTicks, logTicks, tickText } from '../../cli/src/lib/benchreport/axis';
+import { barChartSvg } from '../../cli/src/lib/benchreport/barchart';
+import { type HyperfineGroup, type Sections, buildReport, figures } from '../../cli/src/lib/benchreport';
+import { logScale } from '../../cli/src/lib/benchreport/linechart';
+import { cell, markdownTable } from '../../cli/src/lib/benchreport/markdown';
+import { defaultGoal, versusLadder, windowLabel } from '../../cli/src/lib/benchreport/reservation';
+import { quantile, summarize } from '../../cli/src/lib/benchreport/stats';
+import { amount, MS, US, versus } from '../../cli/src/lib/benchreport/timing';
+import type { BenchReport, BenchResult } from '../../cli/src/lib/reports';
+
+const I386 = { text: 'i386', lower: '0x0', upper: '0x100000000', wraps: false };
+const BITS40 = { text: '0x10000-0x10000000000', lower: '0x10000', upper: '0x10000000000', wraps: false };
+
+/** result is one bench row: median in µs, ratios to ladder and gaps. */
+function result(algorithm: BenchResult['algorithm'], process: BenchResult['process'], medianUs: number, vsGaps: number | null, bytes = 1 << 30): BenchResult {
+  const ns = medianUs * 1000;
+  return { algorithm, process, runs: 10, failed: 0, median_ns: ns, p90_ns: ns * 1.2, min_ns: ns * 0.8, syscalls_median: 16, bytes, regions: 4, speedup_vs_ladder: 4, speedup_vs_gaps: vsGaps };
+}
+
+function report(window: BenchReport['window'], results: BenchResult[], mappings = 0): BenchReport {
+  return { tool: 'vaoci-reserve', command: 'bench', arch: 'x86_64', ok: true, window, runs: 10, mappings, results };
+}
+
+/** group makes a hyperfine group: each row's runs in seconds, split over two rounds. */
+function group(name: string, rows: Record<string, number[]>): HyperfineGroup {
+  const results = Object.entries(rows).flatMap(([command, t]) => [
+    { command, times: t.slice(0, Math.ceil(t.length / 2)) },
+    { command, times: t.slice(Math.ceil(t.length / 2)) },
+  ]);
+  return { name, rows: Object.keys(rows), results };
+}
+
+/** parseSvg parses SVG text as XML, failing on any warning or error. */
+function parseSvg(text: string): Element {
+  const problems: string[] = [];
+  const doc = new DOMParser({ onError: (level, msg) => void problems.push(`${level}: ${msg}`) }).parseFromString(text, 'image/svg+xml');
+  expect(problems).toEqual([]);
+  return doc.documentElement as Element;
+}
+
+describe('summaries and axes', () => {
+  test('quantile interpolates between ranks; none is NaN', () => {
+    expect(quantile([3, 1, 2], 0.5)).toBe(2);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5], 0.25)).toBe(2);
+    expect(quantile([7], 0.9)).toBe(7);
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+
+  test('summarize pools every round of a row, keeps the group order, leaves out a row with no runs', () => {
+    const g = group('g', { b: [0.004, 0.002], a: [0.001, 0.003, 0.002] });
+    g.rows.push('never ran');
+    expect(summarize(g)).toEqual([
+      { name: 'b', runs: 2, median: 0.003, q1: 0.0025, q3: 0.0035, min: 0.002 },
+      { name: 'a', runs: 3, median: 0.002, q1: 0.0015, q3: 0.0025, min: 0.001 },
+    ]);
+  });
+
+  test.each([
+    { max: 770, ticks: [0, 200, 400, 600, 800] },
+    { max: 30, ticks: [0, 10, 20, 30] },
+    { max: 0.7, ticks: [0, 0.2, 0.4, 0.6, 0.8] },
+    { max: 0, ticks: [0, 1] },
+  ])('linear ticks up to $max: $ticks', ({ max, ticks }) => {
+    expect(linearTicks(max)).toEqual(ticks);
+  });
+
+  test('log ticks cover the range in powers of ten; a log scale puts them evenly', () => {
+    expect(logTicks(10, 10000)).toEqual([10, 100, 1000, 10000]);
+    expect(logTicks(43.6, 9812)).toEqual([10, 100, 1000, 10000]);
+    expect(logTicks(5, 5)).toEqual([1, 10]);
+    const x = logScale(10, 10000, 0, 300);
+    expect([10, 100, 1000, 10000].map(x)).toEqual([0, 100, 200, 300]);
+    expect(tickText(0.1 + 0.2)).toBe('0.3');
+  });
+
+  test('times print with their unit and against the baseline', () => {
+    const base = { name: 'bare', runs: 1, median: 0.0089, q1: 0, q3: 0, min: 0 };
+    const slower = { ...base, name: 'w', median: 0.01 };
+    const faster = { ...base, name: 'f', median: 0.0085 };
+    expect(amount(0.0089, MS)).toBe('8.90');
+    expect(amount(0.000601, US)).toBe('601');
+    expect(versus(slower, base, MS)).toBe('+1.10 ms, 1.12x');
+    expect(versus(faster, base, MS)).toBe('−0.40 ms, 0.96x');
+    expect(versus(base, base, MS)).toBe('baseline');
+  });
+});
+
+describe('goals: met or not met on either side of the line', () => {
+  const fast = report(I386, [result('known', 'static', 24.3, 1.84), result('known', 'dynamic', 30.0, 1.93), result('gaps', 'static', 44.7, 1)]);
+  const slow = report(I386, [result('known', 'static', 24.3, 1.84), result('known', 'dynamic', 30.1, 1.93)]);
+  const behind = report(I386, [result('known', 'static', 24.3, 0.95), result('known', 'dynamic', 29, 1.2)]);
+
+  test('reservation: ≤ 30 µs static and dynamic and ahead of gaps', () => {
+    expect(defaultGoal(fast, true)).toEqual({
+      text: 'i386: default (known) ≤ 30 µs median, static and dynamic, ahead of FEX-style gap-fill',
+      measured: 'static 24.3 µs, 1.84x gaps; dynamic 30.0 µs, 1.93x gaps',
+      met: true,
+    });
+    expect(defaultGoal(slow, true).met).toBe(false);
+    expect(defaultGoal(behind, true).met).toBe(false);
+  });
+
+  test('reservation in the emulated VM: only ahead of gaps counts', () => {
+    expect(defaultGoal(slow, false)).toMatchObject({ measured: 'static 1.84x gaps; dynamic 1.93x gaps', met: true });
+    expect(defaultGoal(behind, false).met).toBe(false);
+  });
+
+  test('reservation with nothing to reserve: n/a, not met', () => {
+    const empty = report({ text: 'x86_64', lower: '0x0', upper: '0x800000000000', wraps: false }, [result('known', 'static', 5.6, 1, 0)]);
+    expect(defaultGoal(empty, true)).toMatchObject({ met: null, measured: 'nothing to reserve on this host: 5.6 µs' });
+  });
+
+  test('window labels and words against ladder', () => {
+    expect(windowLabel(report(BITS40, []))).toBe('40-bit window (0x10000-0x10000000000)');
+    expect(windowLabel(fast)).toBe('i386');
+    expect(versusLadder(4.42)).toBe('4.42x faster than ladder');
+    expect(versusLadder(0.7)).toBe('1.43x slower than ladder');
+    expect(versusLadder(null)).toBe('ladder not measured');
+  });
+
+  const verdicts = (s: Sections) => figures(s).flatMap((f) => f.goals.map((g) => [g.text, g.met]));
+  const timing = (g: HyperfineGroup) => ({ how: 'h', load: 'l', groups: [g] });
+
+  test.each([
+    { withVaoci: 1.3e-3, met: true },
+    { withVaoci: 1.31e-3, met: false },
+  ])('per process: preload at $withVaoci s against 1 ms: met $met', ({ withVaoci, met }) => {
+    const s = { process: timing(group('/bin/true', { '/bin/true': [1e-3], '/bin/true, preload': [withVaoci] })) };
+    expect(verdicts(s)).toEqual([['/bin/true: with vaoci ≤ 1.3x per process', met]]);
+  });
+
+  test.each([
+    { hooks: 0.012, met: true },
+    { hooks: 0.01201, met: false },
+  ])('per container: wrapper+hooks at $hooks s against 9 ms bare: met $met', ({ hooks, met }) => {
+    const rows = { bare: [0.009], wrapper: [0.0095], 'wrapper+hooks': [hooks], prepared: [0.0099], 'prepared, node hook': [0.08] };
+    const [f] = figures({ container: timing(group('crun 1.8.1', rows)) });
+    expect(f.goals.map((g) => [g.text, g.met])).toEqual([['crun 1.8.1: wrapper + hooks ≤ +3 ms over bare', met]]);
+    expect(f.notes).toEqual(['crun 1.8.1: the hook\'s job in Node.js instead of vaoci-hook costs +70.1 ms, 8.08x against the native row (prepared).']);
+  });
+
+  test.each([
+    { version: 0.15, met: true },
+    { version: 0.1501, met: false },
+  ])('CLI: --version at $version s: met $met', ({ version, met }) => {
+    const s = { cli: timing(group('vaoci CLI start-up', { 'node -e 0': [0.06], 'bin/vaoci --version': [version] })) };
+    expect(verdicts(s)).toEqual([['`bin/vaoci --version` ≤ 150 ms', met]]);
+  });
+
+  test('launch: the i386 row is the one held to the goal', () => {
+    const rows = { direct: [1e-3], 'launched, no window': [2e-3], 'launched, i386': [1.2e-3] };
+    expect(verdicts({ launch: timing(group('true-glibc', rows)) })).toEqual([['true-glibc: launched with the i386 window ≤ 1.3x per process', true]]);
+  });
+});
+
+describe('the report', () => {
+  const growth = [10000, 10, 1000, 100].map((n) =>
+    report(I386, [result('known', 'static', n * 0.8, n > 10 ? 0.7 : 1.4), result('gaps', 'static', n * 0.5 + 40, 1)], n),
+  );
+  const sections: Sections = {
+    reservation: { how: 'h', load: 'l', reports: [report(I386, [result('known', 'static', 24, 1.8), result('known', 'dynamic', 31, 1.9)])] },
+    growth: { how: 'h', reports: growth },
+    cli: { how: 'h', load: 'l', groups: [group('cli', { 'node -e 0': [0.06], 'bin/vaoci --version': [0.064] })] },
+  };
+
+  test('growth: sorted by mappings, one series per algorithm, no goal of its own', () => {
+    const f = figures({ growth: sections.growth })[0];
+    expect(f.rows.map((r) => r[0])).toEqual(['10', '100', '1000', '10000']);
+    expect(f.columns).toEqual(['mappings', 'known µs (syscalls)', 'gaps µs (syscalls)']);
+    expect(f.goals).toEqual([{ text: 'none in the README: shown for how the cost grows', measured: 'known vs gaps, times faster: 10: 1.40x, 100: 0.70x, 1000: 0.70x, 10000: 0.70x', met: null }]);
+    const chart = f.charts[0].chart;
+    expect(chart.kind === 'line' && chart.series.map((s) => [s.name, s.points.map((p) => p[0])])).toEqual([
+      ['known (default)', [10, 100, 1000, 10000]],
+      ['gaps', [10, 100, 1000, 10000]],
+    ]);
+  });
+
+  test('Markdown: every goal in one table with its verdict; cells escaped', () => {
+    const { markdown } = buildReport(sections);
+    expect(markdown).toContain('| Reservation, here | i386: default (known) ≤ 30 µs median, static and dynamic, ahead of FEX-style gap-fill | static 24.0 µs, 1.80x gaps; dynamic 31.0 µs, 1.90x gaps | not met |');
+    expect(markdown).toContain('| CLI start-up | `bin/vaoci --version` ≤ 150 ms | 64.0 ms median | met |');
+    expect(markdown).toContain('![Reservation (i386) in a process that already has N mappings](growth.svg)');
+    expect(cell('a|b\nc')).toBe('a\\|b c');
+    expect(markdownTable(['x', 'y'], [['1', '2']])).toBe('| x | y |\n| --- | --- |\n| 1 | 2 |');
+  });
+
+  test('SVG plots: one per chart, well-formed, the goal line and names escaped', () => {
+    const { svgs } = buildReport(sections);
+    expect(Object.keys(svgs).sort()).toEqual(['cli.svg', 'growth.svg', 'reservation-i386.svg']);
+    for (const text of Object.values(svgs)) expect(parseSvg(text).tagName).toBe('svg');
+    const growthSvg = parseSvg(svgs['growth.svg']);
+    expect(growthSvg.getElementsByTagName('polyline')).toHaveLength(2);
+    expect(growthSvg.getElementsByTagName('circle')).toHaveLength(8);
+    const bars = parseSvg(
+      barChartSvg({ kind: 'bar', title: 'a <b> & c', unit: 'ms', caption: 'median', legend: { base: 'x' }, groups: [{ name: 'g', bars: [{ label: '<row>', value: 2, tone: 'base' }] }], goal: { value: 3, label: 'goal ≤ 3 ms' } }),
+    );
+    const texts = Array.from(bars.getElementsByTagName('text')).map((t) => t.textContent);
+    expect(texts).toEqual(expect.arrayContaining(['a <b> & c', '<row>', 'goal ≤ 3 ms', '2.00 ms']));
+    expect(Array.from(bars.getElementsByTagName('line')).filter((l) => l.getAttribute('class') === 'goal')).toHaveLength(1);
+  });
+});
