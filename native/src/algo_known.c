@@ -62,7 +62,7 @@ static int fill_from_maps(struct known_ctx *c, uint64_t start, uint64_t end, vao
     return c->maps_fd;
   struct vaoci_span span = {start, end};
   unexplained.count = 0;
-  int r = vaoci_collect_gaps(c->maps_fd, 1, &span, 1, &unexplained, err);
+  int r = vaoci_collect_gaps(c->maps_fd, VAOCI_COLLECT_QUERY_FIRST, &span, 1, &unexplained, err);
   if (r == -VAOCI_E_UNSUPPORTED)
     r = vaoci_collect_gaps(c->maps_fd, 0, &span, 1, &unexplained, err);
   for (size_t i = 0; r == 0 && i < unexplained.count; i++)

@@ -24,7 +24,12 @@ int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, 
 int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err);
 
 /* vaoci_collect_gaps adds the free pieces of targets to out, reading the
- * process's VMAs through PROCMAP_QUERY (use_query) or the maps text. */
+ * process's VMAs through PROCMAP_QUERY (use_query 1) or the maps text (0);
+ * VAOCI_COLLECT_QUERY_FIRST queries up to VAOCI_QUERY_BUDGET VMAs, then lets
+ * the text finish: one read of the whole file beats a query per VMA once
+ * there are many (the growth figure of make bench). */
+#define VAOCI_COLLECT_QUERY_FIRST 2
+#define VAOCI_QUERY_BUDGET 8
 int vaoci_collect_gaps(int maps_fd, int use_query, const struct vaoci_span *targets, size_t ntargets,
                        struct vaoci_span_set *out, vaoci_error_t *err);
 

@@ -86,6 +86,23 @@ static int case_same_set_x86_64(void) {
   window_text = "x86_64";
   return case_same_set();
 }
+/* case_same_set_crowded: 600 mappings outside the window with a free page
+ * after every second one, so `known` queries past its budget and the maps
+ * text finishes the walk (VAOCI_QUERY_BUDGET): still the same set. */
+static int case_same_set_crowded(void) {
+  const uint64_t base = 5ull << 32, page = 4096;
+  for (uint64_t i = 0; i < 600; i++) {
+    uint64_t at = base + (i + i / 2) * page; /* pages 0,1 mapped, 2 free, 3,4 mapped, 5 free... */
+    if (mmap((void *)at, page, i % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+             0) == MAP_FAILED)
+      FAILS("could not map page %lu", (unsigned long)i);
+  }
+  window_text = "i386";
+  int r = case_same_set();
+  if (r == 0 && first.count < 300)
+    FAILS("only %zu regions: the free pages between the mappings were not each reserved", first.count);
+  return r;
+}
 static int case_same_set_wrap(void) {
   window_text = "0x200000000000-0x10000000000";
   return case_same_set();
@@ -208,6 +225,7 @@ int main(void) {
   CHILD_CASE(case_same_set, 0, "all five algorithms reserve the same set (i386)");
   CHILD_CASE(case_same_set_x86_64, 0, "all five algorithms reserve the same set (x86_64)");
   CHILD_CASE(case_same_set_wrap, 0, "all five algorithms reserve the same set (wrap-around)");
+  CHILD_CASE(case_same_set_crowded, 0, "all five algorithms reserve the same set among 600 mappings (query then text)");
   CHILD_CASE(case_stack_grows, 0, "a 7.6 MB recursion still works after reserving");
   CHILD_CASE(case_stack_blocked, 128 + SIGSEGV, "control: the recursion dies when the keep zone is taken");
   CHILD_CASE(case_rlimit_as, 0, "RLIMIT_AS 64 GiB: loud failure, nothing left reserved");
