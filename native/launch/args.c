@@ -22,17 +22,6 @@ unsigned long launch_auxv_get(const struct launch_self *self, unsigned long type
   return 0;
 }
 
-const char *launch_env_get(char *const *envp, const char *name) {
-  for (char *const *e = envp; e && *e; e++) {
-    const char *a = *e, *b = name;
-    while (*b && *a == *b)
-      a++, b++;
-    if (!*b && *a == '=')
-      return a + 1;
-  }
-  return 0;
-}
-
 /* window_set parses a window, naming where it came from. */
 static int window_set(struct launch_opts *o, const char *text, const char *origin, vaoci_error_t *err) {
   if (vaoci_window_parse(text, &o->window, err) < 0)
@@ -78,19 +67,19 @@ int launch_args_parse(struct launch_self *self, struct launch_opts *o, vaoci_err
 }
 
 int launch_env_apply(char *const *envp, int secure, struct launch_opts *o, vaoci_error_t *err) {
-  const char *limit = launch_env_get(envp, "VAOCI_VA_LIMIT");
+  const char *limit = vaoci_env_get(envp, "VAOCI_VA_LIMIT");
   if (limit && !o->have_window && !secure && window_set(o, limit, "VAOCI_VA_LIMIT", err) < 0)
     return -VAOCI_E_INVALID;
-  const char *algo = launch_env_get(envp, "VAOCI_ALGO");
+  const char *algo = vaoci_env_get(envp, "VAOCI_ALGO");
   if (algo && !secure && vaoci_algo_parse(algo, &o->algo, err) < 0)
     return vaoci_wrap_error(err, "VAOCI_ALGO");
-  const char *on_error = launch_env_get(envp, "VAOCI_ON_ERROR");
+  const char *on_error = vaoci_env_get(envp, "VAOCI_ON_ERROR");
   if (on_error && !secure) {
     if (!launch_streq(on_error, "fail") && !launch_streq(on_error, "warn"))
       return vaoci_make_error(err, VAOCI_E_INVALID, 0, "VAOCI_ON_ERROR `%s`: expected fail or warn", on_error);
     o->warn = launch_streq(on_error, "warn");
   }
-  const char *debug = launch_env_get(envp, "VAOCI_DEBUG");
+  const char *debug = vaoci_env_get(envp, "VAOCI_DEBUG");
   o->debug = debug && !launch_streq(debug, "0") && *debug ? debug : 0;
   return 0;
 }
@@ -120,7 +109,7 @@ int launch_find_program(const char *name, char *const *envp, const char **out, c
     if (name[k] == '/')
       return 0;
   *out = buf;
-  const char *path = launch_env_get(envp, "PATH");
+  const char *path = vaoci_env_get(envp, "PATH");
   if (!path)
     path = "/bin:/usr/bin"; /* glibc's default for execvp */
   for (const char *p = path;; p++) {

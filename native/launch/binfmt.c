@@ -126,7 +126,7 @@ static int apply_config(const struct launch_config *c, const char *name, struct 
 int launch_binfmt_parse(struct launch_self *self, struct launch_opts *o, vaoci_error_t *err) {
   static char text[CONF_MAX];
   int secure = launch_auxv_get(self, AT_SECURE) != 0;
-  const char *name = secure ? 0 : launch_env_get(self->envp, "VAOCI_LAUNCH_CONF");
+  const char *name = secure ? 0 : vaoci_env_get(self->envp, "VAOCI_LAUNCH_CONF");
   long len = 0;
   if (!name || !*name) { /* the bundle's own configuration, else the node's file */
     name = BUNDLE_SELF;

@@ -19,6 +19,7 @@
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "vaoci/env.h"
 #include "vaoci/error.h"
 #include "vaoci/reserve.h"
 #include "vaoci/window.h"
@@ -153,7 +154,6 @@ __attribute__((noreturn)) void launch_jump(uint64_t entry, uint64_t sp);
 
 /* args.c / binfmt.c / config.c */
 unsigned long launch_auxv_get(const struct launch_self *self, unsigned long type);
-const char *launch_env_get(char *const *envp, const char *name);
 int launch_args_parse(struct launch_self *self, struct launch_opts *o, vaoci_error_t *err);
 int launch_env_apply(char *const *envp, int secure, struct launch_opts *o, vaoci_error_t *err);
 int launch_find_program(const char *name, char *const *envp, const char **out, char *buf, size_t size,

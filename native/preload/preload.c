@@ -9,6 +9,7 @@
  * environ/getauxval that glibc and musl both export, never abort(), and
  * silent on success unless asked. */
 #include "../src/sys.h"
+#include "vaoci/env.h"
 #include "vaoci/maps.h"
 #include "vaoci/reserve.h"
 
@@ -16,18 +17,7 @@ extern char **environ __attribute__((weak));
 
 static struct vaoci_reservation reservation;
 
-static const char *env_get(const char *name) {
-  if (!&environ || !environ)
-    return 0;
-  for (char **e = environ; *e; e++) {
-    const char *a = *e, *b = name;
-    while (*b && *a == *b)
-      a++, b++;
-    if (!*b && *a == '=')
-      return a + 1;
-  }
-  return 0;
-}
+static const char *env_get(const char *name) { return &environ ? vaoci_env_get(environ, name) : 0; }
 
 static int env_is(const char *value, const char *want) {
   if (!value)
