@@ -51,8 +51,12 @@ export function imageTool(): string {
  */
 export function toolCandidates(env: NodeJS.ProcessEnv = process.env, root = repoRoot()): string[] {
   if (env[TOOL_ENV]) return [path.resolve(env[TOOL_ENV] as string)];
-  const built = root ? [path.join(root, 'build', hostArch(), TOOL_NAME)] : [];
-  return [...built, INSTALLED_TOOL, imageTool()];
+  return [...builtThenInstalled(TOOL_NAME, INSTALLED_TOOL, root), imageTool()];
+}
+
+/** builtThenInstalled lists one of vaoci's native files: this repository's build (when run from it), then its node path. */
+export function builtThenInstalled(file: string, installed: string, root = repoRoot()): string[] {
+  return [...(root ? [path.join(root, 'build', hostArch(), file)] : []), installed];
 }
 
 /** locateTool returns the first executable candidate, or fails (exit 2) naming every path tried and `make build`. */

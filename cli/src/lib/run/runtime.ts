@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeAtomic } from '../atomic';
 import { Failure, badInput } from '../errors';
-import { hostArch, repoRoot } from '../tool';
+import { builtThenInstalled, repoRoot } from '../tool';
 import type { StateDir } from './state';
 
 /** RUNTIMES are the real runtimes `--runtime` takes. */
@@ -24,8 +24,7 @@ const INSTALLED = { bin: '/opt/vaoci/bin', lib: '/opt/vaoci/lib' };
 
 /** dataPlane finds one of vaoci's node files: this repository's build first, then the node install. */
 export function dataPlane(file: 'vaoci-runtime' | 'libvaoci-preload.so', root = repoRoot()): string {
-  const installed = path.join(file.endsWith('.so') ? INSTALLED.lib : INSTALLED.bin, file);
-  const candidates = [...(root ? [path.join(root, 'build', hostArch(), file)] : []), installed];
+  const candidates = builtThenInstalled(file, path.join(file.endsWith('.so') ? INSTALLED.lib : INSTALLED.bin, file), root);
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw new Failure(`${file}: not found at ${candidates.map((c) => `\`${c}\``).join(' or ')}; run \`make build\``, 'missing');
   return found;
