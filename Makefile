@@ -63,12 +63,14 @@ test-k8s: build tools
 	@test/k8s/smoke.sh
 	@test/k8s/vaoci.sh
 
-# Reliability (issue 7, in part): 50 containers at once, each with its own window;
-# the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only);
-# the C parsers under libFuzzer, 10 s each.
+# Reliability (issue 7): 50 containers at once, each with its own window;
+# the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only,
+# RLIMIT_AS, vm.max_map_count, a hook timeout, a read-only rootfs); the symlink corpus through the
+# unpacker, the wrapper and the hook; the C parsers under libFuzzer, 10 s each.
 test-reliability: build
 	@test/reliability/concurrency.sh
 	@test/reliability/faults.sh
+	@test/reliability/corpus/run.sh
 	@test/fuzz/run.sh 10
 
 # The reliability figures in one table (fuzzing FUZZ_SECONDS per target, default 60).

@@ -24,6 +24,8 @@ static void why(char *msg, size_t size, const char *p, const vaoci_error_t *err)
     snprintf(msg, size, "%s: too many levels of symbolic links", p);
   else if (err->sys_errno == ENOTDIR)
     snprintf(msg, size, "%s: a component is not a directory", p);
+  else if (err->sys_errno == ENAMETOOLONG)
+    snprintf(msg, size, "%.64s…: longer than %d bytes inside the rootfs", p, VAOCI_INROOT_PATH_MAX - 1);
   else
     snprintf(msg, size, "%s: cannot read (errno %d)", p, err->sys_errno);
 }
@@ -32,9 +34,9 @@ static void why(char *msg, size_t size, const char *p, const vaoci_error_t *err)
 static int resolve(int rootfd, const char *p, const char *cwd, int flags, char *out, size_t size, char *msg,
                    size_t msize) {
   char full[VAOCI_INROOT_PATH_MAX];
-  vaoci_error_t err = {0};
-  snprintf(full, sizeof full, "%s%s%s", p[0] == '/' ? "" : cwd, p[0] == '/' ? "" : "/", p);
-  int fd = vaoci_inroot_open(rootfd, full, flags, out, size, &err);
+  vaoci_error_t err = {.sys_errno = ENAMETOOLONG};
+  int n = snprintf(full, sizeof full, "%s%s%s", p[0] == '/' ? "" : cwd, p[0] == '/' ? "" : "/", p);
+  int fd = (size_t)n < sizeof full ? vaoci_inroot_open(rootfd, full, flags, out, size, &err) : -1; /* never a truncated path */
   if (fd < 0)
     why(msg, msize, p, &err);
   return fd;
@@ -51,8 +53,8 @@ static int lookup(int rootfd, const char *name, const char *path_var, const char
   for (const char *d = path_var;; d += strcspn(d, ":") + 1) {
     char cand[VAOCI_INROOT_PATH_MAX];
     size_t n = strcspn(d, ":");
-    snprintf(cand, sizeof cand, "%.*s/%s", n ? (int)n : 1, n ? d : ".", name);
-    int fd = resolve(rootfd, cand, cwd, O_RDONLY | O_NONBLOCK, out, size, msg, msize);
+    int len = snprintf(cand, sizeof cand, "%.*s/%s", n ? (int)n : 1, n ? d : ".", name);
+    int fd = (size_t)len < sizeof cand ? resolve(rootfd, cand, cwd, O_RDONLY | O_NONBLOCK, out, size, msg, msize) : -1;
     struct stat st;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111))
       return fd;
@@ -117,7 +119,7 @@ void vaoci_find_entrypoint(int rootfd, const json_t *process, struct vaoci_facts
   struct vaoci_entrypoint *ep = &facts->detected.entrypoint;
   const char *arg0 = json_string_value(json_array_get(json_object_get(process, "args"), 0));
   const char *cwd = json_string_value(json_object_get(process, "cwd")), *path_var = env_path(process);
-  char name[SHEBANG_MAX + 1], *msg = facts->entry_error, *at = facts->entry_path;
+  char name[VAOCI_INROOT_PATH_MAX], *msg = facts->entry_error, *at = facts->entry_path;
   size_t msize = sizeof facts->entry_error, size = sizeof facts->entry_path;
   struct vaoci_elf elf;
   ep->present = 1;
@@ -126,7 +128,10 @@ void vaoci_find_entrypoint(int rootfd, const json_t *process, struct vaoci_facts
     snprintf(msg, msize, "process.args is empty");
     return;
   }
-  snprintf(name, sizeof name, "%s", arg0);
+  if ((size_t)snprintf(name, sizeof name, "%s", arg0) >= sizeof name) {
+    why(msg, msize, arg0, &(vaoci_error_t){.sys_errno = ENAMETOOLONG});
+    return;
+  }
   for (int depth = 0;; depth++) {
     int fd = lookup(rootfd, name, path_var, depth ? "/" : (cwd ? cwd : "/"), at, size, msg, msize);
     if (fd < 0)

@@ -196,8 +196,12 @@ int vaoci_inroot_mkdirs(int rootfd, const char *path, int mode, vaoci_error_t *e
     snprintf(prefix + strlen(prefix), sizeof prefix - strlen(prefix), "/%s", name);
     p += n;
     int fd = vaoci_inroot_open(rootfd, prefix, O_RDONLY | O_DIRECTORY, NULL, 0, err);
-    if (fd < 0 && err->sys_errno == ENOENT && mkdirat(parent, name, (mode_t)mode) == 0)
-      fd = vaoci_inroot_open(rootfd, prefix, O_RDONLY | O_DIRECTORY, NULL, 0, err);
+    if (fd < 0 && err->sys_errno == ENOENT) {
+      if (mkdirat(parent, name, (mode_t)mode) == 0)
+        fd = vaoci_inroot_open(rootfd, prefix, O_RDONLY | O_DIRECTORY, NULL, 0, err);
+      else if (errno != EEXIST) /* EEXIST: the name is there, a dangling symlink */
+        fd = vaoci_make_error(err, VAOCI_E_SYSTEM, errno, "`%s`: mkdir `%s`", path, prefix);
+    }
     close(parent);
     if (fd < 0)
       return err->sys_errno == ENOENT ? vaoci_make_error(err, VAOCI_E_INVALID, ENOENT,

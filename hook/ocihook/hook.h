@@ -56,6 +56,7 @@ struct vaoci_hook_report {
   char message[512];
   long waited_ms;
   int ok;
+  int timed_out; /* the verdict came at the hook's own timeout, the window not holding yet */
 };
 
 /* vaoci_hook_write_report writes DIR/ID.json atomically (DIR made if missing). */

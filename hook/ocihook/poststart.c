@@ -12,7 +12,10 @@
  * up to LOADING_MS instead of --settle-ms: an emulator such as qemu-x86_64
  * under software emulation takes ~100-300 ms from exec to the preload's
  * constructor, and a verdict before that would refuse a window that is
- * about to hold. */
+ * about to hold. When the config gives this hook a `timeout`, the verdict
+ * comes before it (TIMEOUT_MARGIN_MS early): a runtime that kills a hook
+ * only warns (crun) or fails for its own reason, so a hook killed while
+ * waiting would leave the process unverified whatever on-error says. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +32,7 @@
 #define LOADING_MS (10 * 1000)
 #define PRELOAD_NAME "/libvaoci-preload.so"
 #define WATCH_MS (120 * 1000)
+#define TIMEOUT_MARGIN_MS 250
 
 static long now_ms(void) {
   struct timespec ts;
@@ -107,9 +111,10 @@ static int loading(int pid) {
   return strstr(maps, "/ld-") && !strstr(maps, "/libc.so") && !strstr(maps, "/libc-");
 }
 
-/* settle polls until a verdict, or returns 0 ("pending") when no exec was seen by give_up_ms. */
+/* settle polls until a verdict, or returns 0 ("pending") when no exec was seen by give_up_ms.
+ * budget_ms > 0 bounds it (the hook's own timeout): then the verdict is what was seen so far. */
 static int settle(const struct vaoci_hook_opts *o, struct vaoci_hook_report *r, struct vaoci_verify_report *v,
-                  const json_t *env, long give_up_ms) {
+                  const json_t *env, long give_up_ms, long budget_ms) {
   long t0 = now_ms(), exec_at = -1, wait_us = 100;
   vaoci_error_t err = {0};
   for (;; backoff(&wait_us)) {
@@ -125,8 +130,9 @@ static int settle(const struct vaoci_hook_opts *o, struct vaoci_hook_report *r, 
     }
     if (exec_at < 0)
       exec_at = now_ms();
+    int out_of_time = budget_ms > 0 && now_ms() - t0 >= budget_ms;
     if (vaoci_verify_pid(r->st->pid, &r->window, v, &err) < 0) {
-      if (gone(r->st->pid) || now_ms() - exec_at < o->settle_ms)
+      if (!out_of_time && (gone(r->st->pid) || now_ms() - exec_at < o->settle_ms))
         continue; /* an exiting process can fail a read before it shows as gone */
       r->status = "error", r->ok = 0, r->verify = NULL;
       snprintf(r->message, sizeof r->message, "verify pid %d: %s", r->st->pid, err.msg);
@@ -134,7 +140,8 @@ static int settle(const struct vaoci_hook_opts *o, struct vaoci_hook_report *r, 
     }
     r->verify = v, r->ok = v->holds, r->status = v->holds ? "holds" : "does-not-hold";
     long waited = now_ms() - exec_at;
-    if (v->holds || (waited >= o->settle_ms && (waited >= LOADING_MS || !loading(r->st->pid))))
+    r->timed_out = out_of_time && !v->holds;
+    if (v->holds || out_of_time || (waited >= o->settle_ms && (waited >= LOADING_MS || !loading(r->st->pid))))
       break;
   }
   r->waited_ms = now_ms() - t0;
@@ -149,8 +156,8 @@ static void describe(struct vaoci_hook_report *r) {
     snprintf(r->message, sizeof r->message, "va-limit %s holds in pid %d", text, r->st->pid);
   else if (r->verify)
     snprintf(r->message, sizeof r->message,
-             "va-limit %s does not hold in pid %d: %llu MiB in %llu gaps outside the window are free (first 0x%llx-0x%llx)",
-             text, r->st->pid, (unsigned long long)(r->verify->free_bytes >> 20),
+             "va-limit %s does not hold in pid %d%s: %llu MiB in %llu gaps outside the window are free (first 0x%llx-0x%llx)",
+             text, r->st->pid, r->timed_out ? " before the hook's timeout (config.json)" : "", (unsigned long long)(r->verify->free_bytes >> 20),
              (unsigned long long)r->verify->free_regions,
              (unsigned long long)(r->verify->nfree_listed ? r->verify->free_list[0].start : 0),
              (unsigned long long)(r->verify->nfree_listed ? r->verify->free_list[0].end : 0));
@@ -173,16 +180,36 @@ static int window_of(const struct vaoci_hook_opts *o, const json_t *node, const 
                      : sp->policy.has_window;
 }
 
-/* spec_env: the bundle's process.env, which tells the runtime's init from the exec'd process. */
-static json_t *spec_env(const struct vaoci_hook_state *st) {
+/* own_timeout_ms: the smallest `timeout` config.json gives a vaoci-hook poststart hook, in ms; 0: none. */
+static long own_timeout_ms(const json_t *config) {
+  const json_t *h;
+  size_t i;
+  long least = 0;
+  json_array_foreach(json_object_get(json_object_get(config, "hooks"), "poststart"), i, h) {
+    const char *path = json_string_value(json_object_get(h, "path")) ?: "";
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    json_int_t t = json_integer_value(json_object_get(h, "timeout"));
+    if (!strcmp(base, "vaoci-hook") && t > 0 && (least == 0 || t * 1000 < least))
+      least = (long)t * 1000;
+  }
+  return least;
+}
+
+/* spec_of: from the bundle's config.json, process.env (which tells the runtime's init from the
+ * exec'd process) and the time this hook may take (its timeout less a margin; 0: unbounded). */
+static json_t *spec_of(const struct vaoci_hook_state *st, long *budget_ms) {
   char path[4200];
   cleanup_free char *text = NULL;
   size_t len;
   vaoci_error_t err;
+  *budget_ms = 0;
   snprintf(path, sizeof path, "%s/config.json", st->bundle ? st->bundle : ".");
   if (vaoci_read_file(AT_FDCWD, path, VAOCI_FILE_MAX, &text, &len, &err) < 0)
     return NULL;
   cleanup_json json_t *config = vaoci_json_load(text, len, &err);
+  long timeout = own_timeout_ms(config);
+  if (timeout)
+    *budget_ms = timeout - (timeout / 4 < TIMEOUT_MARGIN_MS ? timeout / 4 : TIMEOUT_MARGIN_MS);
   return json_incref(json_object_get(json_object_get(config, "process"), "env"));
 }
 
@@ -228,7 +255,7 @@ static void watch(const struct vaoci_hook_opts *o, const json_t *node, struct va
   if (syscall(SYS_close_range, 3, ~0u, 0) < 0)
     for (int fd = 3; fd < 1024; fd++)
       close(fd);
-  if (!settle(o, r, v, env, WATCH_MS)) {
+  if (!settle(o, r, v, env, WATCH_MS, 0)) {
     r->status = "not-started", r->ok = 0, r->verify = NULL;
     snprintf(r->message, sizeof r->message, "pid %d did not exec within %d s", r->st->pid, WATCH_MS / 1000);
   }
@@ -252,11 +279,14 @@ int vaoci_hook_poststart(const struct vaoci_hook_opts *o, const json_t *node) {
     json_decref(st.doc);
     return warn ? 0 : VAOCI_HOOK_EXIT_REFUSED;
   }
-  cleanup_json json_t *env = spec_env(&st);
+  long budget_ms;
+  cleanup_json json_t *env = spec_of(&st, &budget_ms);
   int ok = 1;
-  if (settle(o, &r, &v, env, EXEC_GRACE_MS)) {
-    enforce(node, &r);
+  if (settle(o, &r, &v, env, EXEC_GRACE_MS, budget_ms)) {
+    /* The verdict first: once its process dies, a runtime may stop this hook (crun 1.8.1 does when
+     * the hook has a timeout), and the report and the line would be lost. */
     ok = finish(node, &r) || !strcmp(r.on_error, "warn");
+    enforce(node, &r);
   } else {
     r.status = "pending", r.ok = 1;
     snprintf(r.message, sizeof r.message, "pid %d has not exec'd yet (the runtime runs poststart first): a watcher verifies it",

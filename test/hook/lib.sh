@@ -45,18 +45,42 @@ build_probes() {
   musl-gcc -O2 -static -o "$WORK/probe-static" "$HOOK_TEST_ROOT/test/hook/probe.c"
 }
 
+# spec_bundle DIR ROOTFS ANNOTATIONS_JSON ARGS_JSON: DIR/config.json by `runc spec`,
+# root.path ROOTFS, these annotations and args, no terminal.
+spec_bundle() {
+  mkdir -p "$1" && (cd "$1" && runc spec) &&
+    jq --arg root "$2" --argjson ann "$3" --argjson args "$4" '
+      .root.path = $root | .process.terminal = false | .process.args = $args | .annotations = $ann' \
+      "$1/config.json" >"$1/config.json.new" && mv "$1/config.json.new" "$1/config.json"
+}
+
 # make_bundle DIR ANNOTATIONS_JSON ARGS_JSON: a bundle by `runc spec`, its
 # rootfs a copy of $WORK/rootfs, /hold bound to DIR/hold (the probe's
 # release file), no terminal.
 make_bundle() {
-  local b=$1 ann=$2 args=$3
+  local b=$1
   mkdir -p "$b/hold"
   cp -a "$WORK/rootfs" "$b/rootfs"
-  (cd "$b" && runc spec)
-  jq --argjson ann "$ann" --argjson args "$args" --arg hold "$b/hold" '
-    .process.terminal = false | .process.args = $args | .annotations = $ann
-    | .mounts += [{destination: "/hold", type: "bind", source: $hold, options: ["rbind", "ro"]}]' \
+  spec_bundle "$b" rootfs "$2" "$3"
+  jq --arg hold "$b/hold" '.mounts += [{destination: "/hold", type: "bind", source: $hold, options: ["rbind", "ro"]}]' \
     "$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+}
+
+# tree_state DIR...: names, types, modes, sizes, mtimes, link targets and
+# contents of every path below the DIRs, to compare before and after.
+tree_state() {
+  find "$@" -printf '%p %y %m %s %T@ %l\n' | sort
+  find "$@" -type f -exec sha1sum {} + | sort
+}
+
+# create_runtime BUNDLE NODE_CONFIG: vaoci-hook createRuntime on BUNDLE as a
+# runtime calls it (the state on stdin, an i386 window); sets HOUT and HRC.
+# shellcheck disable=SC2034 # HOUT and HRC are the caller's
+create_runtime() {
+  HOUT=$(jq -n --arg b "$1" '{ociVersion: "1.0.2", id: "hook-only", status: "creating", pid: 1, bundle: $b,
+                             annotations: {"vaoci.io/va-limit": "i386"}}' |
+         VAOCI_CONFIG=$2 "$BUILD/vaoci-hook" createRuntime 2>&1)
+  HRC=$?
 }
 
 # write_node_config FILE RUNTIME: a node config for tests (log and reports

@@ -9,9 +9,8 @@ HOST=$WORK/host
 mkdir -p "$HOST/etc" "$HOST/opt"
 echo "host sentinel" >"$HOST/sentinel"
 echo "host passwd" >"$HOST/etc/passwd"
-host_tree() { (cd "$HOST" && find . -printf '%p %y %s %l\n' | sort && find . -type f -exec sha1sum {} + | sort); }
-HOST_BEFORE=$(host_tree)
-host_untouched() { [ "$(host_tree)" = "$HOST_BEFORE" ]; }
+HOST_BEFORE=$(tree_state "$HOST")
+host_untouched() { [ "$(tree_state "$HOST")" = "$HOST_BEFORE" ]; }
 UP=../../../../../../../../../../../..
 
 # hook_bundle NAME: a bundle whose process already carries the window (as a
@@ -20,18 +19,12 @@ hook_bundle() {
   HB=$WORK/hook-$1
   mkdir -p "$HB"
   cp -a "$WORK/rootfs" "$HB/rootfs"
-  (cd "$HB" && runc spec)
-  jq '.annotations = {"vaoci.io/va-limit": "i386"} | .process.args = ["/bin/probe"]
-      | .process.env += ["VAOCI_VA_LIMIT=i386", "VAOCI_ON_ERROR=fail"]' "$HB/config.json" >"$HB/c" && mv "$HB/c" "$HB/config.json"
+  spec_bundle "$HB" rootfs '{"vaoci.io/va-limit": "i386"}' '["/bin/probe"]'
+  jq '.process.env += ["VAOCI_VA_LIMIT=i386", "VAOCI_ON_ERROR=fail"]' "$HB/config.json" >"$HB/c" && mv "$HB/c" "$HB/config.json"
 }
 
 # prestart: runs vaoci-hook createRuntime on $HB; sets HOUT and HRC.
-prestart() {
-  HOUT=$(jq -n --arg b "$HB" '{ociVersion: "1.0.2", id: "symlinks", status: "creating", pid: 1, bundle: $b,
-                               annotations: {"vaoci.io/va-limit": "i386"}}' |
-         VAOCI_CONFIG=$WORK/node-runc.json "$BUILD/vaoci-hook" createRuntime 2>&1)
-  HRC=$?
-}
+prestart() { create_runtime "$HB" "$WORK/node-runc.json"; }
 
 installed() { grep -qxF "$PRELOAD" "$HB/rootfs/$1" && cmp -s "$PRELOAD" "$HB/rootfs$PRELOAD"; }
 one_line_or_ok() { [ "$HRC" -eq 0 ] || [ "$(wc -l <<<"$HOUT")" -eq 1 ]; }
