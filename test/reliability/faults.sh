@@ -4,7 +4,7 @@
 # lets them down, with runc underneath. Each is one clear line; under the
 # default on-error fail the container is refused (fail-closed), under warn it
 # starts without vaoci; config.json is either the old one or the new one.
-#   - the real runtime missing;
+#   - the real runtime missing, or failing (runc refusing the bundle: its status and line come through);
 #   - the preload missing on the node (fail: refused; warn: starts, report says so);
 #   - the disk full while config.json is rewritten (a full tmpfs);
 #   - RLIMIT_AS too small for the reservation (fail: stops with one line; warn: one warning, runs);
@@ -61,6 +61,18 @@ wrapped "$(node_with '.runtime = "/nonexistent/runc"' n-runtime.json)" "$I386"
 check "runtime missing: exit non-zero, one line naming it" one_line 'runtime `/nonexistent/runc`'
 check "... config.json untouched" cmp -s "$B/config.json" "$ORIG"
 test "$RC" -ne 0 || fail "runtime missing: exit 0"
+
+# A runtime that fails: runc refusing the bundle with its own line and status (its config.json
+# asks for an rlimit that does not exist). The wrapper's rewrite is done by then: config.json is the new one,
+# whole; the runtime's status and line come through.
+wrapped "$WORK/node.json" "$I386"
+check "runtime failing, control: the bundle without the bad rlimit runs" bash -c '[ "$0" -eq 0 ]' "$RC"
+prepared "$I386" "$PROBE" '.process.rlimits = [{"type": "RLIMIT_BOGUS", "hard": 1, "soft": 1}]'
+wrapped "$WORK/node.json" "$I386"
+check "runtime failing: the runtime's non-zero status and its own error line come through" \
+  bash -c '[ "$0" -ne 0 ] && grep -q "RLIMIT_BOGUS" <<<"$1" && ! grep -q "^vaoci-runtime:" <<<"$1"' "$RC" "$OUT"
+check "... config.json is the new one, whole (valid JSON carrying the window), no temporary left" \
+  bash -c 'jq -e ".process.env | index(\"VAOCI_VA_LIMIT=i386\")" "$0/config.json" >/dev/null && ! ls -A "$0" | grep -q "vaoci-"' "$B"
 
 nopreload=$(node_with '.injection.preload = "/nonexistent/libvaoci-preload.so"' n-preload.json)
 wrapped "$nopreload" "$I386"
