@@ -29,4 +29,4 @@ bin/vaoci run --rm demo
 
 bin/vaoci rm "$id" >/dev/null
 echo
-echo "Demo done. make test runs every suite; make bench-native, bench-hook and bench-cli the side-by-side timings."
+echo "Demo done. make test runs every suite; make bench measures every cost side by side (report and plots in build/bench)."
