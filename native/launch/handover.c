@@ -52,7 +52,6 @@ static int reserve_gap(struct vaoci_reservation *res, uint64_t s, uint64_t e, va
   if (vaoci_sys_failed(r) || (uint64_t)r != s)
     return vaoci_make_error(err, VAOCI_E_SYSTEM, vaoci_sys_failed(r) ? (int)-r : 17,
                             "reserve the old stack's zone 0x%lx-0x%lx", (unsigned long)s, (unsigned long)e);
-  vaoci_sys_madvise(s, e - s, VAOCI_MADV_DONTDUMP);
   if (vaoci_span_set_add(&res->regions, s, e) < 0)
     return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "reserve the old stack's zone: region table full");
   res->stats.bytes += e - s;

@@ -48,9 +48,6 @@ static inline long vaoci_sys_mmap(uint64_t addr, uint64_t len, int prot, int fla
 static inline long vaoci_sys_munmap(uint64_t addr, uint64_t len) {
   return vaoci_syscall6(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0);
 }
-static inline long vaoci_sys_madvise(uint64_t addr, uint64_t len, int advice) {
-  return vaoci_syscall6(SYS_madvise, (long)addr, (long)len, advice, 0, 0, 0);
-}
 static inline long vaoci_sys_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr) {
   return vaoci_syscall6(SYS_mremap, (long)old, (long)old_len, (long)new_len, flags, (long)new_addr, 0);
 }
@@ -85,7 +82,6 @@ static inline long vaoci_sys_clock_gettime(int clock, void *ts) {
 #define VAOCI_RESERVE_FLAGS (0x02 /*MAP_PRIVATE*/ | 0x20 /*MAP_ANONYMOUS*/ | 0x4000 /*MAP_NORESERVE*/)
 #define VAOCI_MAP_FIXED 0x10
 #define VAOCI_MAP_FIXED_NOREPLACE 0x100000
-#define VAOCI_MADV_DONTDUMP 16
 
 /* vaoci_now_ns reads CLOCK_MONOTONIC through the kernel (no vDSO lookup). */
 uint64_t vaoci_now_ns(void);

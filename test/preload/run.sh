@@ -84,5 +84,34 @@ one_line "RLIMIT_AS with warn runs" 0 "vaoci: warning: .*RLIMIT_AS" \
   bash -c "ulimit -v 67108864; exec env LD_PRELOAD=$preload VAOCI_VA_LIMIT=i386 VAOCI_ON_ERROR=warn /bin/true"
 one_line "musl program, i386, silent" 0 "" $p VAOCI_VA_LIMIT=i386 "$out/musl_alloc"
 
+# A crash after reserving: the core stays small (< 64 MiB). Each reservation is in it as a PT_LOAD
+# with no bytes (the kernel dumps anonymous memory only once written, and nothing writes
+# PROT_NONE), so no madvise(MADV_DONTDUMP) is needed. core_pattern is set for the test and restored.
+pattern=$(cat /proc/sys/kernel/core_pattern)
+echo "$work/core" >/proc/sys/kernel/core_pattern
+huge_loads() { # CORE: how many PT_LOADs of >= 1 GiB, and how many of them carry bytes
+  local n=0 bytes=0 type off va pa filesz memsz
+  while read -r type off va pa filesz memsz _; do
+    [ "$type" = LOAD ] && ((memsz >= 1 << 30)) && n=$((n + 1)) && ((filesz > 0)) && bytes=$((bytes + 1))
+  done < <(readelf -lW "$1")
+  echo "$n $bytes"
+}
+{ (cd "$work" && ulimit -c unlimited && exec env LD_PRELOAD="$preload" VAOCI_VA_LIMIT=i386 bash -c 'kill -SEGV $$'); } 2>/dev/null || true
+mv "$work/core" "$work/core.reserved" 2>/dev/null || true
+{ (cd "$work" && ulimit -c unlimited && exec bash -c 'kill -SEGV $$'); } 2>/dev/null || true
+echo "$pattern" >/proc/sys/kernel/core_pattern
+if [ ! -f "$work/core.reserved" ] || [ ! -f "$work/core" ]; then
+  fail "core dumps: no core written ($(ls "$work"))"
+else
+  read -r n bytes < <(huge_loads "$work/core.reserved")
+  read -r n0 _ < <(huge_loads "$work/core")
+  size=$(stat -c %s "$work/core.reserved") size0=$(stat -c %s "$work/core")
+  if [ "$n" -ge 3 ] && [ "$bytes" -eq 0 ] && [ "$n0" -eq 0 ] && [ "$size" -lt $((64 << 20)) ]; then
+    pass "core dumps: $n reservations of >= 1 GiB in the core with 0 bytes each; $size bytes (without vaoci: $size0)"
+  else
+    fail "core dumps: $n reservations in the core, $bytes with bytes, $n0 huge loads without vaoci; $size bytes vs $size0"
+  fi
+fi
+
 echo "test-preload: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

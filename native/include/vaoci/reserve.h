@@ -1,7 +1,8 @@
 /* Reserving the complement of a window inside the calling process. Every
  * free page of user space outside the window (and outside the main stack's
  * growth zone) is mapped PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE,
- * placed with MAP_FIXED_NOREPLACE and marked MADV_DONTDUMP, so every address
+ * placed with MAP_FIXED_NOREPLACE (never written: a core dump records it with
+ * no bytes), so every address
  * the kernel chooses afterwards lands inside the window. All or nothing: a
  * reservation that cannot be completed is rolled back and reported. */
 #ifndef VAOCI_RESERVE_H
