@@ -90,8 +90,8 @@ one_line "musl program, i386, silent" 0 "" $p VAOCI_VA_LIMIT=i386 "$out/musl_all
 pattern=$(cat /proc/sys/kernel/core_pattern)
 echo "$work/core" >/proc/sys/kernel/core_pattern
 huge_loads() { # CORE: how many PT_LOADs of >= 1 GiB, and how many of them carry bytes
-  local n=0 bytes=0 type off va pa filesz memsz
-  while read -r type off va pa filesz memsz _; do
+  local n=0 bytes=0 type filesz memsz
+  while read -r type _ _ _ filesz memsz _; do
     [ "$type" = LOAD ] && ((memsz >= 1 << 30)) && n=$((n + 1)) && ((filesz > 0)) && bytes=$((bytes + 1))
   done < <(readelf -lW "$1")
   echo "$n $bytes"
