@@ -318,6 +318,17 @@ describe('vaoci-binfmt in front of a static emulator, in the real binfmt_misc', 
     expect(validate('cli-node-status', st.json)).toEqual([]);
     expect(st.json?.binfmt).toEqual({ entry: `vaoci-${entry}`, fronts: entry, registered: true, fronts_state: 'disabled' });
 
+    // --binfmt never takes vaoci out of the way (the entry enabled again, the bundle gone); naming it again puts it back
+    const never = await vaoci(['node', 'install', '--host-root', root, '--binfmt', 'never', '--json']);
+    expect(never.json?.binfmt).toBeNull();
+    expect(never.json?.restart).toEqual([]); // only the bundle went: no engine restart
+    expect(fs.existsSync(path.join(dir, `vaoci-${entry}`))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^enabled\n/);
+    expect(fs.existsSync(bundle)).toBe(false);
+    const back = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
+    expect(back.json?.binfmt?.changed).toBe(true);
+    expect(run({ PROBE_WINDOW: 'i386' }, true).stdout).toMatch(/inside i386$/m);
+
     const u = await vaoci(['node', 'uninstall', '--host-root', root]);
     expect(u.exit).toBe(0);
     expect(fs.existsSync(path.join(dir, `vaoci-${entry}`))).toBe(false);

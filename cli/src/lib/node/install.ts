@@ -9,7 +9,7 @@ import { sha256Of } from '../image/digest';
 import { applyBinfmt, registeredPath, removeBinfmt, type BinfmtRecord } from './binfmt';
 import { Host } from './host';
 import { restartEngine } from './restart';
-import { type Plan, type PlanOptions, plan } from './plan';
+import { ENGINE_CONFIGS, type Plan, type PlanOptions, plan } from './plan';
 import { type InstallRecord, type RecordedFile, backupPath, readRecord, recordPath, writeRecord } from './record';
 
 /** InstallResult is what `vaoci node install --json` prints (schemas/cli-node-install.schema.json). */
@@ -56,11 +56,11 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
     }
     record.files.push(entry);
   }
-  // Files an older install wrote that this plan no longer has (another engine): undo them too.
+  // Files an older install wrote that this plan no longer has (another engine, a bundle no longer wanted): undo them too.
   for (const gone of old?.files.filter((r) => !p.files.some((f) => f.path === r.path)) ?? []) {
     undo(host, gone);
     changed.push(gone.path);
-    engineChanged = true;
+    engineChanged ||= ENGINE_CONFIGS.includes(gone.path);
   }
   // binfmt_misc after the files: the kernel opens the bundle as it registers it (flag F).
   let binfmt: InstallResult['binfmt'] = null;

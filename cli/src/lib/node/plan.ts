@@ -84,6 +84,9 @@ export function plan(o: PlanOptions): Plan {
   return { engine, files, restart: ['crio (systemctl restart crio)'], binfmt };
 }
 
+/** ENGINE_CONFIGS are the files whose change means the engine must restart (what `config: true` marks in a plan). */
+export const ENGINE_CONFIGS = [CONTAINERD_CONFIG, CONTAINERD_DROPIN, CRIO_DROPIN];
+
 /** detectEngine picks the node's engine from its config or binary; none or both is one line. */
 export function detectEngine(host: Host): Engine {
   const containerd = host.exists('/etc/containerd') || host.exists('/usr/bin/containerd') || host.exists('/usr/local/bin/containerd');
