@@ -40,7 +40,8 @@ test-preload: native-x86_64
 	@test/preload/run.sh
 
 # vaoci-launch with real programs and real binfmt_misc (root); the aarch64
-# build is one of the programs it must refuse.
+# build is one of the programs it must refuse. Its bundles are written by the
+# CLI's own code (build/ts, from make build).
 test-launch: native-x86_64 native-aarch64
 	@test/launch/run.sh
 

@@ -283,6 +283,7 @@ unregister
 echo "== the bundle: vaoci-binfmt carrying its emulator and launch.conf (what vaoci node install registers)"
 # Written by the installer's own code (cli/src/lib/bundle.ts, built by make build).
 bundle() { # OUT EMULATOR-PATH-IN-CONF VA-LIMIT
+  [ -f "$root/build/ts/cli/src/lib/bundle.js" ] || { echo "test-launch: build/ts/cli/src/lib/bundle.js missing: run \`make build\` (the CLI) first" >&2; exit 2; }
   mkdir -p "$(dirname "$1")"
   node -e 'const b = require(process.argv[1]), fs = require("fs");
     fs.writeFileSync(process.argv[2], b.buildBundle(fs.readFileSync(process.argv[3]), fs.readFileSync(process.argv[4]),
