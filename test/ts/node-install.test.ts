@@ -14,6 +14,7 @@ import { parse } from 'smol-toml';
 import { validate } from '../../cli/src/lib/schema';
 import { type Json, ROOT, vaoci } from './cli-helpers';
 import { tmpDir } from './image-fixtures';
+import { tinyElf, writeExecutable } from './fixtures/elf';
 
 const work = tmpDir('node');
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -346,5 +347,35 @@ describe('vaoci-binfmt in front of a static emulator, in the real binfmt_misc', 
     expect(bad.exit).toBe(2);
     expect(bad.stderr).toContain('--binfmt-va-limit `i368`: expected x86_64, i386 or 0xLOWER-0xUPPER');
     expect(fs.existsSync(path.join(r, 'opt/vaoci'))).toBe(false);
+  });
+});
+
+describe('--binfmt auto: which entry it fronts', () => {
+  // A stand-in binfmt_misc (plain files: the kernel's is exercised above with a made-up magic, since
+  // an x86-64 ELF entry would take over this x86-64 machine): here only the decision is real —
+  // a static qemu is fronted, a dynamic one is not — and the writes it makes are recorded as files.
+  const fronted = async (interp?: string) => {
+    const root = node(V2);
+    const dir = path.join(root, 'proc/sys/fs/binfmt_misc');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'register'), '');
+    writeExecutable(path.join(root, 'usr/bin/qemu-x86_64-static'), tinyElf({ bits: 64, machine: 183, interp }));
+    fs.writeFileSync(path.join(dir, 'qemu-x86_64'), 'enabled\ninterpreter /usr/bin/qemu-x86_64-static\nflags: OCF\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n');
+    const r = await vaoci(['node', 'install', '--host-root', root, '--json']);
+    expect(r.exit).toBe(0);
+    return { r, register: fs.readFileSync(path.join(dir, 'register'), 'utf8'), entry: fs.readFileSync(path.join(dir, 'qemu-x86_64'), 'utf8') };
+  };
+
+  it('a static qemu running x86-64 ELF: the bundle registered with its magic and flags plus F, the entry disabled', async () => {
+    const { r, register, entry } = await fronted();
+    expect(r.json?.binfmt).toMatchObject({ entry: 'vaoci-qemu-x86_64', fronts: 'qemu-x86_64', changed: true });
+    expect(register).toMatch(/^:vaoci-qemu-x86_64:M:0:\\x7f\\x45\\x4c\\x46\\x02.*:\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00.*:\/.*\/opt\/vaoci\/binfmt\/qemu-x86_64\/vaoci-binfmt:OCF$/);
+    expect(entry).toBe('0');
+  });
+
+  it('a dynamic qemu: nothing fronted (the preload reaches it)', async () => {
+    const { r, register } = await fronted('/lib/ld-linux-aarch64.so.1');
+    expect(r.json?.binfmt).toBeNull();
+    expect(register).toBe('');
   });
 });

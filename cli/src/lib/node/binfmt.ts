@@ -17,8 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { badInput } from '../errors';
 import { buildBundle, launchConfigText } from '../bundle';
-import { type Registration, handles, readRegistrations, emulatorName } from '../policy/binfmt';
-import { ElfError, readElf, readerFor } from '../policy/elf';
+import { type Registration, detectBinfmt, hostBinfmtIo, readRegistrations } from '../policy/binfmt';
 import type { Host } from './host';
 
 export const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
@@ -93,22 +92,15 @@ function pickFront(host: Host, regs: Registration[], front: string, old?: Binfmt
     if (named.magic === undefined) throw badInput(`--binfmt \`${front}\`: an extension entry — expected one that matches by magic`);
     return named;
   }
-  const x86 = regs.find((r) => r.enabled && handles(r, 'x86_64'));
-  if (!x86 || emulatorName(x86.interpreter) !== 'qemu' || path.posix.basename(x86.interpreter) === 'vaoci-binfmt') return null;
-  return linkageOf(host, x86.interpreter) === 'static' ? x86 : null; // a dynamic qemu takes the preload
+  // binfmt detection's own view: the entry that runs x86-64 ELF, named, with its linkage (a dynamic qemu takes the preload)
+  const x86 = detectBinfmt(dirOf(host), hostBinfmtIo(host.root)).x86_64;
+  if (!x86 || x86.launcher || x86.emulator !== 'qemu' || x86.linkage !== 'static') return null;
+  return regs.find((r) => r.name === x86.entry) ?? null;
 }
 
+/** linkageOf reads a node interpreter's linkage, as binfmt detection does; null when it is not readable ELF. */
 function linkageOf(host: Host, interpreter: string): string | null {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(host.at(interpreter), 'r');
-    return readElf(readerFor(fd, fs.readSync)).linkage;
-  } catch (e) {
-    if (e instanceof ElfError || (e as NodeJS.ErrnoException).code) return null;
-    throw e;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  return hostBinfmtIo(host.root).interpreterElf(interpreter)?.linkage ?? null;
 }
 
 function readEmulator(host: Host, front: Registration): Buffer {

@@ -6,6 +6,7 @@
  * (who runs x86-64 ELF on this node, from binfmt_misc).
  */
 import { detectBinfmt, hostBinfmtIo } from '../policy/binfmt';
+import { BINFMT_DIR } from './binfmt';
 import { probe } from '../probe';
 import type { Host } from './host';
 import { status } from './status';
@@ -25,7 +26,7 @@ export async function nodeFacts(host: Host, prefix: string): Promise<NodeFacts> 
   const ready = s.installed && !broken.length && s.annotations_reach.ok;
   const why = !s.installed ? `not installed under ${prefix}` : broken.length ? `${broken[0].path} is ${broken[0].state}` : s.annotations_reach.why;
   const { va_bits: vaBits } = await probe();
-  const x86 = detectBinfmt(host.at('/proc/sys/fs/binfmt_misc'), hostBinfmtIo(host.root)).x86_64;
+  const x86 = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root)).x86_64;
   return {
     labels: { [LABELS.ready]: String(ready), [LABELS.vaBits]: String(vaBits), [LABELS.emulator]: x86 ? x86.emulator : 'none' },
     why,

@@ -63,7 +63,7 @@ export function behindOf(host: Host, e: BinfmtEntry): Behind | null {
 
 /** interpreterOf reads the node's binfmt_misc (under the host root) for x86-64 ELF. */
 export function interpreterOf(host: Host): Interpreter | null {
-  const e = detectBinfmt(host.at('/proc/sys/fs/binfmt_misc'), hostBinfmtIo(host.root)).x86_64;
+  const e = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root)).x86_64;
   return e ? { entry: e.entry, interpreter: e.interpreter, flags: e.flags, emulator: e.emulator, behind: behindOf(host, e) } : null;
 }
 
