@@ -16,7 +16,7 @@ PRELOAD_LDFLAGS := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-st
 
 LIB_SRCS := $(sort $(wildcard native/src/*.c))
 # Range allocation and verification are not needed inside every process.
-PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c,$(LIB_SRCS))
+PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c native/src/launch_conf.c,$(LIB_SRCS))
 PRELOAD_SRCS := native/preload/preload.c native/preload/freestanding.c
 TOOL_SRCS := $(sort $(wildcard native/tool/*.c))
 NATIVE_HDRS := $(wildcard native/include/vaoci/*.h native/src/*.h native/tool/*.h native/tests/*.h)
@@ -71,7 +71,7 @@ LAUNCH_LDFLAGS := -static-pie -nostdlib -Wl,-z,noexecstack -Wl,-z,text
 LAUNCH_SRCS := $(sort $(wildcard native/launch/*.c))
 LAUNCH_HDRS := $(wildcard native/launch/*.h)
 # The parts its unit test links (everything but _start, the jump and main).
-LAUNCH_UNIT := args binfmt config elf stack
+LAUNCH_UNIT := args binfmt elf stack
 
 define launch_arch
 build/$(1)/obj/launch/%.o: native/launch/%.c $(NATIVE_HDRS) $(LAUNCH_HDRS)

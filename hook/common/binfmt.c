@@ -19,6 +19,7 @@
 #include "detect.h"
 #include "util.h"
 #include "vaoci/bundle.h"
+#include "vaoci/launch_conf.h"
 
 #define VAOCI_LAUNCH_CONF "/etc/vaoci/launch.conf" /* a plain vaoci-binfmt's (native/launch/binfmt.c) */
 
@@ -104,20 +105,13 @@ int vaoci_emulator_name(const char *interpreter) {
   return VAOCI_BINFMT_EMULATOR_UNKNOWN;
 }
 
-/* config_emulator finds `emulator = PATH` in launch.conf's text. */
-static void config_emulator(const char *text, char *out, size_t size) {
-  for (const char *p = text; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
-    const char *k = p + strspn(p, " \t");
-    if (strncmp(k, "emulator", 8) || k[8 + strspn(k + 8, " \t")] != '=')
-      continue;
-    const char *v = k + 8 + strspn(k + 8, " \t") + 1;
-    v += strspn(v, " \t");
-    size_t n = strcspn(v, "\n");
-    while (n && strchr(" \t\r", v[n - 1]))
-      n--;
-    snprintf(out, size, "%.*s", (int)n, v);
-    return;
-  }
+/* config_emulator: launch.conf's emulator, as vaoci-launch reads it; empty when the text is not valid. */
+static void config_emulator(const char *text, size_t len, char *out, size_t size) {
+  struct vaoci_launch_conf conf;
+  vaoci_error_t err;
+  out[0] = '\0';
+  if (vaoci_launch_conf_parse(text, len, "launch.conf", &conf, &err) == 0)
+    snprintf(out, size, "%s", conf.emulator);
 }
 
 /* launcher_behind: the emulator a vaoci-binfmt interpreter launches — from
@@ -132,8 +126,7 @@ static int launcher_behind(int fd, const char *interpreter, char *out, size_t si
       pread(fd, &t, sizeof t, st.st_size - (off_t)sizeof t) == (ssize_t)sizeof t && vaoci_bundle_is_trailer(&t)) {
     if (vaoci_bundle_valid(&t, (uint64_t)st.st_size) &&
         pread(fd, text, t.config_size, (off_t)t.config_offset) == (ssize_t)t.config_size) {
-      text[t.config_size] = '\0';
-      config_emulator(text, out, size);
+      config_emulator(text, t.config_size, out, size);
     }
     return 1;
   }
@@ -144,8 +137,7 @@ static int launcher_behind(int fd, const char *interpreter, char *out, size_t si
   size_t n = conf ? fread(text, 1, sizeof text - 1, conf) : 0;
   if (conf)
     fclose(conf);
-  text[n] = '\0';
-  config_emulator(text, out, size);
+  config_emulator(text, n, out, size);
   return 1;
 }
 

@@ -20,7 +20,7 @@
 #define BUNDLE_SELF "/proc/self/exe"
 #define CONF_MAX 8192
 
-static struct launch_config config;
+static struct vaoci_launch_conf config;
 
 int launch_binfmt_wanted(const char *argv0) { return argv0 && launch_streq(launch_basename(argv0), "vaoci-binfmt"); }
 
@@ -101,7 +101,7 @@ static long read_bundle(char *buf, size_t size, struct launch_opts *o, vaoci_err
   return (long)t.config_size;
 }
 
-static int apply_config(const struct launch_config *c, const char *name, struct launch_opts *o, vaoci_error_t *err) {
+static int apply_config(const struct vaoci_launch_conf *c, const char *name, struct launch_opts *o, vaoci_error_t *err) {
   if (c->va_limit[0]) {
     if (vaoci_window_parse(c->va_limit, &o->window, err) < 0)
       return vaoci_wrap_error(err, "%s: va-limit", name);
@@ -136,7 +136,7 @@ int launch_binfmt_parse(struct launch_self *self, struct launch_opts *o, vaoci_e
   }
   if (len == 0 && !o->embedded)
     len = read_config(name, text, sizeof text, err);
-  if (len < 0 || launch_config_parse(text, (size_t)len, name, &config, err) < 0 ||
+  if (len < 0 || vaoci_launch_conf_parse(text, (size_t)len, name, &config, err) < 0 ||
       apply_config(&config, name, o, err) < 0)
     return -VAOCI_E_INVALID;
   int have_file_window = o->have_window;

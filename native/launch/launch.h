@@ -7,7 +7,6 @@
  *   arch.c    the per-architecture _start and the jump into the program
  *   args.c    command line, VAOCI_* environment, PATH (direct mode)
  *   binfmt.c  running as the binfmt_misc interpreter (vaoci-binfmt)
- *   config.c  /etc/vaoci/launch.conf
  *   elf.c     reading the program and every refusal about it
  *   map.c     placing and mapping its segments
  *   stack.c   the fresh stack: strings, argv, envp, auxv
@@ -21,6 +20,7 @@
 #include <stdint.h>
 #include "vaoci/env.h"
 #include "vaoci/error.h"
+#include "vaoci/launch_conf.h"
 #include "vaoci/reserve.h"
 #include "vaoci/window.h"
 
@@ -152,7 +152,7 @@ int launch_main(struct launch_self *self);
  * clears and branches to entry. */
 __attribute__((noreturn)) void launch_jump(uint64_t entry, uint64_t sp);
 
-/* args.c / binfmt.c / config.c */
+/* args.c / binfmt.c */
 unsigned long launch_auxv_get(const struct launch_self *self, unsigned long type);
 int launch_args_parse(struct launch_self *self, struct launch_opts *o, vaoci_error_t *err);
 int launch_env_apply(char *const *envp, int secure, struct launch_opts *o, vaoci_error_t *err);
@@ -161,15 +161,6 @@ int launch_find_program(const char *name, char *const *envp, const char **out, c
 int launch_binfmt_wanted(const char *argv0);
 int launch_binfmt_parse(struct launch_self *self, struct launch_opts *o, vaoci_error_t *err);
 
-/* launch_config is /etc/vaoci/launch.conf: `key = value` lines. */
-struct launch_config {
-  char emulator[LAUNCH_PATH_MAX];
-  char va_limit[64];
-  char on_error[16];
-  char algo[16];
-};
-int launch_config_parse(const char *text, size_t len, const char *name, struct launch_config *c,
-                        vaoci_error_t *err);
 int launch_binfmt_argv(char **argv, int argc, const char *emulator, vaoci_error_t *err);
 
 /* elf.c */

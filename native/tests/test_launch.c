@@ -448,9 +448,9 @@ static const struct conf_case conf_cases[] = {
 static void test_config(void) {
   for (size_t i = 0; i < sizeof conf_cases / sizeof conf_cases[0]; i++) {
     const struct conf_case *c = &conf_cases[i];
-    struct launch_config conf;
+    struct vaoci_launch_conf conf;
     vaoci_error_t err = {0};
-    int r = launch_config_parse(c->text, strlen(c->text), "launch.conf", &conf, &err);
+    int r = vaoci_launch_conf_parse(c->text, strlen(c->text), "launch.conf", &conf, &err);
     if (!c->want)
       CHECK(r == 0 && strcmp(conf.emulator, c->emulator) == 0 && strcmp(conf.va_limit, c->va_limit) == 0,
             "%s: r %d emulator `%s` va-limit `%s` (%s)", c->desc, r, conf.emulator, conf.va_limit, err.msg);

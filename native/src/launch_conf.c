@@ -1,7 +1,6 @@
-/* /etc/vaoci/launch.conf, the binfmt interpreter's settings: `key = value`
- * lines, `#` comments, blank lines. Keys: emulator (required, an absolute
- * path), va-limit, on-error, algo. An unknown key is an error (a typo guard). */
-#include "launch.h"
+/* launch.conf (vaoci/launch_conf.h). Freestanding, no libc call (not even
+ * one the compiler would make of a loop): vaoci-launch has no libc. */
+#include "vaoci/launch_conf.h"
 
 static const char *const keys[] = {"emulator", "va-limit", "on-error", "algo"};
 
@@ -15,18 +14,16 @@ static void trim(const char **s, const char **e) {
     (*e)--;
 }
 
+/* key_is: [s, e) is exactly key. */
 static int key_is(const char *s, const char *e, const char *key) {
-  size_t n = launch_strlen(key);
-  if ((size_t)(e - s) != n)
-    return 0;
-  for (size_t i = 0; i < n; i++)
-    if (s[i] != key[i])
+  for (; s < e && *key; s++, key++)
+    if (*s != *key)
       return 0;
-  return 1;
+  return s == e && !*key;
 }
 
 /* field picks the buffer a key's value goes to. */
-static char *field(struct launch_config *c, int key, size_t *size) {
+static char *field(struct vaoci_launch_conf *c, int key, size_t *size) {
   switch (key) {
   case 0: *size = sizeof c->emulator; return c->emulator;
   case 1: *size = sizeof c->va_limit; return c->va_limit;
@@ -35,7 +32,7 @@ static char *field(struct launch_config *c, int key, size_t *size) {
   }
 }
 
-static int parse_line(const char *s, const char *e, const char *name, int line, struct launch_config *c,
+static int parse_line(const char *s, const char *e, const char *name, int line, struct vaoci_launch_conf *c,
                       vaoci_error_t *err) {
   trim(&s, &e);
   if (s == e || *s == '#')
@@ -72,7 +69,7 @@ static int parse_line(const char *s, const char *e, const char *name, int line, 
                           key);
 }
 
-int launch_config_parse(const char *text, size_t len, const char *name, struct launch_config *c,
+int vaoci_launch_conf_parse(const char *text, size_t len, const char *name, struct vaoci_launch_conf *c,
                         vaoci_error_t *err) {
   c->emulator[0] = c->va_limit[0] = c->on_error[0] = c->algo[0] = '\0';
   int line = 1;
