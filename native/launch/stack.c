@@ -204,7 +204,7 @@ int launch_stack_map(const struct launch_stack_in *in, int exec_stack, uint64_t 
   if (room < need + MIN_STACK)
     room = need + MIN_STACK;
   room = launch_page_up(room, page);
-  uint64_t guard = VAOCI_STACK_GUARD_GAP, hint = top_hint > guard + room ? top_hint - guard - room : 0;
+  uint64_t guard = VAOCI_STACK_GUARD_GAP(page), hint = top_hint > guard + room ? top_hint - guard - room : 0;
   int flags = LAUNCH_MAP_PRIVATE | LAUNCH_MAP_ANONYMOUS | LAUNCH_MAP_NORESERVE | LAUNCH_MAP_STACK;
   long r = vaoci_sys_mmap(hint, guard + room, 0, flags, -1, 0);
   if (vaoci_sys_failed(r))

@@ -6,7 +6,7 @@
 
 static int fill_chunk(struct vaoci_reservation *res, const struct vaoci_plan *plan, uint64_t start,
                       uint64_t len, vaoci_error_t *err) {
-  long r = vaoci_sys_mmap(start, len, VAOCI_RESERVE_PROT, VAOCI_RESERVE_FLAGS | VAOCI_MAP_FIXED_NOREPLACE, -1, 0);
+  long r = vaoci_fixed_map(start, start + len, res->map_window, plan->page_size);
   if (r == -17 /* EEXIST */) {
     if (len <= plan->page_size)
       return 0; /* this page is in use */
@@ -15,8 +15,8 @@ static int fill_chunk(struct vaoci_reservation *res, const struct vaoci_plan *pl
   }
   if (r == -12)
     return vaoci_nomem_error(start, len, err);
-  if (vaoci_sys_failed(r))
-    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "ladder map 0x%lx", (unsigned long)start);
+  if (r != 0)
+    return vaoci_make_error(err, VAOCI_E_SYSTEM, r < 0 ? (int)-r : 0, "ladder map 0x%lx", (unsigned long)start);
   if (vaoci_span_set_add(&res->regions, start, start + len) < 0) {
     vaoci_sys_munmap(start, len);
     return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "ladder: more than %d regions", VAOCI_SPAN_SET_MAX);

@@ -34,17 +34,15 @@ int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err) {
 
 int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, vaoci_error_t *err) {
   uint64_t len = end - start;
-  long r = vaoci_sys_mmap(start, len, VAOCI_RESERVE_PROT, VAOCI_RESERVE_FLAGS | VAOCI_MAP_FIXED_NOREPLACE, -1, 0);
+  long r = vaoci_fixed_map(start, end, res->map_window, res->page_size);
   if (r == -12 /* ENOMEM */)
     return vaoci_nomem_error(start, len, err);
-  if (vaoci_sys_failed(r))
-    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "map 0x%lx+0x%lx", (unsigned long)start,
-                            (unsigned long)len);
-  if ((uint64_t)r != start) { /* a kernel before 4.17 took NOREPLACE for a hint */
-    vaoci_sys_munmap((uint64_t)r, len);
+  if (r == VAOCI_FIXED_NOT_PLACED)
     return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, 0, "map 0x%lx: MAP_FIXED_NOREPLACE unsupported (Linux < 4.17)",
                             (unsigned long)start);
-  }
+  if (r != 0)
+    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "map 0x%lx+0x%lx", (unsigned long)start,
+                            (unsigned long)len);
   if (vaoci_span_set_add(&res->regions, start, end) < 0) {
     vaoci_sys_munmap(start, len);
     return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "record 0x%lx: more than %d regions", (unsigned long)start,

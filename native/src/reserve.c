@@ -43,11 +43,11 @@ int vaoci_algo_parse(const char *text, enum vaoci_algo *out, vaoci_error_t *err)
 
 /* stack_keep is the span below the stack top left free for growth:
  * min(RLIMIT_STACK, 256 MiB) plus the kernel's guard gap. */
-static struct vaoci_span stack_keep(uint64_t top) {
+static struct vaoci_span stack_keep(uint64_t top, uint64_t page) {
   uint64_t keep = vaoci_probe_rlimit(3 /* RLIMIT_STACK */);
   if (keep > VAOCI_STACK_KEEP_MAX)
     keep = VAOCI_STACK_KEEP_MAX;
-  keep += VAOCI_STACK_GUARD_GAP;
+  keep += VAOCI_STACK_GUARD_GAP(page);
   return (struct vaoci_span){top > keep ? top - keep : 0, top};
 }
 
@@ -89,12 +89,38 @@ static int make_plan(const struct vaoci_window *w, enum vaoci_algo algo, struct 
   int r = stack_top(plan->page_size, &top, err);
   if (r < 0)
     return r;
-  res->stack_keep = stack_keep(top);
+  res->stack_keep = stack_keep(top, plan->page_size);
+  res->map_window = vaoci_map_window(top, res->task_size);
   plan->ntargets = vaoci_targets(w, res->floor, res->task_size, res->stack_keep, plan->targets);
   if (plan->ntargets == 0 || !uses_maps(algo))
     return 0; /* e.g. x86_64 on a 47-bit kernel: nothing to reserve, nothing to read */
   plan->maps_fd = vaoci_maps_open(0, err);
   return plan->maps_fd < 0 ? plan->maps_fd : 0;
+}
+
+/* claim_stack_zone grows the main stack over the zone kept free for it, so
+ * that zone is no longer free address space outside the window. A hint above
+ * a 52-bit kernel's default window (2^48, or 2^47 with 16K pages) makes the
+ * kernel search down from the top of user space, and with everything else
+ * reserved the zone below the stack was the first gap it met: the 6.12 VM
+ * gave hints at 2^50 0xffffd29e2000, just below the stack. A read at the
+ * zone's bottom (above the kernel's guard gap) is a fault the kernel answers
+ * by growing [stack] there, within RLIMIT_STACK (the zone is sized by it),
+ * and maps the shared zero page: no memory is used, and the stack can still
+ * use every page of it. On arm64 always (its fault handler has no
+ * "below the stack pointer" check); on x86-64 only where a hint-gated upper
+ * space exists (5-level paging), as kernels before 4.20 killed a read far
+ * below %rsp. */
+static void claim_stack_zone(const struct vaoci_reservation *res) {
+#if !defined(__aarch64__)
+  if (!res->map_window)
+    return;
+#endif
+  uint64_t guard = VAOCI_STACK_GUARD_GAP(res->page_size);
+  if (res->stack_keep.end - res->stack_keep.start <= guard)
+    return;
+  const volatile char *bottom = (const volatile char *)(uintptr_t)(res->stack_keep.start + guard);
+  (void)*bottom;
 }
 
 static int run_algo(struct vaoci_reservation *res, const struct vaoci_plan *plan, enum vaoci_algo algo,
@@ -118,6 +144,8 @@ int vaoci_reserve(const struct vaoci_window *w, enum vaoci_algo algo, struct vao
   int r = make_plan(w, algo, res, &plan, err);
   if (r == 0 && plan.ntargets > 0) /* e.g. x86_64 on a 47-bit kernel: nothing to do */
     r = run_algo(res, &plan, algo, err);
+  if (r == 0 && plan.ntargets > 0)
+    claim_stack_zone(res);
   if (plan.maps_fd >= 0)
     vaoci_sys_close(plan.maps_fd);
   if (r < 0) {

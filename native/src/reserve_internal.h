@@ -15,6 +15,22 @@ struct vaoci_plan {
   int maps_fd; /* /proc/self/maps, open for the gaps and query algorithms, else -1 */
 };
 
+/* The kernel's limit on one fixed mapping across its default mmap window
+ * (fixed_map.c). vaoci_map_window derives that window's top from the main
+ * stack's end (the kernel puts the stack just below it): a power of two below
+ * the task size, or 0 when there is none (48-bit arm64, x86-64). */
+#define VAOCI_FIXED_PIECES_MAX 3
+#define VAOCI_FIXED_NOT_PLACED 1 /* MAP_FIXED_NOREPLACE unsupported: the kernel placed it elsewhere */
+uint64_t vaoci_map_window(uint64_t stack_top, uint64_t task_size);
+/* vaoci_fixed_pieces splits [start,end) into the fixed mappings the kernel
+ * accepts; returns how many (1 to 3) it wrote. */
+size_t vaoci_fixed_pieces(uint64_t start, uint64_t end, uint64_t map_window, uint64_t page,
+                          struct vaoci_span out[VAOCI_FIXED_PIECES_MAX]);
+/* vaoci_fixed_map maps [start,end) PROT_NONE with MAP_FIXED_NOREPLACE in
+ * those pieces: 0, a failed piece's -errno or VAOCI_FIXED_NOT_PLACED; on
+ * failure the pieces already mapped are unmapped again. */
+long vaoci_fixed_map(uint64_t start, uint64_t end, uint64_t map_window, uint64_t page);
+
 /* vaoci_map_span reserves exactly [start,end) with MAP_FIXED_NOREPLACE and
  * records it. -EEXIST-like failures come back as VAOCI_E_SYSTEM with
  * sys_errno 17; ENOMEM is classified (RLIMIT_AS, vm.max_map_count). */

@@ -120,7 +120,7 @@ static uint64_t stack_keep_of(int pid) {
   uint64_t lim[2] = {UINT64_MAX, UINT64_MAX};
   long r = vaoci_syscall6(SYS_prlimit64, pid, 3 /* RLIMIT_STACK */, 0, (long)lim, 0, 0);
   uint64_t keep = vaoci_sys_failed(r) || lim[0] > VAOCI_STACK_KEEP_MAX ? VAOCI_STACK_KEEP_MAX : lim[0];
-  return keep + VAOCI_STACK_GUARD_GAP;
+  return keep + VAOCI_STACK_GUARD_GAP(vaoci_probe_page_size());
 }
 
 int vaoci_verify_pid(int pid, const struct vaoci_window *w, struct vaoci_verify_report *out, vaoci_error_t *err) {

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include "child.h"
 #include "vaoci/reserve.h"
 #include "vaoci/verify.h"
@@ -90,7 +91,7 @@ static int case_same_set_x86_64(void) {
  * after every second one, so `known` queries past its budget and the maps
  * text finishes the walk (VAOCI_QUERY_BUDGET): still the same set. */
 static int case_same_set_crowded(void) {
-  const uint64_t base = 5ull << 32, page = 4096;
+  const uint64_t base = 5ull << 32, page = (uint64_t)sysconf(_SC_PAGESIZE);
   for (uint64_t i = 0; i < 600; i++) {
     uint64_t at = base + (i + i / 2) * page; /* pages 0,1 mapped, 2 free, 3,4 mapped, 5 free... */
     if (mmap((void *)at, page, i % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
@@ -129,9 +130,54 @@ static int case_stack_blocked(void) {
   vaoci_error_t err;
   if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0)
     FAILS("reserve: %s", err.msg);
+  /* MAP_FIXED: where the reservation grew the stack over the zone (arm64),
+   * the zone is the stack's own unused part, replaced here. */
   uint64_t low = res.stack_keep.start, stop = res.stack_keep.end - (2ull << 20);
-  if (mmap((void *)low, stop - low, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == MAP_FAILED)
+  if (mmap((void *)low, stop - low, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
     FAILS("could not block the stack zone");
+  return recurse(1900);
+}
+
+/* stack_start reads where [stack] begins now. */
+static uint64_t stack_start(void) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[512];
+  unsigned long long lo = 0, hi;
+  while (f && fgets(line, sizeof line, f))
+    if (strstr(line, "[stack]") && sscanf(line, "%llx-%llx", &lo, &hi) == 2)
+      break;
+  if (f)
+    fclose(f);
+  return lo;
+}
+
+/* case_stack_claimed: on arm64 the zone kept for the stack is the stack's own
+ * after reserving ([stack] reaches down to the zone's guard gap), so no hint
+ * can be handed it; elsewhere (no hint-gated upper space) it stays free. */
+static int case_stack_claimed(void) {
+  vaoci_error_t err;
+  uint64_t before = stack_start();
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0)
+    FAILS("reserve: %s", err.msg);
+  uint64_t after = stack_start(), want = res.stack_keep.start + VAOCI_STACK_GUARD_GAP(res.page_size);
+#if defined(__aarch64__)
+  if (after != want)
+    FAILS("[stack] starts at 0x%llx after reserving (0x%llx before), expected 0x%llx", (unsigned long long)after,
+          (unsigned long long)before, (unsigned long long)want);
+#else
+  if (res.map_window == 0 && after != before)
+    FAILS("[stack] moved from 0x%llx to 0x%llx without a hint-gated upper space", (unsigned long long)before,
+          (unsigned long long)after);
+#endif
+  if (after == want) { /* a hint into the zone (where it is claimed) goes to the window */
+    void *p = mmap((void *)(uintptr_t)(want + (1u << 20)), 65536, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      FAILS("mmap with a hint in the stack zone failed");
+    if (!vaoci_window_contains(&res.window, (uint64_t)(uintptr_t)p, (uint64_t)(uintptr_t)p + 65536))
+      FAILS("a hint in the claimed stack zone got 0x%llx, outside the window", (unsigned long long)(uintptr_t)p);
+    munmap(p, 65536);
+  }
   return recurse(1900);
 }
 
@@ -228,6 +274,7 @@ int main(void) {
   CHILD_CASE(case_same_set_crowded, 0, "all five algorithms reserve the same set among 600 mappings (query then text)");
   CHILD_CASE(case_stack_grows, 0, "a 7.6 MB recursion still works after reserving");
   CHILD_CASE(case_stack_blocked, 128 + SIGSEGV, "control: the recursion dies when the keep zone is taken");
+  CHILD_CASE(case_stack_claimed, 0, "the stack's zone: [stack] grown over it on arm64 (a hint there lands inside), else free; recursion works");
   CHILD_CASE(case_rlimit_as, 0, "RLIMIT_AS 64 GiB: loud failure, nothing left reserved");
   CHILD_CASE(case_rlimit_as_halving, 0, "RLIMIT_AS 64 GiB: halving fails loudly too");
   CHILD_CASE(case_map_count, 0, "vm.max_map_count full: loud failure naming it");

@@ -82,11 +82,11 @@ int cmd_check(struct tool_ctx *ctx, int argc, char **argv) {
     return tool_fail(ctx, &err);
   if (vaoci_reserve(&win, algo, &reservation, &err) < 0)
     return tool_fail(ctx, &err);
-  struct sample_result samples[4];
+  struct sample_result samples[SAMPLE_KINDS];
   int n = sample_all(&reservation, o.samples, samples);
   if (vaoci_verify_pid(0, &win, &report, &err) < 0)
     return tool_fail(ctx, &err);
-  int ok = report.holds && n == 4;
+  int ok = report.holds && n == SAMPLE_KINDS;
   for (int k = 0; k < n; k++)
     ok = ok && samples[k].outside == 0 && samples[k].count > 0;
   if (ctx->json)

@@ -24,11 +24,25 @@ static uint64_t hint_outside(const struct vaoci_reservation *res, long i) {
   return s->start + ((uint64_t)i * 7919u % pages) * res->page_size;
 }
 
-static void sample_mmap(const struct vaoci_reservation *res, long n, int hinted, struct sample_result *r,
+/* high_hint cycles through the fixed high hints programs and emulators use:
+ * 2^47 (x86-64's top), 2^48 (48-bit arm64's top), 2^50 (where a 52-bit
+ * kernel opens its upper space to a hint) and the last page below the task
+ * size; on a kernel without that much VA the hint is ignored, as it would be. */
+static uint64_t high_hint(const struct vaoci_reservation *res, long i) {
+  uint64_t top = res->task_size ? res->task_size : 1ull << 47;
+  const uint64_t hints[] = {1ull << 47, 1ull << 48, 1ull << 50, top - (256u << 10)};
+  return hints[(size_t)i % (sizeof hints / sizeof hints[0])];
+}
+
+enum hint_kind { HINT_NONE, HINT_OUTSIDE, HINT_HIGH };
+
+static void sample_mmap(const struct vaoci_reservation *res, long n, enum hint_kind hinted, struct sample_result *r,
                         void **keep) {
   for (long i = 0; i < n; i++) {
     uint64_t len = sizes[i % NSIZES];
-    void *hint = hinted ? (void *)hint_outside(res, i) : NULL;
+    void *hint = hinted == HINT_OUTSIDE ? (void *)hint_outside(res, i)
+                 : hinted == HINT_HIGH  ? (void *)high_hint(res, i)
+                                        : NULL;
     void *p = mmap(hint, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     keep[i] = p == MAP_FAILED ? NULL : p;
     if (p == MAP_FAILED)
@@ -72,17 +86,18 @@ static void sample_mremap(const struct vaoci_reservation *res, long n, struct sa
   }
 }
 
-int sample_all(const struct vaoci_reservation *res, long n, struct sample_result out[4]) {
+int sample_all(const struct vaoci_reservation *res, long n, struct sample_result out[SAMPLE_KINDS]) {
   void **keep = calloc((size_t)n, sizeof *keep);
-  const char *kinds[4] = {"mmap", "mmap-hint", "shmat", "mremap"};
-  for (int k = 0; k < 4; k++)
+  const char *kinds[SAMPLE_KINDS] = {"mmap", "mmap-hint", "mmap-high", "shmat", "mremap"};
+  for (int k = 0; k < SAMPLE_KINDS; k++)
     out[k] = (struct sample_result){.kind = kinds[k]};
   if (!keep)
     return 0;
-  sample_mmap(res, n, 0, &out[0], keep);
-  sample_mmap(res, n, 1, &out[1], keep);
-  sample_shmat(res, n / 10 ? n / 10 : 1, &out[2]);
-  sample_mremap(res, n / 10 ? n / 10 : 1, &out[3]);
+  sample_mmap(res, n, HINT_NONE, &out[0], keep);
+  sample_mmap(res, n, HINT_OUTSIDE, &out[1], keep);
+  sample_mmap(res, n, HINT_HIGH, &out[2], keep);
+  sample_shmat(res, n / 10 ? n / 10 : 1, &out[3]);
+  sample_mremap(res, n / 10 ? n / 10 : 1, &out[4]);
   free(keep);
-  return 4;
+  return SAMPLE_KINDS;
 }

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Run the aarch64 build of vaoci on a real Debian 6.1 arm64 kernel (48-bit VA)
-# under qemu-system-aarch64 (test/arm64/vm.sh) and assert on what it reports.
+# Run the aarch64 build of vaoci on a real Debian arm64 kernel under
+# qemu-system-aarch64 (test/arm64/vm.sh) and assert on what it reports. The
+# kernel is VAOCI_ARM64_KERNEL's (test/arm64/kernel.sh): 6.1 (4K pages, 48-bit
+# VA), 6.12 (4K, 52-bit) or 6.12-16k (16K, 52-bit); the probe must report the
+# kernel's VA bits and page size.
 #
 #   test/arm64/native-suite.sh [vm.sh options, e.g. --timeout 600]
 #
 # Needs `make native-aarch64` first (make test-arm64 does that). The VM runs
 # every build/aarch64/tests/test_* unit-test binary, then `vaoci-reserve
-# --json probe` and `vaoci-reserve --json check` for the x86_64 (2^47), i386
-# and a 40-bit window. Then the preload in dynamically linked processes
+# --json probe` and `vaoci-reserve --json check` for the x86_64 (2^47), i386,
+# a 40-bit and a wrap-around window: every sample (plain, hinted inside the
+# reservation, and the fixed high hints 2^47, 2^48, 2^50 and the top of user
+# space) lands inside, and verify finds no free byte outside the window up to
+# the kernel's task size (2^52 on the 6.12 kernels). Then the preload in dynamically linked processes
 # (test/arm64/dyn/, built by test/arm64/payload.sh against the cross
 # toolchain's loader and libc, which go into the payload): alloc_maps with
 # VAOCI_DEBUG=maps for the i386 and x86_64 windows (every new mapping lies
@@ -24,9 +30,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BUILD=$REPO/build/aarch64
 VM=$HERE/vm.sh
-LOG=$REPO/build/arm64-vm/native-suite.log
 # shellcheck source=test/arm64/payload.sh
 source "$HERE/payload.sh"
+# shellcheck source=test/arm64/kernel.sh
+source "$HERE/kernel.sh"
+KERNEL=$(kernel_name)
+LOG=$REPO/build/arm64-vm/native-suite-$KERNEL.log
 
 PASSED=0
 FAILED=0
@@ -35,8 +44,8 @@ cleanup() { [[ -n $PAYLOAD ]] && rm -rf "$PAYLOAD"; return 0; }
 trap cleanup EXIT
 
 die() { echo "arm64: FAILED — $*" >&2; exit 1; }
-pass() { echo "arm64 $1: ok — $2"; PASSED=$((PASSED + 1)); }
-fail() { echo "arm64 $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
+pass() { echo "arm64 [$KERNEL] $1: ok — $2"; PASSED=$((PASSED + 1)); }
+fail() { echo "arm64 [$KERNEL] $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
 
 ensure_jq() {
 	command -v jq >/dev/null && return 0
@@ -52,11 +61,12 @@ ensure_jq() {
 # The VM's tests.list has no quoting and names each test by its program, so
 # each vaoci-reserve run gets its own name: a relative symlink to the tool
 # (the tool ignores argv[0]; cpio keeps the link).
-CHECKS=(check_x86_64 check_i386 check_40bit)
+CHECKS=(check_x86_64 check_i386 check_40bit check_wrap)
 declare -A CHECK_ARGS=(
 	[check_x86_64]="--va-limit x86_64 --samples 300"
 	[check_i386]="--va-limit i386 --samples 300"
 	[check_40bit]="--va-limit 0x10000-0x10000000000 --samples 300"
+	[check_wrap]="--va-limit 0x200000000000-0x10000000000 --samples 300"
 )
 UNIT_TESTS=()
 
@@ -220,22 +230,26 @@ check_unit_tests() {
 }
 
 check_probe() {
-	local j va kernel
+	local j va kernel page want_va want_page
 	if ! j=$(test_json probe); then
 		fail probe "no JSON output (rc=$(test_rc probe))"
 		return
 	fi
 	va=$(jq -r '.va_bits' <<<"$j")
+	page=$(jq -r '.page_size' <<<"$j")
 	kernel=$(jq -r '.kernel' <<<"$j")
-	if [[ $va == 48 ]]; then
-		pass probe "va_bits 48 (task_size $(jq -r .task_size <<<"$j"), page $(jq -r .page_size <<<"$j"), procmap_query $(jq -r .procmap_query <<<"$j"))"
+	want_va=$(kernel_expect_va_bits)
+	want_page=$(kernel_expect_page_size)
+	TASK_SIZE=$(jq -r '.task_size' <<<"$j")
+	if [[ $va == "$want_va" && $page == "$want_page" ]]; then
+		pass probe "va_bits $va, page $page (task_size $TASK_SIZE, procmap_query $(jq -r .procmap_query <<<"$j"))"
 	else
-		fail probe "va_bits is $va, expected 48"
+		fail probe "va_bits $va, page $page; expected $want_va and $want_page on kernel $KERNEL"
 	fi
-	if [[ $kernel == 6.1* ]]; then
+	if [[ $kernel == "$KERNEL".* || $kernel == "$KERNEL"-* || $kernel == "${KERNEL%-16k}".*16k ]]; then
 		pass probe "kernel $kernel, arch $(jq -r .arch <<<"$j")"
 	else
-		fail probe "kernel is '$kernel', expected 6.1.*"
+		fail probe "kernel is '$kernel', expected $KERNEL"
 	fi
 }
 
@@ -283,11 +297,12 @@ check_one() {
 
 	if [[ $name == check_x86_64 ]]; then
 		bytes=$(jq -r '.reservation.bytes' <<<"$j")
-		min=$(((1 << 47) - (1 << 40)))
+		# everything from 2^47 to the task size, less what is mapped there
+		min=$((TASK_SIZE - (1 << 47) - (1 << 40)))
 		if [[ $bytes =~ ^[0-9]+$ ]] && ((bytes >= min)); then
-			pass "$name" "reservation.bytes $bytes >= 2^47 - 2^40 ($min): [2^47, 2^48) less $(((1 << 47) - bytes)) bytes (verify: stack_keep_bytes $(jq -r .verify.stack_keep_bytes <<<"$j"), mapped bytes $(jq -r .verify.mapped.bytes <<<"$j"))"
+			pass "$name" "reservation.bytes $bytes >= task size - 2^47 - 2^40 ($min): [2^47, $(printf '0x%x' "$TASK_SIZE")) less $((TASK_SIZE - (1 << 47) - bytes)) bytes (verify: stack_keep_bytes $(jq -r .verify.stack_keep_bytes <<<"$j"), mapped bytes $(jq -r .verify.mapped.bytes <<<"$j"))"
 		else
-			fail "$name" "reservation.bytes is $bytes, expected >= 2^47 - 2^40 ($min)"
+			fail "$name" "reservation.bytes is $bytes, expected >= task size - 2^47 - 2^40 ($min)"
 		fi
 	fi
 }
@@ -373,6 +388,7 @@ check_json() {
 }
 
 PROCMAP_QUERY=unknown
+TASK_SIZE=$((1 << 48))
 
 check_dynamic() {
 	local pj

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Boot a real Debian 12 arm64 kernel under qemu-system-aarch64 with an
-# initramfs holding static aarch64 test programs, run them, report results.
+# Boot a real Debian arm64 kernel under qemu-system-aarch64 with an initramfs
+# holding static aarch64 test programs, run them, report results. The kernel
+# is VAOCI_ARM64_KERNEL's (test/arm64/kernel.sh: 6.1, 6.12 or 6.12-16k;
+# default 6.1).
 #
 #   test/arm64/vm.sh [--timeout SECONDS] [--log FILE] [--cpu MODEL] PAYLOAD_DIR
 #   test/arm64/vm.sh --extract NAME LOGFILE
@@ -22,6 +24,8 @@ TIMEOUT=240
 CPU=max
 LOG=$CACHE/last.log
 TMP=
+# shellcheck source=test/arm64/kernel.sh
+source "$HERE/kernel.sh"
 
 die() { echo "arm64: $*" >&2; exit 1; }
 log() { echo "arm64: $*" >&2; }
@@ -71,51 +75,12 @@ ensure_tools() {
 	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 }
 
-# The kernel .deb is arm64, so apt must know that architecture.
-ensure_arm64_arch() {
-	dpkg --print-foreign-architectures | grep -qx arm64 && return 0
-	[[ $(id -u) == 0 ]] || die "run 'dpkg --add-architecture arm64 && apt-get update' as root"
-	log "adding dpkg architecture arm64"
-	dpkg --add-architecture arm64
-	apt-get -qq -o DPkg::Lock::Timeout=600 update >/dev/null
-}
-
-# The cloud meta package depends on the current ABI's image package; fall
-# back to the newest linux-image-6.1.0-N-cloud-arm64 by name.
-kernel_package() {
-	local pkg
-	pkg=$(apt-cache depends linux-image-cloud-arm64:arm64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-cloud-arm64\).*/\1/p' | head -n1)
-	[[ -n $pkg ]] || pkg=$(apt-cache pkgnames linux-image-6.1.0- 2>/dev/null |
-		grep -E '^linux-image-6\.1\.0-[0-9]+-cloud-arm64$' | sort -V | tail -n1)
-	[[ -n $pkg ]] || die "no linux-image-6.1.0-*-cloud-arm64 package known to apt"
-	echo "$pkg"
-}
-
-# Prints the path of the cached uncompressed arm64 Image, fetching it once.
-# The cached kernel is kept even when Debian moves on; delete
-# build/arm64-vm/vmlinuz-* to pick up a newer one.
+# Prints the cached uncompressed arm64 Image of the selected kernel
+# (test/arm64/kernel.sh: VAOCI_ARM64_KERNEL), fetching it once.
 fetch_kernel() {
-	local img pkg dir imgs=("$CACHE"/vmlinuz-*)
-	img=${imgs[-1]}
-	if [[ ! -f $img ]]; then
-		ensure_arm64_arch
-		pkg=$(kernel_package)
-		log "downloading $pkg"
-		dir=$(mktemp -d "$CACHE/kernel.XXXXXX")
-		(cd "$dir" && apt-get -qq download "$pkg:arm64" >/dev/null 2>&1) ||
-			{ rm -rf "$dir"; die "apt-get download $pkg:arm64 failed"; }
-		dpkg-deb -x "$dir"/*.deb "$dir/x"
-		imgs=("$dir"/x/boot/vmlinuz-*)
-		img=${imgs[0]}
-		[[ -f $img ]] || { rm -rf "$dir"; die "$pkg has no boot/vmlinuz-*"; }
-		mv "$img" "$CACHE/"
-		rm -rf "$dir"
-		img=$CACHE/$(basename "$img")
-	fi
-	file -b "$img" | grep -q 'ARM64 boot executable Image' ||
-		die "$img is not an uncompressed arm64 Image: $(file -b "$img")"
-	echo "$img"
+	local dir
+	dir=$(kernel_dir) || die "no kernel (see above)"
+	echo "$dir/Image"
 }
 
 # Static /init, rebuilt when init.c changes; mv keeps concurrent runs safe.
@@ -142,13 +107,15 @@ boot() {
 	local kernel=$1 start rc
 	start=$(date +%s.%N)
 	set +e
+	# -nic none: the tests need no network, and without it qemu looks for
+	# efi-virtio.rom (package ipxe-qemu, a recommends nothing installs).
 	timeout -k 10 "$TIMEOUT" qemu-system-aarch64 -M virt -cpu "$CPU" -smp 2 -m 1024 \
-		-nographic -no-reboot -kernel "$kernel" -initrd "$TMP/initrd.cpio.gz" \
+		-nic none -nographic -no-reboot -kernel "$kernel" -initrd "$TMP/initrd.cpio.gz" \
 		-append "console=ttyAMA0 panic=-1 quiet" </dev/null 2>&1 |
 		tr -d '\r' | tee "$LOG"
 	rc=${PIPESTATUS[0]}
 	set -e
-	log "VM ran for $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+	log "VM ($(kernel_name)) ran for $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 	if ((rc == 124 || rc == 137)); then
 		report_tests "$(markers)" || true
 		die "VM timed out after ${TIMEOUT}s (log: $LOG)"

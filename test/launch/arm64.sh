@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# vaoci-launch's aarch64 build on a real arm64 kernel (Debian's 6.1, 48-bit
-# VA), in the VM test/arm64/vm.sh boots, one boot for all of it:
+# vaoci-launch's aarch64 build on a real arm64 kernel (VAOCI_ARM64_KERNEL's,
+# test/arm64/kernel.sh: 6.1 48-bit, 6.12 52-bit, 6.12-16k 16K pages 52-bit),
+# in the VM test/arm64/vm.sh boots, one boot for all of it:
 #  - test_launch's unit tests; the probe of test/launch/ (static and
 #    static-pie, aarch64) launched with the x86_64, i386, a 40-bit and a
 #    wrap-around window keeps every mapping it owns or makes inside (the
@@ -29,8 +30,9 @@ source test/arm64/payload.sh
 source test/arm64/container/node.sh
 # shellcheck source=test/launch/arm64/emulator.sh
 source test/launch/arm64/emulator.sh
+kernel=$(kernel_name)
 payload=$(mktemp -d)
-log=$root/build/arm64-vm/launch.log
+log=$root/build/arm64-vm/launch-$kernel.log
 trap 'rm -rf "$payload"' EXIT
 mkdir -p "$(dirname "$log")"
 
@@ -84,8 +86,8 @@ echo "busybox sh /payload/binfmt.sh" >>"$payload/tests.list"
 # uses PAC instructions; the launcher's PR_PAC_RESET_KEYS gets EINVAL, ignored.
 test/arm64/vm.sh --timeout 400 --cpu max,pauth=off --log "$log" "$payload" >/dev/null 2>&1 || true
 passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok   arm64 $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL arm64 $1"; }
+pass() { passed=$((passed + 1)); echo "ok   arm64 [$kernel] $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL arm64 [$kernel] $1"; }
 grep -q '@@VAOCI-DONE' "$log" || { echo "FAIL arm64: the VM did not finish (log: $log)"; exit 1; }
 for t in "${tests[@]}"; do
   read -r name want _ <<<"$t"
@@ -178,5 +180,5 @@ registered vaoci-FP-reg vaoci-x86_64 /payload/vaoci-binfmt PF
 guest vaoci-FP low
 same_argv qemu-FP vaoci-FP custom-argv0
 echo "     arm64 binfmt: $(awk -v a="$(out setup | sed -n 2p)" -v b="$(out uptime)" 'BEGIN { printf "%.1f", b - a }') s of VM time"
-echo "test-launch arm64: $passed passed, $failed failed"
+echo "test-launch arm64 [$kernel]: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -88,7 +88,7 @@ describe('vaoci-reserve --json reports validate against schemas/', () => {
     expect(r.status).toBe(0);
     expect(r.doc.ok).toBe(true);
     expect(r.doc.window).toEqual({ text: 'i386', lower: '0x0', upper: '0x100000000', wraps: false });
-    expect(r.doc.samples.map((s: Json) => s.kind)).toEqual(['mmap', 'mmap-hint', 'shmat', 'mremap']);
+    expect(r.doc.samples.map((s: Json) => s.kind)).toEqual(['mmap', 'mmap-hint', 'mmap-high', 'shmat', 'mremap']);
     for (const s of r.doc.samples) {
       expect(s.count).toBeGreaterThan(0);
       expect(s.outside).toBe(0);

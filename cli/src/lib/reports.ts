@@ -82,7 +82,7 @@ export interface Verify {
 
 /** Sample is one kind of allocation made after reserving, checked against the window. */
 export interface Sample {
-  kind: 'mmap' | 'mmap-hint' | 'shmat' | 'mremap';
+  kind: 'mmap' | 'mmap-hint' | 'mmap-high' | 'shmat' | 'mremap';
   count: number;
   outside: number;
   refused: number;

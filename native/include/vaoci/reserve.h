@@ -25,9 +25,10 @@ enum vaoci_algo {
 #define VAOCI_ALGO_DEFAULT VAOCI_ALGO_KNOWN
 
 /* Most of the main stack kept free so it can still grow; RLIMIT_STACK above
- * this is capped, and the kernel's 1 MiB stack guard gap is added to it. */
+ * this is capped, and the kernel's stack guard gap (stack_guard_gap: 256
+ * pages, 1 MiB with 4K pages, 4 MiB with 16K) is added to it. */
 #define VAOCI_STACK_KEEP_MAX (256ull << 20)
-#define VAOCI_STACK_GUARD_GAP (1ull << 20)
+#define VAOCI_STACK_GUARD_GAP(page) (256ull * (page))
 
 /* vaoci_reserve_stats says what a reservation cost and produced. */
 struct vaoci_reserve_stats {
@@ -45,6 +46,7 @@ struct vaoci_reservation {
   uint64_t floor;        /* bottom of user space used (mmap_min_addr) */
   uint64_t task_size;
   uint64_t page_size;
+  uint64_t map_window;   /* the kernel's default mmap window when below task_size (52-bit arm64), else 0 */
   struct vaoci_span stack_keep; /* left free for the main stack to grow */
   struct vaoci_span_set regions;
   struct vaoci_reserve_stats stats;

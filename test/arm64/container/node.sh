@@ -13,6 +13,9 @@
 # Each returns non-zero with one line on stderr when something is missing.
 # Needs root (apt-get download as root, dpkg-deb) and payload.sh's readelf.
 
+# shellcheck source=test/arm64/kernel.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../kernel.sh"
+
 NODE_CACHE=$PAYLOAD_REPO/build/arm64-vm
 NODE_DEBS=$NODE_CACHE/container-debs
 NODE_TREE=$NODE_CACHE/container-node
@@ -132,28 +135,11 @@ node_tree() {
 	echo "$NODE_TREE"
 }
 
-# The module must come from the package of the very kernel vm.sh caches
-# (build/arm64-vm/vmlinuz-VERSION): insmod checks its version magic.
+# The module comes with the very kernel vm.sh boots (test/arm64/kernel.sh
+# caches it beside the Image): insmod checks its version magic.
 node_binfmt_module() {
-	local imgs=("$NODE_CACHE"/vmlinuz-*) ver pkg out tmp ko
-	[[ -f ${imgs[-1]} ]] || node_err "no cached kernel; run test/arm64/vm.sh --setup" || return 1
-	ver=${imgs[-1]##*/vmlinuz-}
-	out=$NODE_CACHE/modules/$ver/binfmt_misc.ko
-	if [[ ! -f $out ]]; then
-		node_apt_ready || return 1
-		pkg=linux-image-$ver
-		echo "arm64 container: downloading $pkg:arm64 for binfmt_misc.ko" >&2
-		tmp=$(mktemp -d "$NODE_CACHE/modules.XXXXXX")
-		if ! (cd "$tmp" && apt-get -qq -o APT::Sandbox::User=root download "$pkg:arm64" >/dev/null 2>&1); then
-			rm -rf "$tmp"
-			node_err "apt-get download $pkg:arm64 failed (Debian moved on? delete build/arm64-vm/vmlinuz-* to fetch the current kernel)"
-			return 1
-		fi
-		dpkg-deb -x "$tmp"/*.deb "$tmp/x"
-		ko=$tmp/x/lib/modules/$ver/kernel/fs/binfmt_misc.ko
-		[[ -f $ko ]] || { rm -rf "$tmp"; node_err "$pkg has no kernel/fs/binfmt_misc.ko"; return 1; }
-		install -D -m 0644 "$ko" "$out"
-		rm -rf "$tmp"
-	fi
-	echo "$out"
+	local dir
+	dir=$(kernel_dir) || return 1
+	[[ -f $dir/binfmt_misc.ko ]] || node_err "kernel $(cat "$dir/version") has no binfmt_misc.ko module" || return 1
+	echo "$dir/binfmt_misc.ko"
 }
