@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# An x86-64 container on a real arm64 kernel, with and without vaoci: Debian's
-# 6.1 cloud-arm64 kernel under qemu-system-aarch64 (test/arm64/vm.sh), with
+# An x86-64 container on a real arm64 kernel, with and without vaoci: the
+# kernel VAOCI_ARM64_KERNEL names (test/arm64/kernel.sh: Debian 12's 6.1,
+# Debian 13's 6.12 with 4K or 16K pages) under qemu-system-aarch64 (test/arm64/vm.sh), with
 # Debian's arm64 crun, the dynamically linked qemu-x86_64 (qemu-user)
 # registered in binfmt_misc with flag F, and vaoci's aarch64 wrapper, hook and
 # preload at their node paths (/opt/vaoci, /etc/vaoci/config.json naming
@@ -34,18 +35,19 @@
 # static libc, crun (for `crun spec`), jq and node. Debian's arm64 packages
 # and the kernel's binfmt_misc.ko are cached under build/arm64-vm/
 # (container/node.sh). Last line "arm64 container: N passed, M failed"; exit 0
-# only if all held. The console log is build/arm64-vm/container-suite.log.
+# only if all held. The console log is build/arm64-vm/container-suite-KERNEL.log.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BUILD=$REPO/build/aarch64
 VM=$HERE/vm.sh
-LOG=$REPO/build/arm64-vm/container-suite.log
 # shellcheck source=test/arm64/payload.sh
 source "$HERE/payload.sh"
 # shellcheck source=test/arm64/container/node.sh
 source "$HERE/container/node.sh"
+KERNEL=$(kernel_name)
+LOG=$REPO/build/arm64-vm/container-suite-$KERNEL.log
 # shellcheck source=test/launch/arm64/emulator.sh
 source "$REPO/test/launch/arm64/emulator.sh"
 
@@ -55,10 +57,10 @@ PAYLOAD=
 cleanup() { [[ -n $PAYLOAD ]] && rm -rf "$PAYLOAD"; return 0; }
 trap cleanup EXIT
 
-die() { echo "arm64 container: FAILED — $*" >&2; exit 1; }
-pass() { echo "arm64 container $1: ok — $2"; PASSED=$((PASSED + 1)); }
-fail() { echo "arm64 container $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
-summary() { echo "arm64 container: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
+die() { echo "arm64 container [$KERNEL]: FAILED — $*" >&2; exit 1; }
+pass() { echo "arm64 container [$KERNEL] $1: ok — $2"; PASSED=$((PASSED + 1)); }
+fail() { echo "arm64 container [$KERNEL] $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
+summary() { echo "arm64 container [$KERNEL]: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
 
 HIGH=$((1 << 47))
 FRONT_WINDOW=0x10000-0x100000000000 # 2^44: a window of the pod's own, through the bundle
