@@ -28,6 +28,16 @@
 #   fronted, wrapper      va-limit 0x10000-0x100000000000: every address < 2^44;
 #                         config.json got only the window (method binfmt: no
 #                         preload, no mounts, args unchanged); report holds
+# Then the node moves to Debian 13's qemu-user 10 (its qemu-x86_64 is
+# static-pie), registered as qemu-user-binfmt registers it
+# (/usr/libexec/qemu-binfmt/x86_64-binfmt-P, flags OPF):
+#   qemu 10, plain crun   at least one address >= 2^47
+#   qemu 10, wrapper      va-limit x86_64 through the launch injection: args
+#                         start with vaoci-launch -- the entry's interpreter,
+#                         both bound read-only; every address < 2^47; report holds
+#   qemu 10 fronted       vaoci-binfmt in front of it (the installer's bundle
+#                         and line, its flags POF kept): plain crun, every
+#                         address < 2^47
 #
 #   test/arm64/container-suite.sh [vm.sh options, e.g. --timeout 600]
 #
@@ -112,6 +122,7 @@ build_payload() {
 	cp "$tree/.busybox" "$PAYLOAD/busybox"
 	install -D -m 0755 "$BUILD/vaoci-runtime" "$PAYLOAD/node/opt/vaoci/bin/vaoci-runtime"
 	install -D -m 0755 "$BUILD/vaoci-hook" "$PAYLOAD/node/opt/vaoci/bin/vaoci-hook"
+	install -D -m 0755 "$BUILD/vaoci-launch" "$PAYLOAD/node/opt/vaoci/bin/vaoci-launch"
 	install -D -m 0644 "$BUILD/libvaoci-preload.so" "$PAYLOAD/node$PRELOAD"
 	# A node's config as the README installs it: only the real runtime.
 	mkdir -p "$PAYLOAD/node/etc/vaoci"
@@ -124,6 +135,7 @@ build_payload() {
 	mkdir -p "$PAYLOAD/node${BUNDLE%/*}"
 	node "$HERE/container/front.js" "$BUILD/vaoci-launch" "$emu/qemu-x86_64-static" /usr/bin/qemu-x86_64-static \
 		"$PAYLOAD/static.reg" "$BUNDLE" "$PAYLOAD/node$BUNDLE" "$PAYLOAD/front.line" || die "container/front.js failed"
+	build_qemu10
 	install -m 0755 "$HERE/container/driver.sh" "$PAYLOAD/driver.sh"
 	install -m 0644 "$HERE/block.sh" "$PAYLOAD/block.sh"
 	gcc -static -O2 -Wall -Wextra -Werror -o "$PAYLOAD/probe" "$HERE/container/probe.c" ||
@@ -139,8 +151,38 @@ build_payload() {
 	make_bundle static-plain '{}' '[]' '["/probe"]'
 	make_bundle front-plain '{}' '[]' '["/probe"]'
 	make_bundle front-vaoci "{\"vaoci.io/va-limit\": \"$FRONT_WINDOW\"}" "$(hold front-vaoci)" '["/probe", "/hold/done"]'
+	make_bundle q10-plain '{}' '[]' '["/probe"]'
+	make_bundle q10-launch '{"vaoci.io/va-limit": "x86_64"}' "$(hold q10-launch)" '["/probe", "/hold/done"]'
+	make_bundle q10-front-plain '{}' '[]' '["/probe"]'
 	rm "$PAYLOAD/probe"
 	echo "busybox sh /payload/driver.sh" >"$PAYLOAD/tests.list"
+}
+
+# Debian 13's qemu 10 for section 6 of the driver: the binary, the package's
+# binfmt.d line, and the bundle and register line the installer would write
+# in front of it (from the registration as the kernel shows it).
+Q10_INTERP=/usr/libexec/qemu-binfmt/x86_64-binfmt-P
+Q10_FLAGS=
+build_qemu10() {
+	local q10 conf magic mask flags kflags=""
+	q10=$(qemu10_tree) || die "no Debian 13 qemu-x86_64 (see above)"
+	mkdir -p "$PAYLOAD/q10"
+	install -m 0755 "$q10/qemu-x86_64" "$PAYLOAD/q10/qemu-x86_64"
+	conf=$(cat "$q10/qemu-x86_64.conf")
+	cp "$q10/qemu-x86_64.conf" "$PAYLOAD/q10/register"
+	# :name:type:offset:magic:mask:interpreter:flags, bytes as \xNN
+	IFS=: read -r _ _ _ _ magic mask interp flags <<<"$conf"
+	[[ $interp == "$Q10_INTERP" ]] || die "qemu-x86_64.conf registers $interp, expected $Q10_INTERP"
+	# the kernel shows the flags in its own order
+	[[ $flags == *P* ]] && kflags+=P
+	[[ $flags == *O* ]] && kflags+=O
+	[[ $flags == *C* ]] && kflags+=C
+	[[ $flags == *F* ]] && kflags+=F
+	Q10_FLAGS=$kflags
+	printf 'enabled\ninterpreter %s\nflags: %s\noffset 0\nmagic %s\nmask %s\n' "$interp" "$kflags" \
+		"$(sed 's/\\x//g' <<<"$magic")" "$(sed 's/\\x//g' <<<"$mask")" >"$PAYLOAD/q10.reg"
+	node "$HERE/container/front.js" "$BUILD/vaoci-launch" "$q10/qemu-x86_64" "$Q10_INTERP" \
+		"$PAYLOAD/q10.reg" "$BUNDLE" "$PAYLOAD/q10/bundle" "$PAYLOAD/q10/front.line" || die "container/front.js failed (qemu 10)"
 }
 
 # ---- reading the log -------------------------------------------------------
@@ -303,6 +345,46 @@ check_bad() {
 	fi
 }
 
+check_q10_setup() {
+	local o
+	o=$(out q10-setup)
+	if [[ $(rc q10-setup) == 0 ]] && grep -qx "interpreter $Q10_INTERP" <<<"$o" && grep -qx "flags: $Q10_FLAGS" <<<"$o" &&
+		grep -q 'qemu-x86_64 version 10\.' <<<"$o"; then
+		pass q10-setup "$(grep -m1 'version' <<<"$o"), registered as Debian 13's qemu-user-binfmt does: $Q10_INTERP, flags: $Q10_FLAGS"
+	else
+		fail q10-setup "rc=$(rc q10-setup): $(paste -sd'|' <<<"$o" | head -c 400)"
+	fi
+}
+
+# check_q10_config: the launch injection for a static emulator.
+check_q10_config() {
+	local j p missing=()
+	j=$(out q10-launch-config)
+	jq -e --arg i "$Q10_INTERP" '.process.args == ["/opt/vaoci/bin/vaoci-launch", "--", $i, "/probe", "/hold/done"]' \
+		>/dev/null 2>&1 <<<"$j" || missing+=("args vaoci-launch -- $Q10_INTERP /probe /hold/done (got $(jq -c .process.args <<<"$j" 2>/dev/null))")
+	for p in /opt/vaoci/bin/vaoci-launch "$Q10_INTERP"; do
+		jq -e --arg p "$p" 'any(.mounts[]; .destination == $p and .type == "bind" and (.options | index("ro")))' \
+			>/dev/null 2>&1 <<<"$j" || missing+=("read-only bind $p")
+	done
+	jq -e '.process.env | index("VAOCI_VA_LIMIT=x86_64")' >/dev/null 2>&1 <<<"$j" || missing+=("env VAOCI_VA_LIMIT=x86_64")
+	jq -e '[.process.env[] | select(startswith("LD_PRELOAD="))] == []' >/dev/null 2>&1 <<<"$j" || missing+=("no LD_PRELOAD")
+	if ((${#missing[@]} == 0)); then
+		pass q10-config "method launch: args vaoci-launch -- $Q10_INTERP /probe ..., both bound read-only, VAOCI_VA_LIMIT=x86_64, no preload"
+	else
+		fail q10-config "config.json lacks: ${missing[*]}"
+	fi
+}
+
+check_q10_front() {
+	local o
+	o=$(out q10-front)
+	if [[ $(rc q10-front) == 0 ]] && grep -qx "interpreter $BUNDLE" <<<"$o" && grep -qx "flags: $Q10_FLAGS" <<<"$o" && grep -qx disabled <<<"$o"; then
+		pass q10-front "vaoci-qemu-x86_64 registered in front of qemu 10 with its flags ($Q10_FLAGS), qemu-x86_64 disabled"
+	else
+		fail q10-front "rc=$(rc q10-front): $(paste -sd'|' <<<"$o" | head -c 400)"
+	fi
+}
+
 # ---- main ------------------------------------------------------------------
 
 main() {
@@ -338,6 +420,13 @@ main() {
 	check_below front-vaoci front-vaoci-run $((1 << 44))
 	check_front_config
 	check_report front-vaoci front-vaoci-report
+	check_q10_setup
+	check_addrs q10-plain q10-plain high
+	check_addrs q10-launch q10-launch-run low
+	check_q10_config
+	check_report q10-launch q10-launch-report
+	check_q10_front
+	check_addrs q10-fronted q10-front-plain low
 	summary
 }
 

@@ -109,4 +109,32 @@ block front-plain sh -c "cd $B/front-plain && crun run --no-pivot front-plain"
 block front-vaoci-run held front-vaoci "$B/front-vaoci" wrapper front-vaoci
 block front-config cat "$B/front-vaoci/config.json"
 block front-vaoci-report cat /run/vaoci/front-vaoci.json
+# 6. The node moves to Debian 13's qemu-user 10 (static-pie), registered as
+# qemu-user-binfmt registers it; then vaoci-binfmt in front of it.
+q10() {
+	echo -1 >/proc/sys/fs/binfmt_misc/vaoci-qemu-x86_64 &&
+		echo -1 >/proc/sys/fs/binfmt_misc/qemu-x86_64 &&
+		mv "$P/q10/qemu-x86_64" /usr/bin/qemu-x86_64 &&
+		mkdir -p /usr/libexec/qemu-binfmt &&
+		ln -s ../../bin/qemu-x86_64 /usr/libexec/qemu-binfmt/x86_64-binfmt-P &&
+		cat "$P/q10/register" >/proc/sys/fs/binfmt_misc/register &&
+		/usr/bin/qemu-x86_64 --version | head -n1 &&
+		cat /proc/sys/fs/binfmt_misc/qemu-x86_64
+}
+# The old bundle may still be held by the entry just removed (ETXTBSY):
+# a new file at the path, as the installer writes one.
+q10_front() {
+	rm -f /opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt &&
+		cp "$P/q10/bundle" /opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt &&
+		cat "$P/q10/front.line" >/proc/sys/fs/binfmt_misc/register &&
+		echo 0 >/proc/sys/fs/binfmt_misc/qemu-x86_64 &&
+		cat /proc/sys/fs/binfmt_misc/vaoci-qemu-x86_64 /proc/sys/fs/binfmt_misc/qemu-x86_64
+}
+block q10-setup q10
+block q10-plain sh -c "cd $B/q10-plain && crun run --no-pivot q10-plain"
+block q10-launch-run held q10-launch "$B/q10-launch" wrapper q10-launch
+block q10-launch-config cat "$B/q10-launch/config.json"
+block q10-launch-report cat /run/vaoci/q10-launch.json
+block q10-front q10_front
+block q10-front-plain sh -c "cd $B/q10-front-plain && crun run --no-pivot q10-front-plain"
 block log cat /var/log/vaoci.log

@@ -6,6 +6,11 @@
 #   emulator_tree   prints the cached directory: qemu-x86_64-static (from
 #                   qemu-user-static, 56 MB, of which only this binary is
 #                   kept) and busybox (busybox-static), both static aarch64
+#   qemu10_tree     prints the cached directory of Debian 13's qemu-user 10:
+#                   qemu-x86_64 (static-pie; the 64 MB package keeps only it)
+#                   and qemu-x86_64.conf, the binfmt.d line qemu-user-binfmt
+#                   registers (/usr/libexec/qemu-binfmt/x86_64-binfmt-P, a
+#                   link to it, flags OPF)
 #
 # binfmt_misc.ko comes from test/arm64/container/node.sh (node_binfmt_module),
 # which the caller sources with test/arm64/payload.sh. Returns non-zero with
@@ -44,4 +49,34 @@ emulator_tree() {
 		rm -rf "$tmp"
 	fi
 	echo "$EMULATOR_TREE"
+}
+
+QEMU10_TREE=$PAYLOAD_REPO/build/arm64-vm/qemu10
+
+qemu10_tree() {
+	local tmp
+	if [[ ! -f $QEMU10_TREE/.complete ]]; then
+		mkdir -p "${QEMU10_TREE%/*}"
+		tmp=$(mktemp -d "$QEMU10_TREE.XXXXXX")
+		echo "arm64 launch: downloading qemu-user:arm64 (Debian 13, trixie)" >&2
+		if ! (cd "$tmp" && side_apt_get trixie download qemu-user:arm64 >/dev/null) ||
+			! dpkg-deb -x "$tmp"/qemu-user_*.deb "$tmp/x"; then
+			rm -rf "$tmp"
+			node_err "apt-get download qemu-user:arm64 (trixie) failed"
+			return 1
+		fi
+		mkdir "$tmp/tree"
+		if [[ ! -f $tmp/x/usr/bin/qemu-x86_64 || ! -f $tmp/x/usr/share/qemu/binfmt.d/qemu-x86_64.conf ]]; then
+			rm -rf "$tmp"
+			node_err "trixie's qemu-user has no usr/bin/qemu-x86_64 or binfmt.d/qemu-x86_64.conf"
+			return 1
+		fi
+		install -m 0755 "$tmp/x/usr/bin/qemu-x86_64" "$tmp/tree/qemu-x86_64"
+		install -m 0644 "$tmp/x/usr/share/qemu/binfmt.d/qemu-x86_64.conf" "$tmp/tree/qemu-x86_64.conf"
+		touch "$tmp/tree/.complete"
+		rm -rf "$QEMU10_TREE"
+		mv "$tmp/tree" "$QEMU10_TREE"
+		rm -rf "$tmp"
+	fi
+	echo "$QEMU10_TREE"
 }
