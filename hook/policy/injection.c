@@ -1,9 +1,13 @@
 /* The injection: how the window reaches the process that must reserve it.
  * The rules and their order are cli/src/lib/policy/injection.ts's:
  * no window → none; native → preload into the workload (static → launch);
- * preload → preload; none for an emulated guest → problem; FEX → none when
- * the window contains FEX's own (never reserve twice), preload (static:
- * launch) for a 64-bit wrap-around hole at or below 2^47, else problem; qemu
+ * preload → preload; none for an emulated guest → problem; FEX → none for a
+ * 32-bit window containing i386 (FEX reserves above 4 GiB itself); for a
+ * 64-bit window containing x86_64, reserve in FEX's process (preload, static:
+ * launch) outside the window widened by FEX's own [2^47, 2^48) (FEX reserves
+ * nothing above 2^48, which a 52-bit kernel hands out by hint; never reserve
+ * in FEX's region); likewise for a 64-bit wrap-around hole at or below 2^47;
+ * else problem; qemu
  * i386 → none when the window contains i386, QEMU_RESERVED_VA for [0, UPPER),
  * else problem; qemu x86_64 → preload when dynamic or of unknown linkage,
  * launch when static (qemu's QEMU_RESERVED_VA fails for x86-64 guests with
@@ -18,6 +22,7 @@
 #include "line.h"
 
 #define X86_64_UPPER (1ull << 47)
+#define FEX_TOP (1ull << 48) /* FEX's own region for 64-bit guests is [2^47, 2^48) */
 
 const struct vaoci_window vaoci_policy_window_x86_64 = {VAOCI_WINDOW_X86_64, 0, X86_64_UPPER};
 const struct vaoci_window vaoci_policy_window_i386 = {VAOCI_WINDOW_I386, 0, 1ull << 32};
@@ -37,6 +42,7 @@ struct ctx {
   const json_t *node_config;
   char *problem;
   size_t size;
+  const struct vaoci_window *reserve; /* what VAOCI_VA_LIMIT names: the window, or FEX's widened one */
 };
 
 static int refuse(struct ctx *c, const struct vaoci_chosen *ch, const char *expected) {
@@ -103,9 +109,10 @@ static void node_file(const struct ctx *c, const char *setting, const char *subp
     snprintf(out, size, "%s/%s", json_is_string(host) ? json_string_value(host) : VAOCI_NODE_HOST_DIR, subpath);
 }
 
-/* window_env: the method, and the window and error mode in the environment (preload and launch alike). */
-static void window_env(struct vaoci_policy *p, int method) {
-  vaoci_window_format(&p->window, p->window_text, sizeof p->window_text);
+/* window_env: the method, and the window to reserve outside and the error mode in the environment (preload and launch alike). */
+static void window_env(struct ctx *c, int method) {
+  struct vaoci_policy *p = c->p;
+  vaoci_window_format(c->reserve ? c->reserve : &p->window, p->window_text, sizeof p->window_text);
   p->method = method;
   env(p, "VAOCI_VA_LIMIT", p->window_text);
   env(p, "VAOCI_ON_ERROR", vaoci_policy_on_error_names[p->on_error]);
@@ -120,7 +127,7 @@ static int preload(struct ctx *c) {
   struct vaoci_policy *p = c->p;
   node_file(c, "preload", VAOCI_NODE_PRELOAD_SUBPATH, p->preload_path, sizeof p->preload_path);
   env(p, "LD_PRELOAD", p->preload_path);
-  window_env(p, VAOCI_METHOD_PRELOAD);
+  window_env(c, VAOCI_METHOD_PRELOAD);
   if (p->emulator == VAOCI_EMULATOR_QEMU)
     env(p, "QEMU_UNSET_ENV", "LD_PRELOAD");
   if (bind_mounts(c)) {
@@ -142,7 +149,7 @@ static int qemu_switch(struct ctx *c) {
 static int launch(struct ctx *c, const char *emulator) {
   struct vaoci_policy *p = c->p;
   node_file(c, "launcher", VAOCI_NODE_LAUNCHER_SUBPATH, p->launcher_path, sizeof p->launcher_path);
-  window_env(p, VAOCI_METHOD_LAUNCH);
+  window_env(c, VAOCI_METHOD_LAUNCH);
   p->args[p->args_count++] = p->launcher_path;
   p->args[p->args_count++] = "--";
   if (emulator)
@@ -160,7 +167,7 @@ static int static_emulator(struct ctx *c) { return launch(c, c->entry->interpret
 
 /* binfmt_launcher: the node's vaoci-binfmt reserves; the container carries only the window. */
 static int binfmt_launcher(struct ctx *c) {
-  window_env(c->p, VAOCI_METHOD_BINFMT);
+  window_env(c, VAOCI_METHOD_BINFMT);
   return 0;
 }
 
@@ -172,11 +179,32 @@ static int in_process(struct ctx *c) {
   return linkage(c) == VAOCI_LINKAGE_STATIC ? static_emulator(c) : preload(c);
 }
 
+/* beyond_fex widens a window containing x86_64 by FEX's own region: [0, U)
+ * → [0, max(U, 2^48)); a wrap-around hole [U, L) → [max(U, 2^48), L). 0 when
+ * nothing is left outside it. */
+static int beyond_fex(const struct vaoci_window *w, struct vaoci_window *out) {
+  uint64_t upper = w->upper > FEX_TOP ? w->upper : FEX_TOP;
+  *out = *w;
+  if (upper == w->upper)
+    return 1;
+  if (vaoci_window_wraps(w) && w->lower <= upper)
+    return 0;
+  *out = (struct vaoci_window){VAOCI_WINDOW_CUSTOM, vaoci_window_wraps(w) ? w->lower : 0, upper};
+  return 1;
+}
+
 static int fex(struct ctx *c) {
   const struct vaoci_window *w = &c->p->window;
   int is64 = c->p->guest_arch == VAOCI_GUEST_ARCH_X86_64;
-  if (vaoci_policy_window_contains(w, is64 ? &vaoci_policy_window_x86_64 : &vaoci_policy_window_i386))
+  struct vaoci_window widened; /* formatted into the policy's env before fex returns */
+  if (!is64 && vaoci_policy_window_contains(w, &vaoci_policy_window_i386))
     return 0;
+  if (is64 && vaoci_policy_window_contains(w, &vaoci_policy_window_x86_64)) {
+    if (!beyond_fex(w, &widened))
+      return 0;
+    c->reserve = &widened;
+    return in_process(c);
+  }
   if (is64 && vaoci_window_wraps(w) && w->lower <= X86_64_UPPER)
     return in_process(c);
   return refuse(c, c->va, is64 ? VAOCI_EXPECT_FEX_WINDOW64 : VAOCI_EXPECT_FEX_WINDOW32);
@@ -201,7 +229,7 @@ static int native(struct ctx *c) {
 int vaoci_policy_inject(struct vaoci_policy *p, const struct vaoci_chosen *va, const struct vaoci_chosen *emu,
                         const struct vaoci_binfmt_entry *entry, const struct vaoci_entrypoint *workload,
                         const json_t *node_config, char *problem, size_t size) {
-  struct ctx c = {p, va, emu, entry, workload, node_config, problem, size};
+  struct ctx c = {p, va, emu, entry, workload, node_config, problem, size, NULL};
   p->method = VAOCI_METHOD_NONE;
   if (!p->has_window || p->guest_arch == VAOCI_GUEST_ARCH_UNKNOWN)
     return 0;

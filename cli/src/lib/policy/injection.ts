@@ -8,11 +8,18 @@
  *   reserves, then loads the workload without exec).
  * - emulator preload → preload into whatever runs the guest.
  * - emulator none for an emulated guest → problem (nothing to inject into).
- * - FEX: it reserves [2^47, 2^48) for 64-bit guests and keeps 32-bit guests
- *   below 4 GiB itself, so a window containing that is none (vaoci never
- *   reserves twice under FEX); a 64-bit wrap-around window whose hole ends at
- *   or below 2^47 → preload reserving only the hole (launch when FEX is
- *   statically linked); anything else → problem.
+ * - FEX: it reserves [2^47, 2^48) for 64-bit guests (and places its own
+ *   allocator, JIT code and stacks there: it must find it free) and keeps
+ *   32-bit guests below 4 GiB itself (every gap above, up to 2^52). Nothing
+ *   above 2^48: on a 52-bit kernel a 64-bit guest's hint at 2^50 got
+ *   0x4000000000000 under FEX (built here, in the 6.12 VM). So a 64-bit
+ *   window containing x86_64 → vaoci reserves only what lies outside the
+ *   window and outside [2^47, 2^48) (the window widened to 2^48: nothing on a
+ *   48-bit kernel), in FEX's process (preload; launch when statically linked;
+ *   binfmt when vaoci-binfmt is in front); a 32-bit window containing i386 →
+ *   none; a 64-bit wrap-around window whose hole ends at or below 2^47 →
+ *   reserving only the hole, likewise; anything else → problem. vaoci never
+ *   reserves in FEX's own region.
  * - qemu, i386 guest: qemu keeps 32-bit guests below 4 GiB itself (its
  *   reserved_va) → none for a window containing i386; [0, UPPER) → its switch
  *   QEMU_RESERVED_VA; else problem.
@@ -102,21 +109,44 @@ function nativeWorkload(input: InjectionInput, window: Window): InjectionDecisio
 }
 
 function fex(input: InjectionInput, window: Window): InjectionDecision {
-  const own = input.guest === 'x86_64' ? WINDOW_X86_64 : WINDOW_I386;
-  if (containsWindow(window, own)) {
-    const does = input.guest === 'x86_64' ? 'already reserves [2^47, 2^48) for 64-bit guests' : 'already keeps 32-bit guests below 4 GiB';
-    return { injection: NONE, reason: `FEX ${does}, which ${formatWindow(window)} contains: vaoci never reserves twice under FEX` };
+  if (input.guest === 'i386' && containsWindow(window, WINDOW_I386)) {
+    return { injection: NONE, reason: `FEX already keeps 32-bit guests below 4 GiB (it reserves every gap above), which ${formatWindow(window)} contains: vaoci never reserves twice under FEX` };
+  }
+  if (input.guest === 'x86_64' && containsWindow(window, WINDOW_X86_64)) {
+    const beyond = beyondFex(window);
+    if (beyond === null) {
+      return { injection: NONE, reason: `FEX reserves [2^47, 2^48) itself and ${formatWindow(window)} allows everything else outside it: nothing left to reserve` };
+    }
+    return inFex(input, beyond, `FEX reserves [2^47, 2^48) itself but nothing above 2^48, which a 52-bit kernel hands out by hint: vaoci reserves outside ${formatWindow(beyond)} (${formatWindow(window)} and FEX's region; nothing on a 48-bit kernel), never inside FEX's region`);
   }
   if (input.guest === 'x86_64' && wraps(window) && window.lower <= X86_64_UPPER) {
-    if (launcherInFront(input)) return binfmtLauncher(input, window);
-    if (linkage(input) === 'static') return launchEmulator(input, window);
-    return {
-      injection: preload(input, window),
-      reason: `FEX reserves [2^47, 2^48) itself; the preload reserves only the hole [${hex(window.upper)}, ${hex(window.lower)}) below it, so nothing is reserved twice`,
-    };
+    return inFex(input, window, `FEX reserves [2^47, 2^48) itself; vaoci reserves only the hole [${hex(window.upper)}, ${hex(window.lower)}) below it, so nothing is reserved twice`);
   }
   const expected = input.guest === 'x86_64' ? EXPECT.fexWindow64 : EXPECT.fexWindow32;
   return refuse(input.va, expected, 'FEX already reserves for its guests and vaoci never reserves twice');
+}
+
+/** FEX_TOP is the end of FEX's own region for 64-bit guests, [2^47, 2^48). */
+const FEX_TOP = 1n << 48n;
+
+/**
+ * beyondFex is a window containing x86_64 widened by FEX's own region: what
+ * vaoci reserves outside of it lies outside both. [0, U) → [0, max(U, 2^48));
+ * a wrap-around window with hole [U, L) → hole [max(U, 2^48), L), or null
+ * when nothing of the hole is left.
+ */
+function beyondFex(window: Window): Window | null {
+  const upper = window.upper > FEX_TOP ? window.upper : FEX_TOP;
+  if (!wraps(window)) return upper === window.upper ? window : { kind: 'custom', lower: 0n, upper };
+  if (window.lower <= upper) return null;
+  return upper === window.upper ? window : { kind: 'custom', lower: window.lower, upper };
+}
+
+/** inFex: vaoci reserves outside `reserve` in FEX's own process (vaoci-binfmt, launch or the preload). */
+function inFex(input: InjectionInput, reserve: Window, reason: string): InjectionDecision {
+  if (launcherInFront(input)) return { ...binfmtLauncher(input, reserve), reason };
+  if (linkage(input) === 'static') return { ...launchEmulator(input, reserve), reason };
+  return { injection: preload(input, reserve), reason };
 }
 
 function qemu32(input: InjectionInput, window: Window): InjectionDecision {
