@@ -4,7 +4,7 @@
 # (tar-stream), gcc and /bin/busybox; no network. Included by the Makefile.
 
 DEMO_IMAGE := build/demo-image
-DEMO_IMAGE_IN := test/demo-image/build.mjs test/hook/probe.c $(wildcard /bin/busybox) package-lock.json
+DEMO_IMAGE_IN := test/demo-image/build.mjs cli/image/oci.mjs test/hook/probe.c $(wildcard /bin/busybox) package-lock.json
 
 .PHONY: demo-image
 
@@ -13,3 +13,14 @@ demo-image: $(DEMO_IMAGE)/index.json
 $(DEMO_IMAGE)/index.json: $(DEMO_IMAGE_IN)
 	@mkdir -p $(dir $(DEMO_IMAGE))
 	@node test/demo-image/build.mjs $(DEMO_IMAGE)
+
+# vaoci's own image, the one the Helm chart runs (issue 15): linux/amd64 and
+# linux/arm64 as an OCI layout (build/image/oci, tagged with Chart.yaml's
+# appVersion) and a docker-archive per architecture (build/image/vaoci-ARCH.tar),
+# written by cli/image/build.mjs from both architectures' data plane, the CLI,
+# the pinned Node.js (cli/image/node.json) and Debian's glibc (cli/image/debs.json),
+# downloaded once into build/image/cache. No registry; deterministic.
+.PHONY: image
+
+image: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 cli
+	@node cli/image/build.mjs build/image

@@ -9,18 +9,18 @@
 // stays half a second, so the poststart hook and `vaoci run --svg` see it), a PATH.
 // Deterministic: entries sorted, uid/gid 0, one mtime (SOURCE_DATE_EPOCH,
 // default 2024-01-01), gzip without a timestamp, so the same inputs give the
-// same digests. No network.
+// same digests. No network. The OCI writing is cli/image/oci.mjs, shared
+// with vaoci's own image.
 //
 //   node test/demo-image/build.mjs [OUT_DIR]      (default build/demo-image)
 // Env: BUSYBOX (default /bin/busybox), CC (default gcc).
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as zlib from 'node:zlib';
-import tar from 'tar-stream';
+import { MEDIA, PATH_ENV, REF_NAME, Tree, blob, finishLayout, jsonBlob, layerTar, replaceDir, sha256 } from '../../cli/image/oci.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.resolve(process.argv[2] ?? path.join(ROOT, 'build', 'demo-image'));
@@ -28,7 +28,6 @@ const MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1704067200) * 100
 const BUSYBOX = process.env.BUSYBOX ?? '/bin/busybox';
 const CC = process.env.CC ?? 'gcc';
 const APPLETS = ['cat', 'cp', 'date', 'echo', 'env', 'false', 'grep', 'head', 'id', 'ls', 'mkdir', 'mv', 'printf', 'ps', 'pwd', 'rm', 'sed', 'sh', 'sleep', 'tail', 'touch', 'true', 'uname', 'wc'];
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function die(line) {
   console.error(`demo-image: ${line}`);
@@ -65,63 +64,32 @@ function probeWithLibs(work) {
   return { probe: fs.readFileSync(out), libs };
 }
 
-/** files lists every entry of the layer: name → {type, mode, content | linkname}. */
+/** files is every entry of the layer. */
 function files(work) {
   const busybox = elfInfo(BUSYBOX);
   if (!busybox || busybox.machine !== 62 || busybox.interp) die(`${BUSYBOX}: expected a static x86-64 busybox (Debian's busybox-static)`);
   if (process.arch !== 'x64') die(`the demo image is x86-64: build it on an x86-64 machine (this is ${process.arch})`);
   const { probe, libs } = probeWithLibs(work);
-  const entries = new Map();
-  const dir = (name, mode = 0o755) => entries.set(name, { type: 'directory', mode });
-  const file = (name, content, mode = 0o644) => {
-    for (let p = path.posix.dirname(name); p !== '.'; p = path.posix.dirname(p)) if (!entries.has(p)) dir(p);
-    entries.set(name, { type: 'file', mode, content });
-  };
-  for (const d of ['bin', 'dev', 'etc', 'proc', 'sys']) dir(d);
-  dir('tmp', 0o1777);
-  dir('root', 0o700);
-  file('bin/busybox', fs.readFileSync(BUSYBOX), 0o755);
-  for (const a of APPLETS) entries.set(`bin/${a}`, { type: 'symlink', mode: 0o777, linkname: 'busybox' });
-  file('bin/probe', probe, 0o755);
-  for (const [at, host] of libs) file(at.slice(1), fs.readFileSync(host), 0o755);
-  file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
-  file('etc/group', 'root:x:0:\n');
-  return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** layerTar packs the entries with fixed owners and mtime. */
-async function layerTar(entries) {
-  const pack = tar.pack();
-  const chunks = [];
-  pack.on('data', (c) => chunks.push(c));
-  const done = new Promise((resolve, reject) => pack.on('end', resolve).on('error', reject));
-  for (const [name, e] of entries) {
-    const content = e.content === undefined ? undefined : Buffer.from(e.content);
-    const header = { name, type: e.type, mode: e.mode, uid: 0, gid: 0, uname: '', gname: '', mtime: MTIME, linkname: e.linkname, size: content?.length ?? 0 };
-    await new Promise((resolve, reject) => pack.entry(header, content ?? '', (err) => (err ? reject(err) : resolve())));
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
-const sha256 = (b) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-/** blob stores bytes under blobs/sha256 and returns their descriptor. */
-function blob(dir, bytes, mediaType) {
-  const digest = sha256(bytes);
-  fs.writeFileSync(path.join(dir, 'blobs', 'sha256', digest.slice(7)), bytes);
-  return { mediaType, digest, size: bytes.length };
+  const tree = new Tree();
+  for (const d of ['bin', 'dev', 'etc', 'proc', 'sys']) tree.dir(d);
+  tree.dir('tmp', 0o1777);
+  tree.dir('root', 0o700);
+  tree.file('bin/busybox', fs.readFileSync(BUSYBOX), 0o755);
+  for (const a of APPLETS) tree.symlink(`bin/${a}`, 'busybox');
+  tree.file('bin/probe', probe, 0o755);
+  for (const [at, host] of libs) tree.file(at.slice(1), fs.readFileSync(host), 0o755);
+  tree.file('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+  tree.file('etc/group', 'root:x:0:\n');
+  return tree;
 }
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vaoci-demo-'));
   const tmp = `${OUT}.tmp-${process.pid}`;
   try {
-    const tarBytes = await layerTar(files(work));
+    const tarBytes = await layerTar(files(work), MTIME);
     const gz = zlib.gzipSync(tarBytes, { level: 9 });
     fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(path.join(tmp, 'blobs', 'sha256'), { recursive: true });
     const created = MTIME.toISOString();
     const config = {
       created,
@@ -133,22 +101,13 @@ async function main() {
     };
     const manifest = {
       schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: blob(tmp, Buffer.from(JSON.stringify(config)), 'application/vnd.oci.image.config.v1+json'),
-      layers: [blob(tmp, gz, 'application/vnd.oci.image.layer.v1.tar+gzip')],
+      mediaType: MEDIA.manifest,
+      config: jsonBlob(tmp, config, MEDIA.config),
+      layers: [blob(tmp, gz, MEDIA.layerGzip)],
     };
-    const m = blob(tmp, Buffer.from(JSON.stringify(manifest)), manifest.mediaType);
-    const index = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{ ...m, platform: { architecture: 'amd64', os: 'linux' }, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
-    };
-    fs.writeFileSync(path.join(tmp, 'index.json'), `${JSON.stringify(index)}\n`);
-    fs.writeFileSync(path.join(tmp, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`);
-    fs.rmSync(OUT, { recursive: true, force: true });
-    fs.renameSync(tmp, OUT);
-    const shown = path.relative(process.cwd(), OUT).startsWith('..') ? OUT : path.relative(process.cwd(), OUT);
-    console.log(`demo-image: ${shown} ${m.digest} (layer ${gz.length} bytes)`);
+    const m = jsonBlob(tmp, manifest, manifest.mediaType);
+    finishLayout(tmp, [{ ...m, platform: { architecture: 'amd64', os: 'linux' }, annotations: { [REF_NAME]: 'latest' } }]);
+    console.log(`demo-image: ${replaceDir(tmp, OUT)} ${m.digest} (layer ${gz.length} bytes)`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
