@@ -5,13 +5,17 @@
  * containerd drops every annotation a handler does not list, the most common
  * reason a window never reaches a container. The drop-in takes the root
  * config's version (2: containerd 1.x; 3: containerd 2.x, whose CRI plugin
- * has another name). The root config is never rewritten: when it imports no
- * drop-in directory the install stops and says the one line to add; when
- * there is no root config at all, a minimal one that imports the directory
- * is created (and removed again by uninstall).
+ * has another name); what it holds and why is containerd-plan.ts's. The root
+ * config is never rewritten: when it imports no drop-in directory the
+ * install stops and says the one line to add; when there is no root config
+ * at all, a minimal one that imports the directory is created (and removed
+ * again by uninstall). This file: the names, the root config, and whether
+ * the handler as containerd sees it lets annotations through.
  */
-import { parse, stringify } from 'smol-toml';
+import { parse } from 'smol-toml';
 import { Failure } from '../errors';
+import { CRI_PLUGIN, deepMerge } from './containerd-effective';
+import { type Toml, globRegExp, importsOf, parseConfig } from './containerd-files';
 import type { Host } from './host';
 
 export const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
@@ -20,9 +24,6 @@ export const CONTAINERD_DROPIN = `${CONTAINERD_DROPIN_DIR}/50-vaoci.toml`;
 export const HANDLER = 'vaoci';
 export const ANNOTATIONS = ['vaoci.io/*'];
 
-/** CRI_PLUGIN is where runtime handlers live, by config version. */
-const CRI_PLUGIN = { 2: 'io.containerd.grpc.v1.cri', 3: 'io.containerd.cri.v1.runtime' } as const;
-
 /** RootConfig is what the installer needs from the root config. */
 export interface RootConfig {
   exists: boolean;
@@ -30,34 +31,21 @@ export interface RootConfig {
   imports: string[];
 }
 
-type Toml = Record<string, unknown>;
-
 /** readRootConfig reads /etc/containerd/config.toml; a version-1 or unparsable config is one line. */
 export function readRootConfig(host: Host): RootConfig {
   const text = host.read(CONTAINERD_CONFIG);
   if (text === undefined) return { exists: false, version: 2, imports: [] };
-  let doc: Toml;
-  try {
-    doc = parse(text) as Toml;
-  } catch (e) {
-    throw new Failure(`\`${CONTAINERD_CONFIG}\`: not TOML (${(e as Error).message.split('\n')[0]})`, 'invalid');
-  }
+  const doc = parseConfig(CONTAINERD_CONFIG, text);
   const version = doc.version ?? 1;
   if (version !== 2 && version !== 3) {
-    throw new Failure(`\`${CONTAINERD_CONFIG}\`: version ${String(version)} — expected 2 or 3 (migrate it with \`containerd config migrate\`)`, 'invalid');
+    throw new Failure(`\`${CONTAINERD_CONFIG}\`: version = ${JSON.stringify(version)} — expected 2 or 3 (migrate it with \`containerd config migrate\`)`, 'invalid');
   }
-  const imports = Array.isArray(doc.imports) ? doc.imports.filter((i): i is string => typeof i === 'string') : [];
-  return { exists: true, version, imports };
+  return { exists: true, version, imports: importsOf(CONTAINERD_CONFIG, doc) };
 }
 
 /** imported tells whether an import glob of the root config picks up `file`. */
 export function imported(root: RootConfig, file: string = CONTAINERD_DROPIN): boolean {
   return root.imports.some((glob) => globRegExp(glob).test(file));
-}
-
-function globRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${body}$`);
 }
 
 /** MINIMAL_ROOT is the root config written only where none exists: version 2 (containerd 2.x reads it too). */
@@ -66,18 +54,6 @@ export const MINIMAL_ROOT = `# Written by vaoci node install because this node h
 /** missingImportLine is the one line that stops an install on a root config without drop-ins. */
 export function missingImportLine(): string {
   return `\`${CONTAINERD_CONFIG}\` imports no drop-in directory — expected \`imports = ["${CONTAINERD_DROPIN_DIR}/*.toml"]\` in it (vaoci never rewrites the root config; add the line, then run this again)`;
-}
-
-/** dropin is the TOML of vaoci's runtime handler for a config version. */
-export function dropin(version: 2 | 3, runtimePath: string): string {
-  const handler = {
-    runtime_type: 'io.containerd.runc.v2',
-    pod_annotations: ANNOTATIONS,
-    container_annotations: ANNOTATIONS,
-    options: { BinaryName: runtimePath },
-  };
-  const doc = { version, plugins: { [CRI_PLUGIN[version]]: { containerd: { runtimes: { [HANDLER]: handler } } } } };
-  return `# vaoci: the runtime handler \`${HANDLER}\` (RuntimeClass handler: ${HANDLER}); written by vaoci node install.\n${stringify(doc)}\n`;
 }
 
 /** Reach says whether a vaoci.io/ annotation on a pod would reach its container's config.json, and why. */
@@ -115,15 +91,3 @@ export function mergedView(host: Host, root: RootConfig, files: string[]): Toml 
   return merged;
 }
 
-function deepMerge(a: Toml, b: Toml): Toml {
-  const out: Toml = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const old = out[k];
-    out[k] = isTable(old) && isTable(v) ? deepMerge(old, v) : v;
-  }
-  return out;
-}
-
-function isTable(v: unknown): v is Toml {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}

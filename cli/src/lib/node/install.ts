@@ -9,6 +9,7 @@ import { sha256Of } from '../image/digest';
 import { applyBinfmt, registeredPath, removeBinfmt, type BinfmtRecord } from './binfmt';
 import { Host } from './host';
 import { restartEngine } from './restart';
+import { CONTAINERD_CONFIG } from './containerd';
 import { ENGINE_CONFIGS, type Plan, type PlanOptions, plan } from './plan';
 import { type InstallRecord, type RecordedFile, backupPath, readRecord, recordPath, writeRecord } from './record';
 
@@ -25,6 +26,32 @@ export interface InstallResult {
   restarted: string | null;
   /** binfmt is vaoci-binfmt's registration in front of a static emulator, or null; changed when this run touched binfmt_misc. */
   binfmt: (BinfmtRecord & { changed: boolean }) | null;
+}
+
+/** DryRun is what `vaoci node install --dry-run` reports: the result an install would have, and its config change. */
+export interface DryRun {
+  result: InstallResult;
+  /** configDiff: what the engine's effective config would gain or lose (containerd: `+ key = value` lines). */
+  configDiff: string[];
+}
+
+/** dryRun plans an install and says what it would write and change, writing nothing (not even the record). */
+export function dryRun(o: PlanOptions): DryRun {
+  const old = readRecord(o.host, o.prefix);
+  const p: Plan = plan({ ...o, oldBinfmt: old?.binfmt });
+  const writes = p.files.filter((f) => differs(o.host, f));
+  const gone = old?.files.filter((r) => !p.files.some((f) => f.path === r.path)) ?? [];
+  const changed = [...writes.map((f) => f.path), ...gone.map((r) => r.path)];
+  const engineChanged = writes.some((f) => f.config) || gone.some((r) => ENGINE_CONFIGS.includes(r.path));
+  const b = p.binfmt;
+  const binfmt = b && { entry: b.entry, fronts: b.front.name, interpreter: registeredPath(o.host, b.bundlePath), changed: changed.includes(b.bundlePath) || old?.binfmt?.entry !== b.entry };
+  return { result: { engine: p.engine, prefix: o.prefix, host_root: o.host.root, changed, restart: engineChanged ? p.restart : [], restarted: null, binfmt }, configDiff: p.configDiff };
+}
+
+/** differs tells whether a planned file is missing on the node, or there with other bytes or another mode. */
+function differs(host: Host, f: Plan['files'][number]): boolean {
+  if (!host.exists(f.path)) return true;
+  return sha256Of(fs.readFileSync(host.at(f.path))) !== sha256Of(f.data) || (fs.statSync(host.at(f.path)).mode & 0o7777) !== f.mode;
 }
 
 /** install applies the plan for these options and updates the record; with `restart`, restarts the engine when its config changed. */
@@ -46,10 +73,9 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
   for (const f of p.files) {
     const known = old?.files.find((r) => r.path === f.path);
     const want = sha256Of(f.data);
-    const current = host.exists(f.path) ? fs.readFileSync(host.at(f.path)) : undefined;
     const entry: RecordedFile = { path: f.path, sha256: want, mode: f.mode, backup: known?.backup ?? null };
-    if (current !== undefined && !known) entry.backup = keep(host, o.prefix, f.path, record);
-    if (current === undefined || sha256Of(current) !== want || (fs.statSync(host.at(f.path)).mode & 0o7777) !== f.mode) {
+    if (host.exists(f.path) && !known) entry.backup = keep(host, o.prefix, f.path, record);
+    if (differs(host, f)) {
       for (const d of host.write(f.path, f.data, f.mode)) if (!record.created_dirs.includes(d)) record.created_dirs.push(d);
       changed.push(f.path);
       engineChanged ||= f.config;
@@ -91,13 +117,20 @@ function keep(host: Host, prefix: string, file: string, record: InstallRecord): 
   return to;
 }
 
-function undo(host: Host, f: RecordedFile): void {
+/**
+ * undo puts one file back as it was before vaoci: restored from its backup,
+ * or removed when vaoci created it — except a root config vaoci created
+ * that has been changed since: it is the node's config now, and kept.
+ */
+function undo(host: Host, f: RecordedFile): boolean {
+  if (!f.backup && f.path === CONTAINERD_CONFIG && host.exists(f.path) && sha256Of(fs.readFileSync(host.at(f.path))) !== f.sha256) return false;
   if (f.backup && host.exists(f.backup)) {
     host.write(f.path, fs.readFileSync(host.at(f.backup)), fs.statSync(host.at(f.backup)).mode & 0o7777);
     host.remove(f.backup);
   } else {
     host.remove(f.path);
   }
+  return true;
 }
 
 /** UninstallResult is what `vaoci node uninstall --json` prints (schemas/cli-node-uninstall.schema.json). */
@@ -114,11 +147,11 @@ export function uninstall(host: Host, prefix: string, restart = false): Uninstal
   const record = readRecord(host, prefix);
   if (!record) return { installed: false, host_root: host.root, restored: [], restart: [], restarted: null };
   if (record.binfmt) removeBinfmt(host, record.binfmt); // before its bundle goes
-  for (const f of [...record.files].reverse()) undo(host, f);
+  const restored = [...record.files].reverse().filter((f) => undo(host, f)).map((f) => f.path);
   host.remove(recordPath(prefix));
   for (const d of [...record.created_dirs].reverse()) host.removeDirIfEmpty(d);
   const restarted = restart ? restartEngine(host, record.engine) : null;
-  return { installed: true, host_root: host.root, restored: record.files.map((f) => f.path).reverse(), restart: restarted ? [] : record.restart, restarted };
+  return { installed: true, host_root: host.root, restored, restart: restarted ? [] : record.restart, restarted };
 }
 
 export { Host };

@@ -8,12 +8,12 @@ import * as path from 'node:path';
 import { Failure, badInput } from '../errors';
 import { validate } from '../schema';
 import { hostArch, repoRoot } from '../tool';
-import { CONTAINERD_CONFIG, MINIMAL_ROOT, dropin, imported, missingImportLine, readRootConfig } from './containerd';
+import { CONTAINERD_CONFIG, CONTAINERD_DROPIN } from './containerd';
+import { planContainerd, refuseRancher } from './containerd-plan';
 import { CRIO_DROPIN, crioDropin } from './crio';
 import { type BinfmtPlan, type BinfmtRecord, planBinfmt } from './binfmt';
 import type { Host } from './host';
 import type { Engine } from './record';
-import { CONTAINERD_DROPIN } from './containerd';
 
 export const NODE_CONFIG_PATH = '/etc/vaoci/config.json';
 export const DEFAULT_PREFIX = '/opt/vaoci';
@@ -47,6 +47,8 @@ export interface Plan {
   restart: string[];
   /** binfmt is vaoci-binfmt's registration in front of a static emulator, or null (its bundle is among the files). */
   binfmt: BinfmtPlan | null;
+  /** configDiff is what the engine's effective config gains (containerd: `+ key = value` lines; CRI-O: none computed). */
+  configDiff: string[];
 }
 
 const DATA_PLANE: Array<[string, string, number]> = [
@@ -60,6 +62,7 @@ const RUNC = ['/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/runc', '/usr/lo
 
 /** plan decides every file; any refusal happens here, before a byte is written. */
 export function plan(o: PlanOptions): Plan {
+  if (o.engine !== 'cri-o') refuseRancher(o.host); // before auto: a k3s node has no /etc/containerd to find
   const engine = o.engine === 'auto' ? detectEngine(o.host) : o.engine;
   const runtimePath = path.posix.join(o.prefix, 'bin', 'vaoci-runtime');
   const from = o.from ?? defaultFrom();
@@ -74,14 +77,12 @@ export function plan(o: PlanOptions): Plan {
   const binfmt = planBinfmt(o.host, o.prefix, { front: o.binfmt?.front ?? 'auto', vaLimit: o.binfmt?.vaLimit ?? 'x86_64', launcher }, o.oldBinfmt);
   if (binfmt) files.push({ path: binfmt.bundlePath, data: binfmt.bundle, mode: 0o755, config: false });
   if (engine === 'containerd') {
-    const root = readRootConfig(o.host);
-    if (root.exists && !imported(root)) throw new Failure(missingImportLine(), 'invalid');
-    if (!root.exists) files.push({ path: CONTAINERD_CONFIG, data: Buffer.from(MINIMAL_ROOT), mode: 0o644, config: true });
-    files.push({ path: CONTAINERD_DROPIN, data: Buffer.from(dropin(root.version, runtimePath)), mode: 0o644, config: true });
-    return { engine, files, restart: ['containerd (systemctl restart containerd)'], binfmt };
+    const c = planContainerd(o.host, runtimePath);
+    for (const [p, text] of c.files) files.push({ path: p, data: Buffer.from(text), mode: 0o644, config: true });
+    return { engine, files, restart: ['containerd (systemctl restart containerd)'], binfmt, configDiff: c.diff };
   }
   files.push({ path: CRIO_DROPIN, data: Buffer.from(crioDropin(runtimePath)), mode: 0o644, config: true });
-  return { engine, files, restart: ['crio (systemctl restart crio)'], binfmt };
+  return { engine, files, restart: ['crio (systemctl restart crio)'], binfmt, configDiff: [] };
 }
 
 /** ENGINE_CONFIGS are the files whose change means the engine must restart (what `config: true` marks in a plan). */
