@@ -4,7 +4,7 @@
 # is VAOCI_ARM64_KERNEL's (test/arm64/kernel.sh: 6.1, 6.12 or 6.12-16k;
 # default 6.1).
 #
-#   test/arm64/vm.sh [--timeout SECONDS] [--log FILE] [--cpu MODEL] PAYLOAD_DIR
+#   test/arm64/vm.sh [--timeout SECONDS] [--log FILE] [--cpu MODEL] [--mem MIB] PAYLOAD_DIR
 #   test/arm64/vm.sh --extract NAME LOGFILE
 #   test/arm64/vm.sh --setup
 #
@@ -14,7 +14,8 @@
 # between "@@VAOCI-BEGIN NAME" and "@@VAOCI-END NAME" (every such block).
 # --setup only installs the tools, fetches the kernel and builds /init
 # (into build/arm64-vm/, reused by later runs). --cpu is qemu's -cpu (default
-# max; max,pauth-impdef=on emulates pointer authentication much faster).
+# max; max,pauth-impdef=on emulates pointer authentication much faster);
+# --mem the VM's RAM in MiB (default 1024; the initramfs lives in it).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,6 +23,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 CACHE=$REPO/build/arm64-vm
 TIMEOUT=240
 CPU=max
+MEM=1024
 LOG=$CACHE/last.log
 TMP=
 # shellcheck source=test/arm64/kernel.sh
@@ -109,7 +111,7 @@ boot() {
 	set +e
 	# -nic none: the tests need no network, and without it qemu looks for
 	# efi-virtio.rom (package ipxe-qemu, a recommends nothing installs).
-	timeout -k 10 "$TIMEOUT" qemu-system-aarch64 -M virt -cpu "$CPU" -smp 2 -m 1024 \
+	timeout -k 10 "$TIMEOUT" qemu-system-aarch64 -M virt -cpu "$CPU" -smp 2 -m "$MEM" \
 		-nic none -nographic -no-reboot -kernel "$kernel" -initrd "$TMP/initrd.cpio.gz" \
 		-append "console=ttyAMA0 panic=-1 quiet" </dev/null 2>&1 |
 		tr -d '\r' | tee "$LOG"
@@ -167,6 +169,7 @@ main() {
 		--timeout) TIMEOUT=${2:?}; shift 2 ;;
 		--log) LOG=${2:?}; shift 2 ;;
 		--cpu) CPU=${2:?}; shift 2 ;;
+		--mem) MEM=${2:?}; shift 2 ;;
 		-h | --help) usage ;;
 		-*) usage ;;
 		*) break ;;

@@ -1,0 +1,3 @@
+module vaoci.test/goalloc
+
+go 1.22
