@@ -9,24 +9,16 @@
  * kernel: "map 0xffffee8e0000+0xf000011720000: out of memory"). A span that
  * crosses the top is mapped in pieces: one that ends a page above the top (its
  * length stays below the window's size), and the rest, which starts above it. */
+#include "bits.h"
 #include "reserve_internal.h"
 #include "sys.h"
 
 #define LOW_FLOOR_MAX (16ull << 20) /* vm.mmap_min_addr is assumed below this (see reserve.c's plan_floor) */
 
-static int bit_length(uint64_t v) {
-  int n = 0;
-  while (v) {
-    n++;
-    v >>= 1;
-  }
-  return n;
-}
-
 uint64_t vaoci_map_window(uint64_t stack_top, uint64_t task_size) {
   if (stack_top == 0)
     return 0;
-  int bits = bit_length(stack_top - 1);
+  int bits = vaoci_bit_length(stack_top - 1);
   if (bits >= 64)
     return 0;
   uint64_t window = 1ull << bits;

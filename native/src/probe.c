@@ -3,6 +3,7 @@
 #include "sys.h"
 #include "vaoci/maps.h"
 #include "auxv.h"
+#include "bits.h"
 #include "vaoci/probe.h"
 #define AT_PAGESZ_ 6
 #define AT_EXECFN_ 31
@@ -48,15 +49,6 @@ static uint64_t stack_anchor(void) {
   return (uint64_t)(uintptr_t)&here;
 }
 
-/* bit_length is the number of bits needed to write v. */
-static int bit_length(uint64_t v) {
-  int n = 0;
-  while (v) {
-    n++;
-    v >>= 1;
-  }
-  return n;
-}
 
 /* top_of turns VA bits into the exact task size: x86-64 keeps the top page of
  * user space unmappable (TASK_SIZE = 2^47 - 4096); arm64 does not. */
@@ -79,7 +71,7 @@ int vaoci_probe_va_bits(uint64_t *task_size, vaoci_error_t *err) {
   uint64_t page = vaoci_probe_page_size();
   /* The stack is mapped, so every candidate up to its bit length is present
    * without asking the kernel: only the larger ones cost a system call. */
-  int known = bit_length(stack_anchor());
+  int known = vaoci_bit_length(stack_anchor());
   for (unsigned i = 0; i < sizeof va_candidates / sizeof va_candidates[0]; i++) {
     int bits = va_candidates[i];
     if (bits > known && (impossible(bits) || !page_maps(1ull << (bits - 1), page)))
