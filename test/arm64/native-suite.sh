@@ -69,6 +69,9 @@ declare -A CHECK_ARGS=(
 	[check_wrap]="--va-limit 0x200000000000-0x10000000000 --samples 300"
 )
 UNIT_TESTS=()
+# A window on 4K boundaries that are not 16K ones: x86 guests have 4K pages,
+# but the host's page is the unit of a reservation.
+CHECK_4K_ARGS="--va-limit 0x11000-0x10000000000 --samples 100"
 
 # Dynamic processes. tests.list cannot set an environment, so each run goes
 # through the static test/arm64/dyn/runenv (one symlink per test name):
@@ -119,6 +122,8 @@ build_payload() {
 			ln -s vaoci-reserve "$PAYLOAD/$name"
 			echo "$name --json check ${CHECK_ARGS[$name]}"
 		done
+		ln -s vaoci-reserve "$PAYLOAD/check_4k"
+		echo "check_4k --json check $CHECK_4K_ARGS"
 		if payload_add_dynamic "$PAYLOAD" true alloc_maps && payload_add_runenv "$PAYLOAD"; then
 			DYN_OK=1
 			for name in "${DYN_RUNS[@]}"; do
@@ -387,6 +392,25 @@ check_json() {
 	fi
 }
 
+# check_4k: a window on 4K (not 16K) boundaries holds on a 4K kernel and is
+# refused in one line on a 16K one, before anything is reserved.
+check_4k() {
+	local j rc
+	rc=$(test_rc check_4k)
+	j=$(test_json check_4k) || { fail check_4k "no JSON output (rc=${rc:-none})"; return; }
+	if [[ $(kernel_expect_page_size) == 4096 ]]; then
+		if [[ $(jq -r .ok <<<"$j") == true && $rc == 0 ]]; then
+			pass check_4k "0x11000-0x10000000000 (4K-aligned) holds with 4K pages"
+		else
+			fail check_4k "0x11000-0x10000000000 on 4K pages: rc=$rc, $(jq -c '.error // .ok' <<<"$j")"
+		fi
+	elif [[ $(jq -r .ok <<<"$j") == false && $rc != 0 && $(jq -r .error.message <<<"$j") == *"multiples of the page size 16384"* ]]; then
+		pass check_4k "0x11000-0x10000000000 refused with 16K pages (rc=$rc): $(jq -r .error.message <<<"$j")"
+	else
+		fail check_4k "0x11000-0x10000000000 on 16K pages: expected a refusal naming the page size, got rc=$rc: $(head -c 300 <<<"$j")"
+	fi
+}
+
 PROCMAP_QUERY=unknown
 TASK_SIZE=$((1 << 48))
 
@@ -443,6 +467,7 @@ main() {
 	check_unit_tests
 	check_probe
 	for name in "${CHECKS[@]}"; do check_one "$name"; done
+	check_4k
 	check_dynamic
 
 	echo "arm64: $PASSED passed, $FAILED failed"
