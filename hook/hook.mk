@@ -8,7 +8,7 @@
 
 POLICY_GEN_OUT := hook/policy/policy_gen.h cli/src/lib/policy/grammar.gen.ts
 POLICY_GEN_IN := schemas/annotations.schema.json schemas/node-config.schema.json schemas/policy.schema.json \
-                 schemas/gen/policy-messages.json schemas/gen/policy-gen.mjs
+                 schemas/gen/policy-messages.json schemas/gen/cri-sandbox.json schemas/gen/policy-gen.mjs
 HOOK_CFLAGS := $(NATIVE_CFLAGS) -Ihook/policy -Ihook/common
 # Paths and lines are cut on purpose (snprintf into fixed buffers).
 HOOKX_CFLAGS := $(HOOK_CFLAGS) -Ihook/runtime -Ihook/ocihook -Wno-format-truncation

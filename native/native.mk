@@ -7,7 +7,7 @@ CC_aarch64 := aarch64-linux-gnu-gcc
 AR_x86_64 := ar
 AR_aarch64 := aarch64-linux-gnu-ar
 
-NATIVE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Inative/include -fno-strict-aliasing
+NATIVE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Inative/include -Ibuild/gen -fno-strict-aliasing
 # The preload is loaded into arbitrary programs: no libc, no stack protector
 # (it would call libc), no compiler-invented memset loops calling themselves.
 PRELOAD_CFLAGS := $(NATIVE_CFLAGS) -DVAOCI_PRELOAD -fPIC -fvisibility=hidden -ffreestanding -fno-stack-protector \
@@ -19,7 +19,14 @@ LIB_SRCS := $(sort $(wildcard native/src/*.c))
 PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c native/src/launch_conf.c,$(LIB_SRCS))
 PRELOAD_SRCS := native/preload/preload.c native/preload/freestanding.c
 TOOL_SRCS := $(sort $(wildcard native/tool/*.c))
-NATIVE_HDRS := $(wildcard native/include/vaoci/*.h native/src/*.h native/tool/*.h native/tests/*.h)
+# vaoci's version (vaoci/version.h), generated from package.json; rewritten
+# only when the version changed, so a touched package.json recompiles nothing.
+VERSION_H := build/gen/vaoci_version.h
+NATIVE_HDRS := $(wildcard native/include/vaoci/*.h native/src/*.h native/tool/*.h native/tests/*.h) $(VERSION_H)
+
+$(VERSION_H): package.json native/version-gen.mjs
+	@mkdir -p $(@D)
+	@node native/version-gen.mjs $@
 TEST_SRCS := $(sort $(wildcard native/tests/test_*.c))
 TEST_NAMES := $(patsubst native/tests/%.c,%,$(TEST_SRCS))
 

@@ -32,6 +32,14 @@ const char *vaoci_node_string(const json_t *node, const char *key, const char *d
   return v && *v ? v : def;
 }
 
+/* log_max_bytes: the node config's log_max_mib (an integer 0-4096), else the default. */
+static long long log_max_bytes(const json_t *node) {
+  const json_t *v = json_object_get(node, "log_max_mib");
+  long long mib = json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 4096 ? json_integer_value(v)
+                                                                                                      : VAOCI_NODE_LOG_MAX_MIB;
+  return mib << 20;
+}
+
 void vaoci_log(const json_t *node, const char *tool, const char *fmt, ...) {
   char line[4096], stamp[32];
   struct timespec ts;
@@ -47,10 +55,12 @@ void vaoci_log(const json_t *node, const char *tool, const char *fmt, ...) {
   if (n > (int)sizeof line - 2)
     n = (int)sizeof line - 2;
   line[n++] = '\n';
-  int fd = open(vaoci_node_string(node, "log", VAOCI_NODE_LOG), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  const char *path = vaoci_node_string(node, "log", VAOCI_NODE_LOG);
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (fd < 0)
     return;
   (void)vaoci_write_all(fd, line, (size_t)n); /* one write: O_APPEND keeps concurrent lines whole */
+  vaoci_log_rotate(fd, path, log_max_bytes(node));
   close(fd);
 }
 

@@ -62,6 +62,10 @@ const char *vaoci_node_string(const json_t *node, const char *key, const char *d
  * effort: a log that cannot be written never changes an outcome). */
 void vaoci_log(const json_t *node, const char *tool, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* vaoci_log_rotate renames the log fd holds (at path) to PATH.1 once it has
+ * max_bytes or more (<= 0: never); safe with concurrent writers (logrotate.c). */
+void vaoci_log_rotate(int fd, const char *path, long long max_bytes);
+
 /* vaoci_host_arch_name is the architecture this binary was built for. */
 const char *vaoci_host_arch_name(void);
 

@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "hook.h"
+#include "vaoci/version.h"
 
 static int usage(const char *why) {
   fprintf(stderr, "vaoci-hook: %s; usage: vaoci-hook poststart|prestart|createRuntime|precreate "
-                  "[--va-limit W] [--on-error fail|warn] [--container NAME] [--settle-ms N]\n", why);
+                  "[--va-limit W] [--on-error fail|warn] [--container NAME] [--settle-ms N], or vaoci-hook --version\n", why);
   return 2;
 }
 
@@ -43,6 +44,10 @@ int main(int argc, char **argv) {
   struct vaoci_hook_opts o;
   vaoci_error_t err = {0};
   const char *node_path;
+  if (argc == 2 && !strcmp(argv[1], "--version")) {
+    fputs(VAOCI_VERSION_LINE("vaoci-hook"), stdout);
+    return 0;
+  }
   if (parse(argc, argv, &o) < 0)
     return usage("bad arguments");
   cleanup_json json_t *node = vaoci_node_config(&node_path, &err);

@@ -43,6 +43,12 @@ int vaoci_policy_inject(struct vaoci_policy *p, const struct vaoci_chosen *va, c
                         const struct vaoci_binfmt_entry *entry, const struct vaoci_entrypoint *workload,
                         const json_t *node_config, char *problem, size_t size);
 
+/* vaoci_policy_sandbox_marker names the annotation that marks a pod
+ * sandbox (sandbox.c), or NULL; vaoci_policy_sandbox fills the policy every
+ * sandbox gets: no window, no injection, each source "sandbox". */
+const char *vaoci_policy_sandbox_marker(const json_t *annotations);
+void vaoci_policy_sandbox(const char *marker, struct vaoci_policy *out);
+
 /* Named windows, as native's window.c makes them. */
 extern const struct vaoci_window vaoci_policy_window_x86_64, vaoci_policy_window_i386;
 

@@ -154,6 +154,11 @@ int vaoci_policy_resolve(const json_t *annotations, const json_t *node_config, c
   char problem[VAOCI_POLICY_LINE_MAX] = "";
   memset(out, 0, offsetof(struct vaoci_policy, problems.lines));
   out->container = container ? container : "";
+  const char *sandbox = vaoci_policy_sandbox_marker(annotations);
+  if (sandbox) { /* before the annotations are even checked: they are the pod's, not the sandbox's */
+    vaoci_policy_sandbox(sandbox, out);
+    return 0;
+  }
   vaoci_policy_collect(annotations, node_config, out->container, chosen, &out->problems);
   out->on_error = chosen[VAOCI_KEY_ON_ERROR].word == VAOCI_SET_ON_ERROR_WARN ? VAOCI_ON_ERROR_WARN : VAOCI_ON_ERROR_FAIL;
   vaoci_source_of(&chosen[VAOCI_KEY_ON_ERROR], &out->sources[VAOCI_FIELD_ON_ERROR]);

@@ -62,7 +62,9 @@ void vaoci_runtime_args_parse(int argc, char **argv, struct vaoci_runtime_args *
       return;
     }
     const char *v = option(argc, argv, &i, global_valued, name, sizeof name);
-    if (!strcmp(name, "--log"))
+    if (!strcmp(name, "--version"))
+      out->version = 1;
+    else if (!strcmp(name, "--log"))
       out->log = v;
     else if (!strcmp(name, "--log-format"))
       out->log_format = v;

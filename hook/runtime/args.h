@@ -13,6 +13,7 @@ struct vaoci_runtime_args {
   const char *id;         /* the container id, else NULL */
   const char *log;        /* --log FILE, else NULL */
   const char *log_format; /* --log-format text|json, else NULL */
+  int version;            /* --version before any command: what runs (main.c) */
 };
 
 /* vaoci_runtime_args_parse reads argv (argv[0] is the program). */

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "../../native/tests/check.h"
 #include "args.h"
@@ -204,6 +206,85 @@ static void test_args(void) {
               vaoci_runtime_args_modifies(&a) == c->modifies,
           "args: %s: command %s bundle %s id %s log %s", c->desc, a.command, a.bundle, a.id, a.log);
   }
+  /* --version is the wrapper's only before a command: after one it is that command's (runc exec ... --version). */
+  struct vaoci_runtime_args a;
+  const char *version[] = {"runc", "--root", "/r", "--version", NULL}, *exec[] = {"runc", "exec", "id", "--version", NULL};
+  vaoci_runtime_args_parse(4, (char **)version, &a);
+  CHECK(a.version == 1 && !a.command, "args: --version before any command is the wrapper's");
+  vaoci_runtime_args_parse(4, (char **)exec, &a);
+  CHECK(a.version == 0 && a.command && !strcmp(a.command, "exec"), "args: --version after a command is the command's");
+}
+
+/* count_lines counts the whole lines of a file ("... line N\n"); -1 when a
+ * line is cut or mixed with another. 0 for a missing file. */
+static long count_lines(const char *path, long long *size) {
+  FILE *f = fopen(path, "r");
+  char buf[256];
+  long n = 0;
+  *size = 0;
+  if (!f)
+    return 0;
+  while (fgets(buf, sizeof buf, f)) {
+    size_t len = strlen(buf);
+    *size += (long long)len;
+    if (len < 2 || buf[len - 1] != '\n' || strncmp(buf, "writer ", 7))
+      n = -1;
+    else if (n >= 0)
+      n++;
+  }
+  fclose(f);
+  return n;
+}
+
+/* test_log_rotate: 8 writers at once append lines and rotate at 4 KiB, as
+ * containers starting in parallel do: every line stays whole, the log stays
+ * near its limit, LOG.1 holds the previous generation, and nothing is left
+ * over but the two files. */
+static void test_log_rotate(void) {
+  char dir[] = "/tmp/vaoci-logrot-XXXXXX", path[64], old[72];
+  enum { WRITERS = 8, LINES = 400, MAX = 4096 };
+  CHECK(mkdtemp(dir) != NULL, "log rotate: mkdtemp");
+  snprintf(path, sizeof path, "%s/vaoci.log", dir);
+  snprintf(old, sizeof old, "%s.1", path);
+  for (int w = 0; w < WRITERS; w++) {
+    if (fork() != 0)
+      continue;
+    for (int i = 0; i < LINES; i++) {
+      char line[80];
+      int n = snprintf(line, sizeof line, "writer %d line %d of a log that grows and grows\n", w, i);
+      int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+      if (fd < 0 || write(fd, line, (size_t)n) != n)
+        _exit(1);
+      vaoci_log_rotate(fd, path, MAX);
+      close(fd);
+    }
+    _exit(0);
+  }
+  int ok = 1, status;
+  while (wait(&status) > 0)
+    ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  long long size, size1;
+  long lines = count_lines(path, &size), lines1 = count_lines(old, &size1);
+  CHECK(ok, "log rotate: every writer wrote every line");
+  CHECK(lines >= 0 && lines1 > 0, "log rotate: rotated, and every line in LOG and LOG.1 is whole (%ld, %ld)", lines, lines1);
+  /* Over the limit only by the lines written between one writer's check and the rename: at most one per writer. */
+  CHECK(size < MAX + WRITERS * 80 && size1 < MAX + WRITERS * 80, "log rotate: LOG %lld and LOG.1 %lld bytes stay near 4 KiB", size,
+        size1);
+  DIR *d = opendir(dir);
+  int entries = 0;
+  for (struct dirent *e; d && (e = readdir(d));)
+    entries += e->d_name[0] != '.';
+  if (d)
+    closedir(d);
+  CHECK(entries == 2, "log rotate: only LOG and LOG.1 are left (%d files)", entries);
+  unlink(path), unlink(old);
+  /* 0 (or below) never rotates. */
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  CHECK(fd >= 0 && write(fd, "writer 0 line 0\n", 16) == 16, "log rotate: write");
+  vaoci_log_rotate(fd, path, 0);
+  close(fd);
+  CHECK(access(path, F_OK) == 0 && access(old, F_OK) != 0, "log rotate: a limit of 0 never rotates");
+  unlink(path), rmdir(dir);
 }
 
 static void test_binfmt(void) {
@@ -266,5 +347,6 @@ int main(void) { /* argv[1] (the vectors dir the arm64 suite passes) is not need
   test_args();
   test_binfmt();
   test_binfmt_launcher();
+  test_log_rotate();
   return check_summary("test_hookcommon");
 }

@@ -13,6 +13,7 @@ static const char usage[] =
     "               VAOCI_DEBUG=1|json|maps (one line, or the maps, on stderr before PROGRAM runs)\n"
     "  Run as vaoci-binfmt (a link to this file) it is a binfmt_misc interpreter that\n"
     "  launches the emulator named in /etc/vaoci/launch.conf.\n"
+    "--version: this program, vaoci's version and the architecture, on one line\n"
     "exit status: PROGRAM's own; 125 vaoci-launch failed, 126 PROGRAM refused, 127 PROGRAM not found\n";
 
 unsigned long launch_auxv_get(const struct launch_self *self, unsigned long type) {
@@ -55,7 +56,7 @@ int launch_args_parse(struct launch_self *self, struct launch_opts *o, vaoci_err
       if (window_set(o, a + 11, "--va-limit", err) < 0)
         return -VAOCI_E_INVALID;
     } else {
-      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "flag `%s`: expected --va-limit W, --help or PROGRAM", a);
+      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "flag `%s`: expected --va-limit W, --help, --version or PROGRAM", a);
     }
   }
   if (i == self->argc)

@@ -7,6 +7,7 @@
 #include "lsys.h"
 #include "vaoci/maps.h"
 #include "vaoci/probe.h"
+#include "vaoci/version.h"
 
 #define ADDR_NO_RANDOMIZE_ 0x0040000
 #define BRK_RANDOM_MAX (32ull << 20) /* the kernel's brk randomization range for 32-bit processes */
@@ -40,10 +41,27 @@ static int fail(int code, const vaoci_error_t *err) {
 
 /* configure fills opts from the command line or the binfmt configuration;
  * 1 means done (--help). *code is the exit status should it fail. */
+/* version_wanted: `--version` alone. As vaoci-binfmt the kernel puts the
+ * program's path in argv[1]; a program named `--version` run through
+ * binfmt_misc is told apart by AT_EXECFN, which then names that program
+ * too, while an operator's `vaoci-binfmt --version` has our own path there. */
+static int version_wanted(const struct launch_self *self, int binfmt) {
+  if (self->argc != 2 || !launch_streq(self->argv[1], "--version"))
+    return 0;
+  const char *execfn = (const char *)launch_auxv_get(self, AT_EXECFN);
+  return !binfmt || !execfn || !launch_streq(execfn, self->argv[1]);
+}
+
 static int configure(struct launch_self *self, vaoci_error_t *err, int *code) {
   *code = LAUNCH_EXIT_FAILED;
   opts.algo = VAOCI_ALGO_DEFAULT;
-  if (launch_binfmt_wanted(self->argv[0]))
+  int binfmt = launch_binfmt_wanted(self->argv[0]);
+  if (version_wanted(self, binfmt)) {
+    const char *line = binfmt ? VAOCI_VERSION_LINE("vaoci-binfmt") : VAOCI_VERSION_LINE("vaoci-launch");
+    vaoci_sys_write(1, line, launch_strlen(line));
+    return 1;
+  }
+  if (binfmt)
     return launch_binfmt_parse(self, &opts, err);
   int r = launch_args_parse(self, &opts, err);
   if (r != 0)

@@ -3,6 +3,7 @@
  * default, one JSON object with --json. */
 #include <string.h>
 #include "tool.h"
+#include "vaoci/version.h"
 
 static const char usage[] =
     "usage: vaoci-reserve [--json] COMMAND [FLAGS]\n"
@@ -16,6 +17,7 @@ static const char usage[] =
     "  verify --pid N --va-limit W            classify /proc/N/maps against a window\n"
     "windows: x86_64, i386, 0xLOWER-0xUPPER (LOWER > UPPER wraps around)\n"
     "algorithms: known (default), query, gaps, halving, ladder\n"
+    "--version: this program, vaoci's version and the architecture, on one line\n"
     "exit codes: 0 ok, 1 a check failed, 2 bad input\n";
 
 struct command {
@@ -34,11 +36,14 @@ int main(int argc, char **argv) {
   for (; i < argc && argv[i][0] == '-'; i++) {
     if (strcmp(argv[i], "--json") == 0) {
       ctx.json = 1;
+    } else if (strcmp(argv[i], "--version") == 0) {
+      fputs(VAOCI_VERSION_LINE("vaoci-reserve"), stdout);
+      return EXIT_OK;
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage, stdout);
       return EXIT_OK;
     } else {
-      fprintf(stderr, "vaoci-reserve: flag `%s`: expected --json or --help\n", argv[i]);
+      fprintf(stderr, "vaoci-reserve: flag `%s`: expected --json, --help or --version\n", argv[i]);
       return EXIT_BAD_INPUT;
     }
   }

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT_C = 'hook/policy/policy_gen.h';
 const OUT_TS = 'cli/src/lib/policy/grammar.gen.ts';
-const SOURCES = 'schemas/annotations.schema.json, schemas/node-config.schema.json, schemas/policy.schema.json, schemas/gen/policy-messages.json';
+const SOURCES = 'schemas/annotations.schema.json, schemas/node-config.schema.json, schemas/policy.schema.json, schemas/gen/policy-messages.json, schemas/gen/cri-sandbox.json';
 
 function load(rel) {
   return JSON.parse(readFileSync(join(ROOT, rel), 'utf8'));
@@ -79,6 +79,9 @@ function facts() {
   const node = load('schemas/node-config.schema.json');
   const policy = load('schemas/policy.schema.json');
   const messages = load('schemas/gen/policy-messages.json').messages;
+  const sandbox = load('schemas/gen/cri-sandbox.json').markers;
+  need(Array.isArray(sandbox) && sandbox.length && sandbox.every((m) => typeof m.key === 'string' && typeof m.value === 'string'),
+    'cri-sandbox.json: expected markers, a non-empty array of {key, value}');
 
   const fullKeys = Object.keys(ann.properties);
   const prefix = fullKeys[0].slice(0, fullKeys[0].indexOf('/') + 1);
@@ -130,6 +133,7 @@ function facts() {
     bindMount: dflt(inj.bind_mount, 'injection/bind_mount'),
     libraryDirs: dflt(inj.library_dirs, 'injection/library_dirs'),
     log: dflt(node.properties.log, 'log'),
+    logMaxMib: dflt(node.properties.log_max_mib, 'log_max_mib'),
     reportsDir: dflt(node.properties.reports_dir, 'reports_dir'),
     binfmtDir: dflt(node.properties.binfmt_dir, 'binfmt_dir'),
   };
@@ -145,6 +149,7 @@ function facts() {
     label,
     expect,
     node: node_defaults,
+    sandbox: sandbox.map((m) => ({ key: m.key, value: m.value })),
     policy: {
       guestArch: enumOf(policy.properties.guest_arch, 'guest_arch'),
       emulator: enumOf(policy.$defs.emulatorName, 'emulatorName'),
@@ -218,8 +223,18 @@ function emitC(f) {
   p(`static const char *const vaoci_node_library_dirs[] = {${f.node.libraryDirs.map(cString).join(', ')}};`);
   p(`#define VAOCI_NODE_LIBRARY_DIR_COUNT ${f.node.libraryDirs.length}`);
   p(`#define VAOCI_NODE_LOG ${cString(f.node.log)}`);
+  p(`#define VAOCI_NODE_LOG_MAX_MIB ${f.node.logMaxMib} /* rotate to LOG.1 at this size; 0: never */`);
   p(`#define VAOCI_NODE_REPORTS_DIR ${cString(f.node.reportsDir)}`);
   p(`#define VAOCI_NODE_BINFMT_DIR ${cString(f.node.binfmtDir)}`);
+  p();
+  p('/* The annotations that mark a pod sandbox (schemas/gen/cri-sandbox.json): key, exact value. */');
+  p('struct vaoci_policy_sandbox_marker {');
+  p('  const char *key, *value;');
+  p('};');
+  p(`#define VAOCI_POLICY_SANDBOX_MARKER_COUNT ${f.sandbox.length}`);
+  p('static const struct vaoci_policy_sandbox_marker vaoci_policy_sandbox_markers[VAOCI_POLICY_SANDBOX_MARKER_COUNT] = {');
+  for (const m of f.sandbox) p(`    {${cString(m.key)}, ${cString(m.value)}},`);
+  p('};');
   p();
   p('/* The "expected ..." texts of the error lines; %s and %d are filled in order. */');
   for (const [id, text] of Object.entries(f.expect)) {
@@ -249,6 +264,7 @@ function emitTs(f) {
     LABEL: f.label,
     EXPECT: f.expect,
     NODE: f.node,
+    SANDBOX: f.sandbox,
     POLICY: f.policy,
   };
   const out = [];
@@ -264,6 +280,7 @@ function emitTs(f) {
     LABEL: 'LABEL holds the characters of a DNS-1123 label: at its edges, and inside it.',
     EXPECT: 'EXPECT holds the "expected ..." texts of the error lines; %s and %d are filled in order.',
     NODE: 'NODE holds the node config\'s defaults.',
+    SANDBOX: 'SANDBOX lists the annotations (key, exact value) that mark a pod sandbox: never a window or an injection.',
     POLICY: 'POLICY holds the resolved policy\'s vocabularies.',
   };
   for (const [name, value] of Object.entries(data)) {

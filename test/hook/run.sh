@@ -46,8 +46,9 @@ run_wrapped() {
     jq --arg vol "$B/vol" "$EDIT" "$B/config.json" >"$B/config.edit" && mv "$B/config.edit" "$B/config.json"
   fi
   cp "$B/config.json" "$B/config.orig"
-  # Without annotations no report comes: release the probe after a second.
-  ( if [ "$ann" = '{}' ]; then sleep 1; else final_report "$ID"; fi; touch "$B/hold/done" ) &
+  # Without annotations (or with NO_REPORT set: a case that must write none) no report
+  # comes: release the probe after a second.
+  ( if [ "$ann" = '{}' ] || [ -n "${NO_REPORT:-}" ]; then sleep 1; else final_report "$ID"; fi; touch "$B/hold/done" ) &
   local releaser=$!
   OUT=$(cd "$B" && VAOCI_CONFIG=$WORK/node-$kind.json in_ns "$kind" timeout 60 "$BUILD/vaoci-runtime" run "$ID" 2>&1)
   RC=$?
@@ -102,6 +103,15 @@ for kind in runc crun; do
   check "$kind: vaoci.io/va-limit.app overrides the pod-wide window" says "all below 0x100000000"
   check "$kind: the report names the container and the per-container window" \
     jq -e '.container.name == "app" and .window.text == "i386" and .status == "holds"' "$WORK/reports/$ID.json" >/dev/null
+
+  # A pod sandbox (pause) carries the pod's annotations too: it gets nothing, and is never refused for them.
+  NO_REPORT=1 run_wrapped "$kind" '{"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-name":"web","vaoci.io/va-limit":"i386"}' "$PROBE"
+  check "$kind: containerd's pod sandbox under a pod-wide i386 window: config.json byte-for-byte unchanged" cmp -s "$B/config.json" "$B/config.orig"
+  check "$kind: ... the sandbox runs untouched (mappings above 4 GiB)" says "new mappings at or above 0x100000000"
+  check "$kind: ... no report" test ! -e "$WORK/reports/$ID.json"
+  NO_REPORT=1 run_wrapped "$kind" '{"io.kubernetes.cri-o.ContainerType":"sandbox","vaoci.io/va-limit":"x86-64"}' "$PROBE"
+  check "$kind: CRI-O's pod sandbox with the pod's bad annotation: started (exit 0), config.json unchanged, no report" \
+    eval '[ "$RC" -eq 0 ] && cmp -s "$B/config.json" "$B/config.orig" && [ ! -e "$WORK/reports/$ID.json" ] && says "new mappings"'
 
   run_wrapped "$kind" '{"vaoci.io/va-limit":"x86-64"}' "$PROBE"
   check "$kind: bad value: refused with a non-zero exit" test "$RC" -ne 0

@@ -8,7 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildBundle, launchConfigText } from '../../cli/src/lib/bundle';
-import { type DoctorFacts, diagnose, x86_64Elf, i386Elf, install, addressSpace, runtime } from '../../cli/src/lib/doctor/checks';
+import { type DoctorFacts, diagnose, x86_64Elf, i386Elf, install, addressSpace, runtime, engine, version, summarize } from '../../cli/src/lib/doctor/checks';
+import { parseVersion } from '../../cli/src/lib/node/engine';
+import { vaociVersion } from '../../cli/src/lib/version';
 import { validate } from '../../cli/src/lib/schema';
 import type { BinfmtEntry } from '../../cli/src/lib/policy/types';
 import { vaoci } from './cli-helpers';
@@ -23,6 +25,8 @@ const facts = (o: Partial<DoctorFacts> = {}): DoctorFacts => ({
   i386: { entry: qemu({ entry: 'qemu-i386', interpreter: '/usr/bin/qemu-i386-static' }), behind: null },
   status: { installed: true, prefix: '/opt/vaoci', files: [{ path: '/opt/vaoci/bin/vaoci-runtime', state: 'ok' }], annotations_reach: { ok: true, why: 'ok' }, binfmt: null },
   runtimes: ['/usr/bin/runc'],
+  engine: { engine: 'containerd', binary: '/usr/bin/containerd', version: '1.6.20~ds1', version_from: 'engine', handler: { present: true, why: '/etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"' } },
+  version: { running: '0.0.0', installed: '0.0.0' },
   ...o,
 });
 
@@ -65,7 +69,45 @@ describe('the verdicts', () => {
     expect(lost.detail).toContain('binfmt_misc forgets at reboot');
     expect(runtime(facts({ runtimes: [] })).status).toBe('fail');
     expect(addressSpace(facts()).detail).toContain('need a window');
-    expect(diagnose(facts()).map((c) => c.name)).toEqual(['address space', 'x86-64 ELF', 'i386 ELF', 'install', 'runtime']);
+    expect(diagnose(facts()).map((c) => c.name)).toEqual(['address space', 'x86-64 ELF', 'i386 ELF', 'install', 'engine', 'runtime', 'version']);
+  });
+
+  test('engine: which, its version and who said it, the handler; missing handler fails once installed', () => {
+    expect(engine(facts())).toEqual({ name: 'engine', status: 'ok', detail: 'containerd 1.6.20~ds1, /usr/bin/containerd: /etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"' });
+    const e = facts().engine!;
+    const recorded = engine(facts({ engine: { ...e, binary: null, version_from: 'install record' } }));
+    expect(recorded.detail).toBe('containerd 1.6.20~ds1 (as the install recorded it), its binary not found: /etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"');
+    const missing = { ...e, handler: { present: false, why: 'no runtime handler "vaoci" in /etc/containerd/config.toml or the drop-ins it imports' } };
+    expect(engine(facts({ engine: missing })).status).toBe('fail');
+    expect(engine(facts({ engine: missing, status: { ...facts().status, installed: false } })).status).toBe('warn');
+    expect(engine(facts({ engine: null })).detail).toContain('neither containerd nor CRI-O');
+    expect(engine(facts({ engine: { ...e, engine: 'cri-o', version: null, version_from: null } })).detail).toMatch(/^cri-o version unknown, /);
+  });
+
+  test('version: this vaoci and the one that installed; a difference warns', () => {
+    expect(version(facts())).toEqual({ name: 'version', status: 'ok', detail: 'vaoci 0.0.0, as installed' });
+    expect(version(facts({ version: { running: '0.2.0', installed: '0.1.0' } }))).toMatchObject({ status: 'warn', detail: expect.stringContaining('but 0.1.0 installed this node') });
+    expect(version(facts({ version: { running: '0.2.0', installed: null } })).detail).toBe('vaoci 0.2.0');
+  });
+
+  test('the summary names the engine and who runs x86-64 and i386 ELF', () => {
+    const entry = qemu({ entry: 'vaoci-qemu-x86_64', launcher: true });
+    expect(summarize(facts({ x86_64: { entry, behind: null } }))).toEqual({
+      vaoci_version: '0.0.0',
+      installed_version: '0.0.0',
+      engine: { name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: true },
+      emulator: { x86_64: 'vaoci-binfmt → qemu', i386: 'qemu' },
+    });
+    expect(summarize(facts({ arch: 'x86_64', x86_64: null, i386: null })).emulator).toEqual({ x86_64: 'native', i386: 'native' });
+  });
+
+  test('engine versions as the engines print them', () => {
+    expect(parseVersion('containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1\n')).toBe('1.6.20~ds1');
+    expect(parseVersion('containerd containerd.io 1.7.27 05044ec0a9a75232cad458027ca83437aae3f4da\n')).toBe('1.7.27');
+    expect(parseVersion('containerd github.com/containerd/containerd/v2 v2.1.4 75cb2b7\n')).toBe('2.1.4');
+    expect(parseVersion('crio version 1.28.1\nVersion:  1.28.1\nGitCommit: abc\n')).toBe('1.28.1');
+    expect(parseVersion('INFO[0000] starting\nVersion:        1.30.4\n')).toBe('1.30.4');
+    expect(parseVersion('nonsense\n')).toBeNull();
   });
 });
 
@@ -100,5 +142,40 @@ describe('vaoci doctor on a node tree', () => {
     const fixed = await vaoci(['doctor', '--host-root', root]);
     expect(fixed.exit).toBe(0);
     expect(fixed.stdout).toMatch(/^ {2}ok {3}runtime +\/usr\/sbin\/runc$/m);
+    expect(fixed.stdout).toMatch(/^ {2}warn engine +neither containerd nor CRI-O found/m);
+    expect(fixed.stdout).toMatch(new RegExp(`^ {2}ok {3}version +vaoci ${vaociVersion().replace(/\./g, '\\.')}$`, 'm'));
+  });
+
+  // chroot into the tree needs root and a static shell for the fake engine's script.
+  const chrootable = process.getuid?.() === 0 && fs.existsSync('/bin/busybox');
+  (chrootable ? test : test.skip)('the engine: containerd --version through the node root, the handler from its config, the install record', async () => {
+    const root = path.join(work, 'engine');
+    const put = (p: string, text: string, mode = 0o644) => {
+      fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+      fs.writeFileSync(path.join(root, p), text, { mode });
+    };
+    fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+    fs.copyFileSync('/bin/busybox', path.join(root, 'bin/sh'));
+    fs.chmodSync(path.join(root, 'bin/sh'), 0o755);
+    put('/usr/bin/containerd', '#!/bin/sh\necho "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"\n', 0o755);
+    put('/etc/containerd/config.toml', 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n');
+    put('/usr/sbin/runc', '#!/bin/sh\n', 0o755);
+    const before = await vaoci(['doctor', '--host-root', root, '--json']);
+    expect(validate('cli-doctor', before.json)).toEqual([]);
+    const node = before.json?.node as { engine: unknown; emulator: unknown };
+    expect(node.engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: false });
+    expect(node.emulator).toEqual({ x86_64: 'native', i386: 'native' }); // this machine is x86-64
+    put('/etc/containerd/conf.d/50-vaoci.toml', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\nruntime_type = "io.containerd.runc.v2"\n');
+    const after = await vaoci(['doctor', '--host-root', root]);
+    expect(after.stdout).toMatch(/^ {2}ok {3}engine +containerd 1\.6\.20~ds1, \/usr\/bin\/containerd: \/etc\/containerd\/config\.toml and its drop-ins define the runtime handler "vaoci"$/m);
+    // The binary gone (say, the DaemonSet cannot run it): the version the install recorded stands in.
+    fs.rmSync(path.join(root, 'usr/bin/containerd'));
+    put('/opt/vaoci/install.json', JSON.stringify({ version: 1, engine: 'containerd', prefix: '/opt/vaoci', vaoci_version: '0.0.0-old', engine_version: '1.6.20~ds1', files: [], created_dirs: [], restart: [], pending_restart: false }));
+    const recorded = await vaoci(['doctor', '--host-root', root, '--json']);
+    expect(validate('cli-doctor', recorded.json)).toEqual([]);
+    expect((recorded.json?.node as { engine: unknown }).engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'install record', binary: null, handler: true });
+    expect((recorded.json?.node as { installed_version: unknown }).installed_version).toBe('0.0.0-old');
+    const by = Object.fromEntries((recorded.json?.checks as Array<{ name: string; status: string; detail: string }>).map((c) => [c.name, c]));
+    expect(by.version).toMatchObject({ status: 'warn', detail: expect.stringContaining('but 0.0.0-old installed this node') });
   });
 });

@@ -97,6 +97,7 @@ describe('vaoci node agent', () => {
     expect(doc.labels['vaoci.io/ready']).toBe('false');
     expect(doc.labels['vaoci.io/emulator']).toBe('qemu');
     expect(doc.labels['vaoci.io/va-bits']).toMatch(vaBits());
+    expect(doc.labels['vaoci.io/version']).toBe(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
     const patch = calls.find((c) => c.method === 'PATCH');
     expect(patch?.type).toBe('application/merge-patch+json');
     expect(Object.keys(patch?.body)).toEqual(['metadata']);

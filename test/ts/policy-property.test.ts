@@ -1,7 +1,8 @@
 /**
  * Property tests (fast-check) of the policy contract: for generated
  * annotations — the grammar's own words and windows, near misses, junk keys
- * and non-string values, per-container keys, on-error warn — and generated
+ * and non-string values, per-container keys, on-error warn, the engines'
+ * sandbox markers — and generated
  * detected facts, the TypeScript resolver never throws, every line it gives
  * has the `KEY: value … — expected …` shape, a policy it returns is valid
  * against schemas/policy.schema.json, and the C resolver
@@ -26,14 +27,20 @@ const VALUES: Record<string, string[]> = {
   'on-error': ['fail', 'warn', 'ignore', ''],
 };
 
+// The engines' sandbox markers (schemas/gen/cri-sandbox.json), with the words that are and are not a sandbox.
+const SANDBOX_KEYS = ['io.kubernetes.cri.container-type', 'io.kubernetes.cri-o.ContainerType'];
+const SANDBOX_VALUES = ['sandbox', 'container', 'Sandbox', ''];
+
 const annotationKey = fc.oneof(
   fc.constantFrom(...KEYS).map((k) => `vaoci.io/${k}`),
   fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom('app', 'sidecar', 'App', 'a'.repeat(60))).map(([k, c]) => `vaoci.io/${k}.${c}`),
   fc.constantFrom('vaoci.io/va-limt', 'vaoci.io/', 'vaoci.io/va-limit.', 'example.com/x', 'io.kubernetes.cri.container-name'),
+  fc.constantFrom(...SANDBOX_KEYS),
 );
 const annotationValue = (key: string) => {
   const k = KEYS.find((name) => key.startsWith(`vaoci.io/${name}`));
-  return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...(k ? VALUES[k] : ['app'])) }, { weight: 1, arbitrary: fc.string() }, { weight: 1, arbitrary: fc.constantFrom(42, true, null) });
+  const words = k ? VALUES[k] : SANDBOX_KEYS.includes(key) ? SANDBOX_VALUES : ['app'];
+  return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...words) }, { weight: 1, arbitrary: fc.string() }, { weight: 1, arbitrary: fc.constantFrom(42, true, null) });
 };
 const annotations = fc
   .uniqueArray(annotationKey, { maxLength: 5 })

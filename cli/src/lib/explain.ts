@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Failure, badInput } from './errors';
 import { type GuestArch } from './flags';
 import { type Column, plural, table } from './format';
+import { type NodeArch, remoteNode } from './explain-node';
 import { nodeConfigFor } from './nodeconfig';
 import { type Detected, type Policy, type Source, detect, resolvePolicy } from './policy';
 import { validate } from './schema';
@@ -39,7 +40,12 @@ export interface ExplainOptions {
   container?: string;
   /** guestArch stands in for the entrypoint when no bundle rootfs can be read. */
   guestArch?: GuestArch;
+  /** nodeArch and nodeLabels: answer for that node (explain-node.ts) instead of this machine. */
+  nodeArch?: NodeArch;
+  nodeLabels?: Record<string, string>;
 }
+
+type NodeFacts = ReturnType<typeof remoteNode>;
 
 /** inputOf resolves a FILE argument: a directory is an OCI bundle (its config.json, its rootfs for detection). */
 function inputOf(arg: string): { file: string; bundle?: string } {
@@ -49,11 +55,12 @@ function inputOf(arg: string): { file: string; bundle?: string } {
 
 /** detectFor gathers the facts for one workload: binfmt_misc always, the entrypoint when a bundle's
  * rootfs is there, else the one --guest-arch assumes. */
-function detectFor(w: Workload, bundle: string | undefined, binfmtDir?: string, guestArch?: GuestArch): Detected {
+function detectFor(w: Workload, bundle: string | undefined, binfmtDir?: string, guestArch?: GuestArch, node?: NodeFacts): Detected {
   const rootfs = bundle && w.config ? path.resolve(bundle, w.config.root?.path ?? 'rootfs') : undefined;
-  if (rootfs && fs.existsSync(rootfs)) return detect({ config: w.config, rootfs, binfmtDir });
-  const detected = detect({ binfmtDir });
-  if (guestArch) detected.entrypoint = { path: '(assumed by --guest-arch)', arch: guestArch, linkage: 'dynamic' };
+  const here = rootfs && fs.existsSync(rootfs) ? detect({ config: w.config, rootfs, binfmtDir, hostArch: node?.host_arch }) : detect({ binfmtDir, hostArch: node?.host_arch });
+  // Another node's binfmt_misc comes from its labels (or is unknown), never from this machine's; --binfmt-dir still wins.
+  const detected = node && !binfmtDir ? { ...here, binfmt: node.binfmt } : here;
+  if (!(rootfs && fs.existsSync(rootfs)) && guestArch) detected.entrypoint = { path: '(assumed by --guest-arch)', arch: guestArch, linkage: 'dynamic' };
   return detected;
 }
 
@@ -63,11 +70,12 @@ export function explain(o: ExplainOptions): ExplainResult {
   if (o.binfmtDir && !fs.statSync(o.binfmtDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw badInput(`--binfmt-dir \`${o.binfmtDir}\`: expected a directory of binfmt_misc registrations`);
   }
+  const node = remoteNode(o);
   const results: Explained[] = [];
   for (const arg of o.files) {
     const { file, bundle } = inputOf(arg);
     for (const w of readWorkloads(file)) {
-      const detected = detectFor(w, bundle, o.binfmtDir, o.guestArch);
+      const detected = detectFor(w, bundle, o.binfmtDir, o.guestArch, node);
       for (const container of w.containers.filter((c) => o.container === undefined || c === o.container)) {
         const r = resolvePolicy({ annotations: w.annotations, nodeConfig, container, detected });
         const base = { file, kind: w.kind, name: w.name, container };

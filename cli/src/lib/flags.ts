@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { badInput } from './errors';
+import { type NodeArch, parseNodeArch, readNodeLabels } from './explain-node';
 import { parseValue } from './policy/values';
 
 /** ALGORITHMS are vaoci-reserve's reservation algorithms (schemas/defs.schema.json#/$defs/algorithm). */
@@ -121,6 +122,26 @@ export const GUEST_ARCHES = ['x86_64', 'i386', 'aarch64'] as const;
 
 /** GuestArch is one of GUEST_ARCHES. */
 export type GuestArch = (typeof GUEST_ARCHES)[number];
+
+/** nodeArchFlag is explain's --node-arch: answer for a node of that architecture. */
+export function nodeArchFlag() {
+  remember('node-arch', 'arm64, amd64, aarch64 or x86_64');
+  return Flags.custom<NodeArch>({
+    summary: "Answer for a node of this architecture (arm64, amd64, aarch64 or x86_64) instead of this machine's.",
+    helpValue: '<arch>',
+    parse: async (input) => parseNodeArch(input),
+  })();
+}
+
+/** nodeLabelsFlag is explain's --node-labels: answer for the node the agent's labels describe. */
+export function nodeLabelsFlag() {
+  remember('node-labels', 'k=v,k=v or a file with a Node or its labels');
+  return Flags.custom<Record<string, string>>({
+    summary: 'Answer for the node these labels describe: k=v,k=v, or a file with the Node (kubectl get node NAME -o json) or its labels.',
+    helpValue: '<file|k=v,...>',
+    parse: async (input) => readNodeLabels(input),
+  })();
+}
 
 /** guestArchFlag is --guest-arch: the entrypoint's architecture, for workloads whose rootfs is not at hand. */
 export function guestArchFlag() {

@@ -8,9 +8,9 @@ import { DEFAULT_PREFIX } from '../../lib/node/plan';
 
 /** NodeAgent is `vaoci node agent`: the DaemonSet's long-running part, keeping the Node's vaoci.io/ labels true. */
 export default class NodeAgent extends VaociCommand {
-  static summary = "Keep this Node's vaoci.io/ labels true: ready, va-bits, emulator.";
+  static summary = "Keep this Node's vaoci.io/ labels true: ready, va-bits, version, emulator.";
 
-  static description = `Every --interval seconds, looks at the node — the install under PREFIX and whether an annotation would reach a container (as vaoci node status), the kernel's VA bits (vaoci-reserve probe), the binfmt_misc entry that runs x86-64 ELF — and patches the labels vaoci.io/ready, vaoci.io/va-bits and vaoci.io/emulator of the Node $NODE_NAME when they differ. The API server is the pod's service account's, else $KUBECONFIG's. Needs get and patch on nodes. With --once, one round; --json then prints {node, labels, patched, why} (schemas/cli-node-agent.schema.json).
+  static description = `Every --interval seconds, looks at the node — the install under PREFIX and whether an annotation would reach a container (as vaoci node status), the kernel's VA bits (vaoci-reserve probe), the binfmt_misc entry that runs x86-64 ELF — and patches the labels vaoci.io/ready, vaoci.io/va-bits, vaoci.io/version, vaoci.io/emulator (with -linkage, -flags, -fronted) and vaoci.io/i386-emulator of the Node $NODE_NAME when they differ (vaoci explain --node-labels reads them back). The API server is the pod's service account's, else $KUBECONFIG's. Needs get and patch on nodes. With --once, one round; --json then prints {node, labels, patched, why} (schemas/cli-node-agent.schema.json).
 
 ${EXIT_CODES_HELP}`;
 

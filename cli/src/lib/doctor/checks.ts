@@ -3,8 +3,10 @@
  * is a pure function of facts read once (doctor/facts.ts), so every verdict
  * is testable with written facts: the address space, who runs x86-64 and
  * i386 ELF (and, when vaoci-binfmt stands in front, what it launches), the
- * install, and a real runtime.
+ * install, the container engine (which, its version, the handler in its
+ * config), a real runtime, and which vaoci this is and installed.
  */
+import type { EngineFacts } from '../node/engine';
 import type { BinfmtEntry } from '../policy/types';
 import type { Behind, NodeStatus } from '../node/status';
 
@@ -12,7 +14,7 @@ export type Verdict = 'ok' | 'warn' | 'fail';
 
 /** Check is one line of the doctor's answer. */
 export interface Check {
-  name: 'address space' | 'x86-64 ELF' | 'i386 ELF' | 'install' | 'runtime';
+  name: 'address space' | 'x86-64 ELF' | 'i386 ELF' | 'install' | 'engine' | 'runtime' | 'version';
   status: Verdict;
   detail: string;
 }
@@ -25,6 +27,10 @@ export interface DoctorFacts {
   i386: { entry: BinfmtEntry; behind: Behind | null } | null;
   status: Pick<NodeStatus, 'installed' | 'prefix' | 'files' | 'annotations_reach' | 'binfmt'>;
   runtimes: string[];
+  /** engine: the node's container engine, or null when neither containerd nor CRI-O is there. */
+  engine: EngineFacts | null;
+  /** version: this vaoci's, and the one the install record says installed (null: not installed, or an older record). */
+  version: { running: string; installed: string | null };
 }
 
 export function addressSpace(f: DoctorFacts): Check {
@@ -89,7 +95,51 @@ export function runtime(f: DoctorFacts): Check {
   return { name, status: 'ok', detail: `${f.runtimes.join(', ')}` };
 }
 
+/** engine says which engine, its version, and whether its config has the handler vaoci (missing fails once vaoci is installed). */
+export function engine(f: DoctorFacts): Check {
+  const name = 'engine';
+  const e = f.engine;
+  if (!e) return { name, status: 'warn', detail: 'neither containerd nor CRI-O found on this node: vaoci registers its runtime handler with one of them' };
+  const version = e.version ? `${e.version}${e.version_from === 'install record' ? ' (as the install recorded it)' : ''}` : 'version unknown';
+  const head = `${e.engine} ${version}${e.binary ? `, ${e.binary}` : ', its binary not found'}`;
+  if (e.handler.present) return { name, status: 'ok', detail: `${head}: ${e.handler.why}` };
+  return { name, status: f.status.installed ? 'fail' : 'warn', detail: `${head}: ${e.handler.why}${f.status.installed ? ': run `vaoci node install` again' : ''}` };
+}
+
+/** version says which vaoci this is and which installed; a difference is a warning (the install predates an upgrade). */
+export function version(f: DoctorFacts): Check {
+  const name = 'version';
+  const { running, installed } = f.version;
+  if (!installed || installed === running) return { name, status: 'ok', detail: `vaoci ${running}${installed ? ', as installed' : ''}` };
+  return { name, status: 'warn', detail: `vaoci ${running}, but ${installed} installed this node: \`vaoci node install\` (the chart's DaemonSet on upgrade) brings it to ${running}` };
+}
+
+/** NodeSummary is what the doctor saw, for --json readers: vaoci, the engine, who runs x86-64 and i386 ELF. */
+export interface NodeSummary {
+  vaoci_version: string;
+  installed_version: string | null;
+  engine: { name: EngineFacts['engine']; version: string | null; version_from: EngineFacts['version_from']; binary: string | null; handler: boolean } | null;
+  emulator: { x86_64: string; i386: string };
+}
+
+/** emulatorOf names who runs one ELF: the emulator (behind vaoci-binfmt: that one), native, or none. */
+function emulatorOf(f: DoctorFacts, x: DoctorFacts['x86_64']): string {
+  if (x) return x.entry.launcher ? `vaoci-binfmt → ${x.entry.emulator}` : x.entry.emulator;
+  return f.arch === 'x86_64' ? 'native' : 'none';
+}
+
+/** summarize gives the node's facts in short, beside the checks. */
+export function summarize(f: DoctorFacts): NodeSummary {
+  const e = f.engine;
+  return {
+    vaoci_version: f.version.running,
+    installed_version: f.version.installed,
+    engine: e && { name: e.engine, version: e.version, version_from: e.version_from, binary: e.binary, handler: e.handler.present },
+    emulator: { x86_64: emulatorOf(f, f.x86_64), i386: emulatorOf(f, f.i386) },
+  };
+}
+
 /** diagnose runs every check, in the order they matter. */
 export function diagnose(f: DoctorFacts): Check[] {
-  return [addressSpace(f), x86_64Elf(f), i386Elf(f), install(f), runtime(f)];
+  return [addressSpace(f), x86_64Elf(f), i386Elf(f), install(f), engine(f), runtime(f), version(f)];
 }

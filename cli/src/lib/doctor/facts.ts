@@ -1,5 +1,8 @@
 /** What `vaoci doctor` reads from the node (under --host-root), once. */
 import { BINFMT_DIR } from '../node/binfmt';
+import { engineFacts } from '../node/engine';
+import { readRecord } from '../node/record';
+import { vaociVersion } from '../version';
 import type { Host } from '../node/host';
 import { behindOf, status } from '../node/status';
 import { detectBinfmt, hostBinfmtIo } from '../policy/binfmt';
@@ -16,6 +19,7 @@ function withBehind(host: Host, e: BinfmtEntry | null): DoctorFacts['x86_64'] {
 export async function doctorFacts(host: Host, prefix: string): Promise<DoctorFacts> {
   const p = await probe();
   const b = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root));
+  const record = readRecord(host, prefix);
   return {
     arch: p.arch === 'x86_64' ? 'x86_64' : 'aarch64',
     vaBits: p.va_bits,
@@ -23,5 +27,7 @@ export async function doctorFacts(host: Host, prefix: string): Promise<DoctorFac
     i386: withBehind(host, b.i386),
     status: status(host, prefix),
     runtimes: RUNTIMES.filter((r) => host.exists(r)),
+    engine: engineFacts(host, record),
+    version: { running: vaociVersion(), installed: record?.vaoci_version ?? null },
   };
 }

@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import { sha256Of } from '../image/digest';
 import { applyBinfmt, registeredPath, removeBinfmt, type BinfmtRecord } from './binfmt';
 import { Host } from './host';
+import { askVersion, findEngine } from './engine';
 import { restartEngine } from './restart';
+import { vaociVersion } from '../version';
 import { CONTAINERD_CONFIG } from './containerd';
 import { ENGINE_CONFIGS, type Plan, type PlanOptions, plan } from './plan';
 import { type InstallRecord, type RecordedFile, backupPath, readRecord, recordPath, writeRecord } from './record';
@@ -59,10 +61,13 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
   const host = o.host;
   const old = readRecord(host, o.prefix);
   const p: Plan = plan({ ...o, oldBinfmt: old?.binfmt });
+  const binary = findEngine(host, p.engine)?.binary;
   const record: InstallRecord = {
     version: 1,
     engine: p.engine,
     prefix: o.prefix,
+    vaoci_version: vaociVersion(),
+    engine_version: binary ? askVersion(host, binary) : null,
     files: [],
     created_dirs: [...(old?.created_dirs ?? [])],
     restart: p.restart,

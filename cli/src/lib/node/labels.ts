@@ -1,22 +1,39 @@
 /**
  * The labels the node agent keeps on its Node, so schedulers and operators
- * can tell prepared nodes apart: vaoci.io/ready (installed, every file as
+ * can tell prepared nodes apart, and `vaoci explain --node-labels` can answer
+ * for the node from anywhere: vaoci.io/ready (installed, every file as
  * written, and an annotation would reach a container), vaoci.io/va-bits (the
- * kernel's user address bits, from vaoci-reserve probe) and vaoci.io/emulator
- * (who runs x86-64 ELF on this node, from binfmt_misc).
+ * kernel's user address bits, from vaoci-reserve probe), vaoci.io/version
+ * (the vaoci running the agent), and binfmt_misc's answer for x86-64 ELF —
+ * vaoci.io/emulator with its linkage, flags and whether vaoci-binfmt stands
+ * in front (what the resolver needs to pick the injection) — and for i386 ELF.
  */
 import { detectBinfmt, hostBinfmtIo } from '../policy/binfmt';
+import type { BinfmtEntry } from '../policy/types';
+import { labelValue, vaociVersion } from '../version';
 import { BINFMT_DIR } from './binfmt';
 import { probe } from '../probe';
 import type { Host } from './host';
+import { LABELS } from './label-keys';
 import { status } from './status';
 
-export const LABELS = { ready: 'vaoci.io/ready', vaBits: 'vaoci.io/va-bits', emulator: 'vaoci.io/emulator' } as const;
+export { LABELS };
 
 /** NodeFacts are what the labels say, with the reason `ready` is what it is. */
 export interface NodeFacts {
   labels: Record<string, string>;
   why: string;
+}
+
+/** binfmtLabels describes the x86-64 entry (none: emulator none, the rest empty) and who runs i386 ELF. */
+export function binfmtLabels(x86: BinfmtEntry | null, i386: BinfmtEntry | null): Record<string, string> {
+  return {
+    [LABELS.emulator]: x86 ? x86.emulator : 'none',
+    [LABELS.linkage]: x86 ? x86.linkage : 'none',
+    [LABELS.flags]: x86?.flags ?? '',
+    [LABELS.fronted]: String(Boolean(x86?.launcher)),
+    [LABELS.i386]: i386 ? i386.emulator : 'none',
+  };
 }
 
 /** nodeFacts reads the node: the install under `prefix`, the kernel, binfmt_misc under the host root. */
@@ -26,9 +43,9 @@ export async function nodeFacts(host: Host, prefix: string): Promise<NodeFacts> 
   const ready = s.installed && !broken.length && s.annotations_reach.ok;
   const why = !s.installed ? `not installed under ${prefix}` : broken.length ? `${broken[0].path} is ${broken[0].state}` : s.annotations_reach.why;
   const { va_bits: vaBits } = await probe();
-  const x86 = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root)).x86_64;
+  const b = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root));
   return {
-    labels: { [LABELS.ready]: String(ready), [LABELS.vaBits]: String(vaBits), [LABELS.emulator]: x86 ? x86.emulator : 'none' },
+    labels: { [LABELS.ready]: String(ready), [LABELS.vaBits]: String(vaBits), [LABELS.version]: labelValue(vaociVersion()), ...binfmtLabels(b.x86_64, b.i386) },
     why,
   };
 }

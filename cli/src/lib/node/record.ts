@@ -23,6 +23,10 @@ export interface InstallRecord {
   version: 1;
   engine: Engine;
   prefix: string;
+  /** vaoci_version: the vaoci that installed (absent in older records). */
+  vaoci_version?: string;
+  /** engine_version: what the engine said its version was at install, or null. */
+  engine_version?: string | null;
   files: RecordedFile[];
   created_dirs: string[];
   restart: string[];

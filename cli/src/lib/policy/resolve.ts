@@ -12,6 +12,7 @@ import { collectSettings } from './settings';
 import type { OnError, Resolution, ResolveInput } from './types';
 import { formatWindow, windowJson } from './window';
 import { resolveWindow } from './window-setting';
+import { sandboxMarker, sandboxPolicy } from './sandbox';
 
 /**
  * resolvePolicy resolves one container's policy. Problems come in a fixed
@@ -19,9 +20,13 @@ import { resolveWindow } from './window-setting';
  * then at most one from resolution (the first of guest architecture,
  * emulator, injection). Under on-error fail any problem refuses the policy;
  * under warn the bad settings are skipped, an undecidable injection becomes
- * none, and the lines are returned as warnings.
+ * none, and the lines are returned as warnings. A pod sandbox (pause) gets
+ * nothing, before anything is checked.
  */
 export function resolvePolicy(input: ResolveInput): Resolution {
+  // A pod sandbox first: the annotations are the pod's, not the sandbox's, so not even checked (sandbox.ts).
+  const marker = sandboxMarker(input.annotations);
+  if (marker) return { ok: true, policy: sandboxPolicy(input.container, marker) };
   const { chosen, problems } = collectSettings(input.annotations, input.nodeConfig, input.container);
   const onErrorSetting = chosen['on-error'];
   const onError = onErrorSetting.word as OnError;
