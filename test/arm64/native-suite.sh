@@ -122,6 +122,8 @@ build_payload() {
 			ln -s vaoci-reserve "$PAYLOAD/$name"
 			echo "$name --json check ${CHECK_ARGS[$name]}"
 		done
+		ln -s vaoci-reserve "$PAYLOAD/version"
+		echo "version --version"
 		ln -s vaoci-reserve "$PAYLOAD/check_4k"
 		echo "check_4k --json check $CHECK_4K_ARGS"
 		if payload_add_dynamic "$PAYLOAD" true alloc_maps && payload_add_runenv "$PAYLOAD"; then
@@ -411,6 +413,18 @@ check_4k() {
 	fi
 }
 
+# check_version: the aarch64 build names itself, its version and arch.
+check_version() {
+	local want got
+	want="vaoci-reserve/$(jq -r .version "$REPO/package.json") linux-aarch64"
+	got=$("$VM" --extract version "$LOG" 2>/dev/null | head -n1)
+	if [[ $(test_rc version) == 0 && $got == "$want" ]]; then
+		pass version "--version: $got"
+	else
+		fail version "--version printed '$got' (rc=$(test_rc version)), expected '$want'"
+	fi
+}
+
 PROCMAP_QUERY=unknown
 TASK_SIZE=$((1 << 48))
 
@@ -468,6 +482,7 @@ main() {
 	check_probe
 	for name in "${CHECKS[@]}"; do check_one "$name"; done
 	check_4k
+	check_version
 	check_dynamic
 
 	echo "arm64: $PASSED passed, $FAILED failed"
