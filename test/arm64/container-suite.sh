@@ -58,19 +58,16 @@ source "$HERE/payload.sh"
 source "$HERE/container/node.sh"
 KERNEL=$(kernel_name)
 LOG=$REPO/build/arm64-vm/container-suite-$KERNEL.log
+VERDICT_LABEL="arm64 container [$KERNEL]"
+# shellcheck source=test/arm64/verdict.sh
+source "$HERE/verdict.sh"
 # shellcheck source=test/launch/arm64/emulator.sh
 source "$REPO/test/launch/arm64/emulator.sh"
 
-PASSED=0
-FAILED=0
 PAYLOAD=
 cleanup() { [[ -n $PAYLOAD ]] && rm -rf "$PAYLOAD"; return 0; }
 trap cleanup EXIT
 
-die() { echo "arm64 container [$KERNEL]: FAILED — $*" >&2; exit 1; }
-pass() { echo "arm64 container [$KERNEL] $1: ok — $2"; PASSED=$((PASSED + 1)); }
-fail() { echo "arm64 container [$KERNEL] $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
-summary() { echo "arm64 container [$KERNEL]: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
 
 HIGH=$((1 << 47))
 FRONT_WINDOW=0x10000-0x100000000000 # 2^44: a window of the pod's own, through the bundle
@@ -188,8 +185,6 @@ build_qemu10() {
 # ---- reading the log -------------------------------------------------------
 
 # Block $1's output and its command's exit status (container/driver.sh).
-out() { { "$VM" --extract "$1" "$LOG" 2>/dev/null || true; } | grep -v '^@@STATUS ' || true; }
-rc() { { "$VM" --extract "$1" "$LOG" 2>/dev/null || true; } | sed -n 's/^@@STATUS \([0-9]*\)$/\1/p' | tail -n1; }
 addrs() { out "$1" | { grep -o "addr=0x[0-9a-f]*" || true; } | cut -d= -f2; }
 # The addresses of block $1 at or above 2^47, one per line.
 high_addrs() {

@@ -44,16 +44,13 @@ source "$HERE/emulator/tree.sh"
 
 KERNEL=$(kernel_name)
 LOG=$REPO/build/arm64-vm/emulator-suite-$KERNEL.log
-PASSED=0
-FAILED=0
+VERDICT_LABEL="arm64 emulators [$KERNEL]"
+# shellcheck source=test/arm64/verdict.sh
+source "$HERE/verdict.sh"
 PAYLOAD=
 cleanup() { [[ -n $PAYLOAD ]] && rm -rf "$PAYLOAD"; return 0; }
 trap cleanup EXIT
 
-die() { echo "arm64 emulators [$KERNEL]: FAILED — $*" >&2; exit 1; }
-pass() { echo "arm64 emulators [$KERNEL] $1: ok — $2"; PASSED=$((PASSED + 1)); }
-fail() { echo "arm64 emulators [$KERNEL] $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
-summary() { echo "arm64 emulators [$KERNEL]: $PASSED passed, $FAILED failed"; ((FAILED == 0)); }
 
 HIGH=$((1 << 47))
 I386=$((1 << 32))
@@ -114,9 +111,6 @@ build_payload() {
 
 # ---- reading the log -------------------------------------------------------
 
-block_text() { "$VM" --extract "$1" "$LOG" 2>/dev/null || true; }
-out() { block_text "$1" | grep -v '^@@STATUS ' || true; }
-rc() { block_text "$1" | sed -n 's/^@@STATUS \([0-9]*\)$/\1/p' | tail -n1; }
 addrs() { out "$1" | { grep -o '^addr=0x[0-9a-f]*' || true; } | cut -d= -f2; }
 # The program's deterministic lines (goalloc: sum/result, perl: sum/perl).
 det() { out "$1" | { grep -E '^(sum|result|perl=)' || true; }; }

@@ -36,16 +36,14 @@ source "$HERE/payload.sh"
 source "$HERE/kernel.sh"
 KERNEL=$(kernel_name)
 LOG=$REPO/build/arm64-vm/native-suite-$KERNEL.log
+VERDICT_LABEL="arm64 [$KERNEL]"
+# shellcheck source=test/arm64/verdict.sh
+source "$HERE/verdict.sh"
 
-PASSED=0
-FAILED=0
 PAYLOAD=
 cleanup() { [[ -n $PAYLOAD ]] && rm -rf "$PAYLOAD"; return 0; }
 trap cleanup EXIT
 
-die() { echo "arm64: FAILED — $*" >&2; exit 1; }
-pass() { echo "arm64 [$KERNEL] $1: ok — $2"; PASSED=$((PASSED + 1)); }
-fail() { echo "arm64 [$KERNEL] $1: FAILED — $2"; FAILED=$((FAILED + 1)); }
 
 ensure_jq() {
 	command -v jq >/dev/null && return 0
