@@ -54,6 +54,7 @@ test-launch: native-x86_64 native-aarch64
 tools:
 	@.ci/install-helm
 	@.ci/install-kube-apiserver
+	@.ci/install-containerd2
 
 test-ts: build tools
 	@npx jest
