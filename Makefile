@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -27,7 +27,7 @@ demo: deps build
 
 # Every lane, each timed (test/lanes.sh prints a table of lanes and seconds at
 # the end and fails if any lane failed; every lane runs even after a failure).
-TEST_LANES := test-native test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-arm64
+TEST_LANES := test-native test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-node test-arm64
 
 test: deps build
 	@test/lanes.sh $(TEST_LANES)
@@ -53,8 +53,9 @@ test-launch: native-x86_64 native-aarch64
 # helm (~2 min) and a real kube-apiserver (~10 min), with Debian's etcd.
 tools:
 	@.ci/install-helm
-	@.ci/install-kube-apiserver
+	@.ci/install-kube kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl
 	@.ci/install-containerd2
+	@.ci/install-node-tools
 
 test-ts: build tools
 	@npx jest
@@ -68,6 +69,14 @@ test-hook: build
 test-k8s: build tools
 	@test/k8s/smoke.sh
 	@test/k8s/vaoci.sh
+
+# A real single-node cluster (issue 15): etcd, kube-apiserver, controller-manager,
+# scheduler, kubelet and containerd (Debian's 1.6, then 2.2.1) in their own mount and
+# network namespace (test/node/cluster.sh); on each a busybox pod, then the chart
+# from make image: helm install, annotated pods holding their windows, helm test,
+# upgrade, uninstall (test/node/chart.sh). Root.
+test-node: build image tools
+	@test/node/run.sh
 
 # Reliability (issue 7): 50 containers at once, each with its own window;
 # the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only,

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# The chart on a real node (issue 15, point 3), run by test/node/run.sh inside
+# a cluster from test/node/cluster.sh (this script runs in the node's
+# namespaces: `cluster.sh exec test/node/chart.sh`; the chart's image
+# build/image/vaoci-amd64.tar already imported).
+#
+#   helm install  the DaemonSet's installer installs on the node and has the
+#                 engine restarted (the lane's systemctl shim); the agent labels
+#                 the Node vaoci.io/ready=true, and by then the running engine
+#                 reports the handler (crictl info); RuntimeClass vaoci exists
+#   pods          runtimeClassName vaoci, each window checked by test/hook/probe.c
+#                 from inside its own /proc/self/maps:
+#                   i386      pod-wide vaoci.io/va-limit: i386 -> all below 4 GiB
+#                   window    vaoci.io/va-limit.main: 0x10000-0x100000000000 -> main below
+#                             2^44, sidecar (unannotated) above
+#                   plain     no annotation -> untouched (mappings above 4 GiB)
+#                   bad       vaoci.io/va-limit: x86-64, webhook off -> refused by the
+#                             wrapper, its line in the pod's Events (kubectl describe)
+#   helm test     passes
+#   helm upgrade  a changed value rolls the DaemonSet; a running vaoci pod keeps running
+#   helm uninstall (uninstallOnDelete) containerd's effective config (`containerd
+#                 config dump`) as before the install, the engine up
+#
+# This node is x86-64: the chart's nodeSelector is overridden to
+# kubernetes.io/arch=amd64. The workloads are native here, and a pod-wide
+# window applies to emulated containers only, so the i386 pod says what it is
+# (vaoci.io/guest-arch: x86_64, vaoci.io/emulator: preload): the preload gives
+# it the window, as it would an emulated one.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+NS=vaoci-system
+TNS=vaoci-test
+CHART=charts/vaoci
+CONTAINERD=${NODE_CONTAINERD:?NODE_CONTAINERD: the engine binary}
+fails=0
+T0=$(date +%s%N)
+ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }
+say() { echo "chart.sh [$(ms) ms]: $*" >&2; }
+ok() { echo "ok   - $*"; }
+bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+crictl() { command crictl -r unix:///run/containerd/containerd.sock "$@" 2>/dev/null; }
+dump() { "$CONTAINERD" --config /etc/containerd/config.toml config dump 2>/dev/null; }
+label() { kubectl get node "$NODE_NAME" -o "jsonpath={.metadata.labels.vaoci\.io/$1}"; }
+handler_reported() { crictl info | jq -e '.config.containerd.runtimes.vaoci.options.BinaryName == "/opt/vaoci/bin/vaoci-runtime"' >/dev/null; }
+
+values=(--set image.pullPolicy=Never --set-json 'nodeSelector={"kubernetes.io/arch":"amd64"}'
+        --set nodeConfig.runtime=/usr/sbin/runc --set installer.binfmt=never --set uninstallOnDelete=true)
+
+dump > $NODE_STATE/chart-dump-before.toml
+check "no handler vaoci before the install" bash -c '! crictl info | jq -e ".config.containerd.runtimes.vaoci" >/dev/null'
+
+# ---- install
+say "helm install"
+helm install vaoci "$CHART" -n "$NS" --create-namespace "${values[@]}" --wait --timeout 5m >/dev/null
+# helm --wait counts a DaemonSet ready with maxUnavailable pods missing (here: all of one): wait for it
+if ! kubectl rollout status -n "$NS" ds/vaoci --timeout=180s >/dev/null; then
+  bad "DaemonSet vaoci not rolled out"
+  kubectl describe pod -n "$NS" -l app.kubernetes.io/component=node | grep -E 'Warning|Error' | tail -5
+  for c in install agent; do kubectl logs -n "$NS" ds/vaoci -c "$c" --tail 5 2>&1 | sed "s/^/     $c: /"; done
+  exit 1
+fi
+say "helm install done, DaemonSet ready"
+check "RuntimeClass vaoci has handler vaoci" test "$(kubectl get runtimeclass vaoci -o jsonpath='{.handler}')" = vaoci
+# the agent's first label: the engine must already report the handler then
+deadline=$(( $(date +%s) + 120 ))
+until [ "$(label ready)" = true ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.5; done
+if [ "$(label ready)" = true ]; then
+  if handler_reported; then ok "Node labelled vaoci.io/ready=true, and the running engine reports handler vaoci (crictl info)"; else bad "Node ready but crictl info has no handler vaoci"; fi
+else
+  bad "Node never labelled vaoci.io/ready=true: $(kubectl get node "$NODE_NAME" --show-labels)"
+  kubectl logs -n "$NS" ds/vaoci -c agent --tail 5 || true
+fi
+echo "     labels: ready=$(label ready) va-bits=$(label va-bits) emulator=$(label emulator)"
+restarts=$(grep -c '^--- restart requested' "$NODE_STATE/log/containerd-restarts.log" 2>/dev/null || echo 0)
+check "the installer had the engine restarted once (systemctl shim: $restarts)" test "$restarts" = 1
+check "the drop-in is in place" test -f /etc/containerd/conf.d/50-vaoci.toml
+check "containerd config dump: handler vaoci passes vaoci.io/*" bash -c "$(declare -f dump); CONTAINERD=$CONTAINERD dump | grep -q 'vaoci.io/\*'"
+kubectl logs -n "$NS" ds/vaoci -c install 2>&1 | sed 's/^/     install: /' | head -12
+
+# ---- workloads
+kubectl create namespace "$TNS" >/dev/null
+pod() { # name annotations(yaml, indented 4) containers(yaml)
+  cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+  namespace: $TNS
+  annotations:
+    x-vaoci-test: "1"
+$2
+spec:
+  runtimeClassName: vaoci
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+$3
+EOF
+}
+ctr_yaml() { # name command...
+  local name=$1; shift
+  printf '  - name: %s\n    image: vaoci.test/testbox:1\n    imagePullPolicy: Never\n    command: [%s]\n' "$name" "$(printf '"%s",' "$@" | sed 's/,$//')"
+}
+{
+  pod i386 '    vaoci.io/va-limit: i386
+    vaoci.io/guest-arch: x86_64
+    vaoci.io/emulator: preload' "$(ctr_yaml main /bin/probe --below 0x100000000)"
+  echo ---
+  pod window '    vaoci.io/va-limit.main: 0x10000-0x100000000000' \
+    "$(ctr_yaml main /bin/probe --below 0x100000000000; echo; ctr_yaml sidecar /bin/probe --below 0x100000000000)"
+  echo ---
+  pod plain '' "$(ctr_yaml main /bin/probe --below 0x100000000)"
+  echo ---
+  pod bad '    vaoci.io/va-limit: x86-64' "$(ctr_yaml main /bin/probe)"
+  echo ---
+  pod longrun '    vaoci.io/va-limit.main: i386' "$(ctr_yaml main /bin/sleep 3600)"
+} > $NODE_STATE/chart-test-pods.yaml
+kubectl apply -f $NODE_STATE/chart-test-pods.yaml >/dev/null
+say "test pods created"
+for p in i386 window plain; do
+  kubectl wait -n "$TNS" --for=jsonpath='{.status.phase}'=Succeeded "pod/$p" --timeout=120s >/dev/null \
+    || { bad "pod $p did not succeed: $(kubectl get pod -n "$TNS" "$p" -o jsonpath='{.status}')"; }
+done
+kubectl wait -n "$TNS" --for=condition=Ready pod/longrun --timeout=60s >/dev/null || bad "pod longrun not Ready"
+last() { kubectl logs -n "$TNS" "$1" -c "$2" | tail -1; }
+echo "     i386/main:      $(last i386 main)"
+echo "     window/main:    $(last window main)"
+echo "     window/sidecar: $(last window sidecar)"
+echo "     plain/main:     $(last plain main)"
+check "pod-wide i386: every new mapping below 4 GiB (/proc/self/maps)" bash -c "[[ '$(last i386 main)' == *'all below 0x100000000' ]]"
+check "per-container 0x10000-0x100000000000: main below 2^44" bash -c "[[ '$(last window main)' == *'all below 0x100000000000' ]]"
+check "unannotated sidecar beside it: mappings above 2^44" bash -c "[[ '$(last window sidecar)' == *'at or above 0x100000000000' ]]"
+check "unannotated pod untouched: mappings above 4 GiB" bash -c "[[ '$(last plain main)' == *'at or above 0x100000000' ]]"
+check "the poststart hook's reports under /run/vaoci say holds" bash -c 'grep -l "\"holds\"" /run/vaoci/*.json >/dev/null'
+want='vaoci.io/va-limit: value "x86-64" — expected one of auto, x86_64, i386, none, or 0xLOWER-0xUPPER; did you mean x86_64?'
+deadline=$(( $(date +%s) + 60 ))
+until kubectl describe pod -n "$TNS" bad | grep -qF "$want" || [ "$(date +%s)" -ge "$deadline" ]; do sleep 1; done
+if kubectl describe pod -n "$TNS" bad | grep -qF "$want"; then
+  ok "bad annotation refused by the wrapper, its line in kubectl describe (Events)"
+  kubectl describe pod -n "$TNS" bad | grep -F "$want" | head -2 | cut -c1-400 | sed 's/^/     /'
+else
+  bad "bad annotation: the wrapper's line not in kubectl describe"; kubectl describe pod -n "$TNS" bad | tail -8
+fi
+bad_state=$(kubectl get pod -n "$TNS" bad -o jsonpath='{.status.phase} {.status.containerStatuses[0].state}')
+echo "     bad: $(echo "$bad_state" | cut -c1-200)"
+check "bad pod's container never ran (phase Pending or Failed, never running)" \
+  bash -c "[[ '${bad_state%% *}' == Pending || '${bad_state%% *}' == Failed ]] && [[ '$bad_state' != *running* ]] && [[ '$bad_state' != *'\"exitCode\":0'* ]]"
+
+# ---- helm test
+say "helm test"
+if helm test vaoci -n "$NS" --timeout 3m >$NODE_STATE/chart-helm-test.log 2>&1; then ok "helm test"; else bad "helm test"; cat $NODE_STATE/chart-helm-test.log; fi
+
+# ---- upgrade
+longrun_id=$(kubectl get pod -n "$TNS" longrun -o jsonpath='{.status.containerStatuses[0].containerID}')
+ds_uid_before=$(kubectl get pods -n "$NS" -l app.kubernetes.io/component=node -o jsonpath='{.items[*].metadata.uid}')
+say "helm upgrade (nodeConfig.defaults.onError=warn)"
+helm upgrade vaoci "$CHART" -n "$NS" "${values[@]}" --set nodeConfig.defaults.onError=warn --wait --timeout 5m >/dev/null
+kubectl rollout status -n "$NS" ds/vaoci --timeout=120s >/dev/null
+ds_uid_after=$(kubectl get pods -n "$NS" -l app.kubernetes.io/component=node -o jsonpath='{.items[*].metadata.uid}')
+check "helm upgrade rolled the DaemonSet (new node pod)" test "$ds_uid_before" != "$ds_uid_after"
+check "the node config now says warn" grep -q '"on_error": *"warn"' /etc/vaoci/config.json
+check "running pod kept running (same container, 0 restarts)" test \
+  "$(kubectl get pod -n "$TNS" longrun -o jsonpath='{.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount} {.status.phase}')" = "$longrun_id 0 Running"
+restarts=$(grep -c '^--- restart requested' "$NODE_STATE/log/containerd-restarts.log" 2>/dev/null || echo 0)
+check "the upgrade restarted no engine (drop-in unchanged)" test "$restarts" = 1
+
+# ---- uninstall
+kubectl delete namespace "$TNS" --wait=true --timeout=120s >/dev/null
+say "helm uninstall"
+helm uninstall vaoci -n "$NS" --wait --timeout 5m >/dev/null || bad "helm uninstall"
+dump > $NODE_STATE/chart-dump-after.toml
+if diff -u $NODE_STATE/chart-dump-before.toml $NODE_STATE/chart-dump-after.toml >$NODE_STATE/chart-dump.diff; then
+  ok "containerd config dump after helm uninstall equals the one before helm install"
+else
+  bad "containerd config dump differs after uninstall"; head -30 $NODE_STATE/chart-dump.diff
+fi
+check "the drop-in is gone" test ! -e /etc/containerd/conf.d/50-vaoci.toml
+check "the engine is up (crictl version)" crictl version
+check "no handler vaoci left in the running engine" bash -c '! crictl info | jq -e ".config.containerd.runtimes.vaoci" >/dev/null'
+say "done: $fails failed"
+[ "$fails" = 0 ]
