@@ -3,7 +3,7 @@
 # no scheduler, no kubelet) on 127.0.0.1, for tests of the node agent and the
 # admission webhook.
 #
-#   test/k8s/apiserver.sh start   # start it (builds nothing: run .ci/install-kube-apiserver first)
+#   test/k8s/apiserver.sh start   # start it (builds nothing: run .ci/install-kube first)
 #   eval "$(test/k8s/apiserver.sh env)"   # KUBECONFIG (admin) and the K8S_TEST_* variables below
 #   test/k8s/apiserver.sh stop    # kill both, remove the temp dir
 #   test/k8s/apiserver.sh status  # exit 0 when running and ready
@@ -87,8 +87,8 @@ EOF
 
 cmd_start() {
   if d=$(state_dir) && alive "$d/apiserver.pid"; then die "already running ($d); stop it first"; fi
-  [ -x "$APISERVER" ] || die "no kube-apiserver at $APISERVER: run .ci/install-kube-apiserver"
-  command -v "$ETCD" >/dev/null || die "no etcd: run .ci/install-kube-apiserver (apt-get install etcd-server)"
+  [ -x "$APISERVER" ] || die "no kube-apiserver at $APISERVER: run .ci/install-kube"
+  command -v "$ETCD" >/dev/null || die "no etcd: run .ci/install-kube (apt-get install etcd-server)"
   command -v openssl >/dev/null || die "no openssl"
   local t0; t0=$(date +%s%N)
 

@@ -643,7 +643,7 @@ describe('the uninstall hook (files/uninstall.js) against a fake API server', ()
 // A real kube-apiserver (test/k8s/apiserver.sh: etcd + kube-apiserver, RBAC, no kubelet or
 // controllers): every object must be accepted by the API server, RBAC must grant exactly what
 // the comments claim, and an upgrade must keep the webhook's certificate (the lookup branch,
-// which `helm template` cannot reach). Skipped, visibly, where .ci/install-kube-apiserver has
+// which `helm template` cannot reach). Skipped, visibly, where .ci/install-kube has
 // not built the server.
 const APISERVER_SH = path.join(ROOT, 'test', 'k8s', 'apiserver.sh');
 const haveApiserver = fs.existsSync(APISERVER_SH) && fs.existsSync(path.join(ROOT, 'build', 'tools', 'kube-apiserver'));
