@@ -7,7 +7,9 @@
  * over the limit at once must not both rename (the second would move the
  * *new* log over LOG.1, losing the old one): a non-blocking flock on the
  * file they both hold lets one rename, and the rename happens only while
- * LOG still names that file; the other skips, nobody waits. Chosen over the
+ * LOG still names that file; the other skips, nobody waits (so the limit is
+ * approximate: a writer descheduled while it holds the lock lets the others
+ * append past it meanwhile). Chosen over the
  * journal: the wrapper and hook are static and libc-only, nodes without
  * systemd (and the tests) keep a plain file, and `log` stays one path an
  * operator can tail; 0 leaves rotation to an external logrotate. */

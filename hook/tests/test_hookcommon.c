@@ -267,9 +267,11 @@ static void test_log_rotate(void) {
   long lines = count_lines(path, &size), lines1 = count_lines(old, &size1);
   CHECK(ok, "log rotate: every writer wrote every line");
   CHECK(lines >= 0 && lines1 > 0, "log rotate: rotated, and every line in LOG and LOG.1 is whole (%ld, %ld)", lines, lines1);
-  /* Over the limit only by the lines written between one writer's check and the rename: at most one per writer. */
-  CHECK(size < MAX + WRITERS * 80 && size1 < MAX + WRITERS * 80, "log rotate: LOG %lld and LOG.1 %lld bytes stay near 4 KiB", size,
-        size1);
+  /* Bounded, but not by one line per writer: a writer descheduled between its flock and its rename
+   * lets the others append past the limit meanwhile (they skip the rotation rather than wait), and
+   * the arm64 VM (8 writers on 2 emulated CPUs) measured LOG.1 at 6.3 KiB in 2 of 14 runs. 4x the
+   * limit still tells rotation apart from none: the writers append 150 KiB in all. */
+  CHECK(size < 4 * MAX && size1 < 4 * MAX, "log rotate: LOG %lld and LOG.1 %lld bytes stay within 4x the 4 KiB limit", size, size1);
   DIR *d = opendir(dir);
   int entries = 0;
   for (struct dirent *e; d && (e = readdir(d));)
