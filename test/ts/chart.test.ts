@@ -126,12 +126,12 @@ describe('helm template, default values', () => {
       ['vaoci', 'node', 'install', '--host-root', '/host', '--prefix', '/opt/vaoci', '--engine', 'auto', '--node-config', '/config/config.json', '--binfmt', 'auto', '--binfmt-va-limit', 'x86_64', '--restart'],
     );
     const [agent] = pod.containers;
-    expect([...agent.command, ...agent.args]).toEqual(['vaoci', 'node', 'agent', '--host-root', '/host', '--prefix', '/opt/vaoci']);
+    expect([...agent.command, ...agent.args]).toEqual(['vaoci', 'node', 'agent', '--host-root', '/host', '--prefix', '/opt/vaoci', '--cri-socket', '/run/containerd/containerd.sock']);
     expect(agent.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
     expect(pod.serviceAccountName).toBe(`${FULLNAME}-node`);
   });
 
-  test('the installer is privileged with the node root; the agent is unprivileged with read-only host paths (install, /etc, binfmt_misc)', () => {
+  test('the installer is privileged with the node root; the agent is unprivileged with read-only host paths (install, /etc, binfmt_misc, the CRI socket)', () => {
     const [install] = pod.initContainers;
     const [agent] = pod.containers;
     const volumes = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
@@ -153,7 +153,10 @@ describe('helm template, default values', () => {
       ['/opt/vaoci', '/host/opt/vaoci', true],
       ['/etc', '/host/etc', true],
       ['/proc/sys/fs/binfmt_misc', '/host/proc/sys/fs/binfmt_misc', true],
+      ['/run/containerd', '/host/run/containerd', true],
     ]);
+    expect(volumes['host-cri'].hostPath.type).toBe('DirectoryOrCreate');
+    expect(pod.securityContext).toEqual({ supplementalGroups: [0] }); // the socket's group, not root's uid
     expect(pod.hostPID ?? false).toBe(false);
     expect(pod.hostNetwork ?? false).toBe(false);
   });
@@ -250,7 +253,8 @@ describe('helm template, non-default values', () => {
     });
     const pod = one(docs, 'DaemonSet').spec.template.spec;
     expect(pod.initContainers[0].args).toEqual(['node', 'install', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--engine', 'cri-o', '--node-config', '/config/config.json', '--binfmt', 'never', '--binfmt-va-limit', 'i386', '--restart']);
-    expect(pod.containers[0].args).toEqual(['node', 'agent', '--host-root', '/host', '--prefix', '/usr/local/vaoci']);
+    expect(pod.containers[0].args).toEqual(['node', 'agent', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--cri-socket', '/var/run/crio/crio.sock']);
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-cri', mountPath: '/host/var/run/crio', readOnly: true });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-prefix', mountPath: '/host/usr/local/vaoci', readOnly: true });
     const config = nodeConfigOf(docs);
     expect(validate('node-config', config)).toEqual([]);
@@ -260,6 +264,28 @@ describe('helm template, non-default values', () => {
       injection: { host_dir: '/usr/local/vaoci', preload: '/usr/local/vaoci/lib/libvaoci-preload.so', bind_mount: false, library_dirs: ['/usr/lib64'] },
       reports_dir: '/var/run/vaoci-reports',
     });
+  });
+
+  test('restart: systemctl by default, a command of the operator\'s, or none; the uninstall hook restarts the same way', () => {
+    const args = (values: Obj) => {
+      const docs = ok({ uninstallOnDelete: true, ...values });
+      const install = one(docs, 'DaemonSet').spec.template.spec.initContainers[0].args as string[];
+      const job = one(docs, 'Job').spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'VAOCI_UNINSTALL_ARGS').value;
+      return [install.slice(install.indexOf('--binfmt-va-limit') + 2), JSON.parse(job).slice(6)];
+    };
+    expect(args({})).toEqual([['--restart'], ['--restart']]);
+    expect(args({ installer: { restartCommand: 'rc-service containerd restart' } })).toEqual([
+      ['--restart-command', 'rc-service containerd restart'],
+      ['--restart-command', 'rc-service containerd restart'],
+    ]);
+    expect(args({ installer: { restart: false, restartCommand: 'ignored when off' } })).toEqual([[], []]);
+  });
+
+  test('agent.criSocket and criSocketGroup: the socket asked, its directory mounted, the group given', () => {
+    const pod = one(ok({ agent: { criSocket: '/var/run/k3s/containerd/containerd.sock', criSocketGroup: 994 } }), 'DaemonSet').spec.template.spec;
+    expect(pod.containers[0].args.slice(-2)).toEqual(['--cri-socket', '/var/run/k3s/containerd/containerd.sock']);
+    expect(pod.volumes.find((v: Obj) => v.name === 'host-cri').hostPath.path).toBe('/var/run/k3s/containerd');
+    expect(pod.securityContext.supplementalGroups).toEqual([994]);
   });
 
   test('image tag, pull policy and pull secrets apply to every container', () => {
@@ -398,6 +424,9 @@ describe('invalid values are refused, naming the key', () => {
     ['nodeConfig.defaults.emulator: rosetta', { nodeConfig: { defaults: { emulator: 'rosetta' } } }, /nodeConfig\.defaults\.emulator/],
     ['image.pullPolicy: Sometimes', { image: { pullPolicy: 'Sometimes' } }, /image\.pullPolicy/],
     ['a relative installer.prefix', { installer: { prefix: 'opt/vaoci' } }, /installer\.prefix/],
+    ['a relative agent.criSocket', { agent: { criSocket: 'run/containerd/containerd.sock' } }, /agent\.criSocket/],
+    ['installer.restartCommand starting with a space', { installer: { restartCommand: ' rc-service' } }, /installer\.restartCommand/],
+    ['agent.criSocketGroup: -1', { agent: { criSocketGroup: -1 } }, /agent\.criSocketGroup/],
     ['a relative nodeConfig.runtime', { nodeConfig: { runtime: 'runc' } }, /nodeConfig\.runtime/],
     ['a relative library dir', { nodeConfig: { injection: { libraryDirs: ['lib'] } } }, /nodeConfig\.injection\.libraryDirs/],
     ['installer.engine: docker', { installer: { engine: 'docker' } }, /installer\.engine/],
@@ -482,6 +511,14 @@ describe('NOTES.txt', () => {
     expect(text).toContain('admission webhook');
     expect(text).toContain('WARNING: one replica with failurePolicy Fail');
     expect(text).toContain('`helm uninstall` first runs `vaoci node uninstall` on every node');
+  });
+
+  test('follows the restart values: a command of the operator\'s, or none at all', () => {
+    expect(notes({ installer: { restartCommand: 'rc-service containerd restart' } })).toContain('restarted\n   (`rc-service containerd restart`)');
+    const off = notes({ installer: { restart: false } });
+    expect(off).toContain('The engine is NOT restarted (installer.restart=false)');
+    expect(off).not.toContain('systemctl restart');
+    expect(notes({})).toContain('over\n   its CRI socket /run/containerd/containerd.sock');
   });
 });
 

@@ -7,6 +7,8 @@
  * HTTP server speaking the two Node calls of the core/v1 API, not a real
  * kube-apiserver (none runs here; see test/k8s/ for what was tried). The
  * client is the real @kubernetes/client-node through a real kubeconfig.
+ * The engine's CRI socket is ./cri-server's stand-in; the real kubelet, API
+ * server and containerd run the same agent in make test-node.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,12 +16,14 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { validate } from '../../cli/src/lib/schema';
 import { ROOT } from './cli-helpers';
+import { CriServer } from './cri-server';
 import { tmpDir } from './image-fixtures';
 
 const work = tmpDir('agent');
 const host = path.join(work, 'host');
 const kubeconfig = path.join(work, 'kubeconfig');
 let server: http.Server;
+let engine: CriServer;
 const calls: Array<{ method: string; url: string; type?: string; body?: any }> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
 let labels: Record<string, string> = { 'kubernetes.io/arch': 'arm64' };
 let deny = false;
@@ -51,6 +55,10 @@ beforeAll(async () => {
     kubeconfig,
     `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
   );
+  fs.mkdirSync(path.join(host, 'run/containerd'), { recursive: true });
+  engine = new CriServer(path.join(host, 'run/containerd/containerd.sock'));
+  engine.answer = { config: { containerd: { runtimes: { runc: {} } } } };
+  await engine.listen();
   fs.mkdirSync(path.join(host, 'etc/containerd'), { recursive: true });
   fs.mkdirSync(path.join(host, 'usr/sbin'), { recursive: true });
   fs.writeFileSync(path.join(host, 'usr/sbin/runc'), '');
@@ -63,8 +71,9 @@ beforeAll(async () => {
     'enabled\ninterpreter /usr/bin/qemu-x86_64\nflags: F\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n',
   );
 });
-afterAll(() => {
+afterAll(async () => {
   server.close();
+  await engine.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -74,8 +83,8 @@ interface Ran {
   stderr: string;
 }
 
-function agent(env: Record<string, string | undefined> = { NODE_NAME: 'worker-1' }, json = true): Promise<Ran> {
-  const child = spawn(path.join(ROOT, 'bin', 'vaoci'), ['node', 'agent', '--once', ...(json ? ['--json'] : []), '--host-root', host], {
+function agent(env: Record<string, string | undefined> = { NODE_NAME: 'worker-1' }, json = true, extra: string[] = []): Promise<Ran> {
+  const child = spawn(path.join(ROOT, 'bin', 'vaoci'), ['node', 'agent', '--once', ...(json ? ['--json'] : []), '--host-root', host, ...extra], {
     env: { ...process.env, KUBECONFIG: kubeconfig, NODE_NAME: undefined, ...env },
   });
   let stdout = '';
@@ -104,9 +113,24 @@ describe('vaoci node agent', () => {
     expect(labels).toMatchObject({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/ready': 'false', 'vaoci.io/emulator': 'qemu' });
   });
 
-  it('after vaoci node install: ready=true, and only that label is patched; then nothing to patch', async () => {
+  it('installed, but the running engine has not loaded the handler: ready stays false, saying so', async () => {
     const install = spawn(path.join(ROOT, 'bin', 'vaoci'), ['node', 'install', '--host-root', host]);
     await new Promise((r) => install.on('close', r));
+    const r = await agent();
+    const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+    expect(doc.labels['vaoci.io/ready']).toBe('false');
+    expect(doc.why).toBe('the running containerd has no runtime handler "vaoci" (it runs: runc) — restart it to load the drop-in');
+    const files = await agent(undefined, true, ['--cri-socket', 'none']);
+    expect(JSON.parse(files.stdout.slice(files.stdout.indexOf('{'))).why).toMatch(/\(the files say so; the engine was not asked: --cri-socket none\)$/);
+    const elsewhere = await agent(undefined, true, ['--cri-socket', '/run/other.sock']);
+    expect(JSON.parse(elsewhere.stdout.slice(elsewhere.stdout.indexOf('{'))).why).toMatch(/^cannot ask containerd over CRI at \/run\/other.sock: ENOENT/);
+    const bad = await agent(undefined, false, ['--cri-socket', 'run/x.sock']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'vaoci node agent: --cri-socket `run/x.sock`: expected an absolute path on the node, or none\n']);
+  });
+
+  it('once the engine reports the handler: ready=true, and only that label is patched; then nothing to patch', async () => {
+    expect(labels['vaoci.io/ready']).toBe('false');
+    engine.answer = { handlers: ['', 'runc', 'vaoci'] };
     calls.length = 0;
     const r = await agent();
     expect(JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))).toMatchObject({ patched: true, labels: { 'vaoci.io/ready': 'true' } });

@@ -111,3 +111,25 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end }}
+
+{{/* vaoci.restartArgs: how install and uninstall restart the engine (installer.restart, installer.restartCommand), as a list. */}}
+{{- define "vaoci.restartArgs" -}}
+{{- if not .Values.installer.restart -}}
+[]
+{{- else if .Values.installer.restartCommand -}}
+{{ list "--restart-command" .Values.installer.restartCommand | toJson }}
+{{- else -}}
+["--restart"]
+{{- end -}}
+{{- end }}
+
+{{/* vaoci.criSocket is the engine's CRI socket the agent asks: agent.criSocket, else the engine's default. */}}
+{{- define "vaoci.criSocket" -}}
+{{- if .Values.agent.criSocket -}}
+{{ .Values.agent.criSocket }}
+{{- else if eq .Values.installer.engine "cri-o" -}}
+/var/run/crio/crio.sock
+{{- else -}}
+/run/containerd/containerd.sock
+{{- end -}}
+{{- end }}

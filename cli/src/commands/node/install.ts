@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
 import { inputDirFlag, inputFileFlag } from '../../lib/flags';
-import { binfmtFlags, engineFlag, nodeFlags } from '../../lib/node/flags';
+import { binfmtFlags, engineFlag, nodeFlags, restartCommandFlag } from '../../lib/node/flags';
 import { type DryRun as DryRunResult, Host, type InstallResult, dryRun, install } from '../../lib/node/install';
 import { DEFAULT_PREFIX } from '../../lib/node/plan';
 
@@ -9,7 +9,7 @@ import { DEFAULT_PREFIX } from '../../lib/node/plan';
 export default class NodeInstall extends VaociCommand {
   static summary = 'Install vaoci on a node: the data plane, the node config, the runtime handler vaoci.';
 
-  static description = `Copies vaoci-runtime, vaoci-hook, vaoci-reserve and vaoci-launch to PREFIX/bin and libvaoci-preload.so to PREFIX/lib, writes /etc/vaoci/config.json (--node-config, else one naming the node's runc), and registers the runtime handler vaoci: for containerd a drop-in /etc/containerd/conf.d/50-vaoci.toml in the root config's version (2 or 3) whose pod_annotations and container_annotations let vaoci.io/* through — the root config is never rewritten: if it imports no drop-in directory, nothing is written and the one line to add is printed; for CRI-O /etc/crio/crio.conf.d/50-vaoci.conf. Every change is recorded in PREFIX/install.json (schemas/node-install.schema.json); files that were there before are kept under PREFIX/backup/. When a statically linked qemu runs x86-64 ELF (binfmt_misc), which LD_PRELOAD cannot reach, it writes PREFIX/binfmt/ENTRY/vaoci-binfmt — vaoci-launch carrying that emulator and its launch.conf in one file — registers it as vaoci-ENTRY with the entry's magic and flags plus F, and disables the entry it fronts (--binfmt names another entry, or never). Running it twice changes nothing the second time. On containerd 1.x, which replaces a whole plugin table on import, the version-2 drop-in also carries the node's own CRI settings (copied from the file that sets them; run install again after changing them), so the only change to containerd's effective config is the handler; the install refuses anything else, and k3s/RKE2 nodes (whose containerd config is generated from a template). --dry-run prints the files it would write and that change, key by key, and writes nothing. Says exactly what to restart, or with --restart restarts it (chroot HOST_ROOT systemctl restart containerd|crio), only when the engine's config changed. With --json, prints schemas/cli-node-install.schema.json.
+  static description = `Copies vaoci-runtime, vaoci-hook, vaoci-reserve and vaoci-launch to PREFIX/bin and libvaoci-preload.so to PREFIX/lib, writes /etc/vaoci/config.json (--node-config, else one naming the node's runc), and registers the runtime handler vaoci: for containerd a drop-in /etc/containerd/conf.d/50-vaoci.toml in the root config's version (2 or 3) whose pod_annotations and container_annotations let vaoci.io/* through — the root config is never rewritten: if it imports no drop-in directory, nothing is written and the one line to add is printed; for CRI-O /etc/crio/crio.conf.d/50-vaoci.conf. Every change is recorded in PREFIX/install.json (schemas/node-install.schema.json); files that were there before are kept under PREFIX/backup/. When a statically linked qemu runs x86-64 ELF (binfmt_misc), which LD_PRELOAD cannot reach, it writes PREFIX/binfmt/ENTRY/vaoci-binfmt — vaoci-launch carrying that emulator and its launch.conf in one file — registers it as vaoci-ENTRY with the entry's magic and flags plus F, and disables the entry it fronts (--binfmt names another entry, or never). Running it twice changes nothing the second time. On containerd 1.x, which replaces a whole plugin table on import, the version-2 drop-in also carries the node's own CRI settings (copied from the file that sets them; run install again after changing them), so the only change to containerd's effective config is the handler; the install refuses anything else, and k3s/RKE2 nodes (whose containerd config is generated from a template). --dry-run prints the files it would write and that change, key by key, and writes nothing. Says exactly what to restart, or with --restart restarts it (chroot HOST_ROOT systemctl restart containerd|crio; on a node without systemd, --restart-command names the command), only when the engine's config changed. With --json, prints schemas/cli-node-install.schema.json.
 
 ${EXIT_CODES_HELP}`;
 
@@ -26,6 +26,7 @@ ${EXIT_CODES_HELP}`;
     from: inputDirFlag('from', 'Where vaoci-runtime, vaoci-hook and libvaoci-preload.so are (default: this build, else /usr/share/vaoci/ARCH).'),
     'node-config': inputFileFlag('node-config', 'The node config to install (default: one naming the node runc).'),
     restart: Flags.boolean({ summary: 'Restart the engine (chroot HOST_ROOT systemctl restart) when its config changed.', exclusive: ['dry-run'] }),
+    'restart-command': restartCommandFlag({ exclusive: ['dry-run'] }),
     'dry-run': Flags.boolean({ summary: "Print what would be written and the change to the engine's effective config; write nothing." }),
     ...binfmtFlags,
   };
@@ -41,7 +42,7 @@ ${EXIT_CODES_HELP}`;
       binfmt: { front: flags.binfmt, vaLimit: flags['binfmt-va-limit'] },
     };
     if (flags['dry-run']) return this.dryRun(dryRun(options));
-    const result = install({ ...options, restart: flags.restart });
+    const result = install({ ...options, restart: flags.restart || Boolean(flags['restart-command']), restartCommand: flags['restart-command'] });
     const lines = result.changed.length ? result.changed.map((f) => `  wrote ${f}`) : ['  nothing changed: the node already has this install'];
     const restart = result.restarted
       ? `restarted the engine: ${result.restarted}`

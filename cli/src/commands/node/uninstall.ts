@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
-import { nodeFlags } from '../../lib/node/flags';
+import { nodeFlags, restartCommandFlag } from '../../lib/node/flags';
 import { Host, type UninstallResult, uninstall } from '../../lib/node/install';
 import { DEFAULT_PREFIX } from '../../lib/node/plan';
 
@@ -8,17 +8,21 @@ import { DEFAULT_PREFIX } from '../../lib/node/plan';
 export default class NodeUninstall extends VaociCommand {
   static summary = 'Undo vaoci node install: every file it wrote removed or restored from its backup.';
 
-  static description = `Reads PREFIX/install.json and undoes it, newest change first: files vaoci created are removed, files it replaced are restored from PREFIX/backup/, directories it created are removed when empty. Says what to restart, or with --restart restarts it. Nothing installed is not an error. With --json, prints schemas/cli-node-uninstall.schema.json.
+  static description = `Reads PREFIX/install.json and undoes it, newest change first: files vaoci created are removed, files it replaced are restored from PREFIX/backup/, directories it created are removed when empty. Says what to restart, or with --restart restarts it (systemctl, or --restart-command on a node without systemd). Nothing installed is not an error. With --json, prints schemas/cli-node-uninstall.schema.json.
 
 ${EXIT_CODES_HELP}`;
 
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host-root /host'];
 
-  static flags = { ...nodeFlags, restart: Flags.boolean({ summary: 'Restart the engine afterwards (chroot HOST_ROOT systemctl restart).' }) };
+  static flags = {
+    ...nodeFlags,
+    restart: Flags.boolean({ summary: 'Restart the engine afterwards (chroot HOST_ROOT systemctl restart).' }),
+    'restart-command': restartCommandFlag(),
+  };
 
   async run(): Promise<UninstallResult> {
     const { flags } = await this.parse(NodeUninstall);
-    const result = uninstall(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX, flags.restart);
+    const result = uninstall(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX, flags.restart || Boolean(flags['restart-command']), flags['restart-command']);
     if (!result.installed) this.log('vaoci node uninstall: nothing installed');
     else this.log([...result.restored.map((f) => `  undid ${f}`), result.restarted ? `restarted the engine: ${result.restarted}` : `restart ${result.restart.join(', ')}`].join('\n'));
     return result;

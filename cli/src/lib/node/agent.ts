@@ -13,6 +13,8 @@ import { nodeFacts } from './labels';
 export interface AgentOptions {
   host: Host;
   prefix: string;
+  /** criSocket: the engine's CRI socket on the node (null: the engine's default; 'none': do not ask). */
+  criSocket: string | null;
   node: string | undefined;
   intervalSeconds: number;
   once: boolean;
@@ -41,7 +43,7 @@ export async function runAgent(o: AgentOptions): Promise<AgentRound> {
 }
 
 async function oneRound(api: k8s.CoreV1Api, name: string, o: AgentOptions): Promise<AgentRound> {
-  const facts = await nodeFacts(o.host, o.prefix);
+  const facts = await nodeFacts(o.host, o.prefix, o.criSocket);
   let current: Record<string, string>;
   try {
     current = (await api.readNode({ name })).metadata?.labels ?? {};

@@ -30,3 +30,17 @@ export const binfmtFlags = {
     },
   }),
 };
+
+/**
+ * restartCommandFlag: how to restart the engine on a node without systemd, as words run inside the
+ * node's root (split on spaces, no quoting: name a script on the node for anything more). Implies --restart.
+ */
+export const restartCommandFlag = Flags.custom<string[]>({
+  summary: "Restart the engine with this command (words, run chrooted in the node's root) instead of systemctl; implies --restart.",
+  helpValue: '<command>',
+  parse: async (input) => {
+    const words = input.trim().split(/\s+/).filter(Boolean);
+    if (!words.length) throw badInput(`--restart-command \`${input}\`: expected a command, e.g. "rc-service containerd restart"`);
+    return words;
+  },
+});

@@ -57,7 +57,7 @@ function differs(host: Host, f: Plan['files'][number]): boolean {
 }
 
 /** install applies the plan for these options and updates the record; with `restart`, restarts the engine when its config changed. */
-export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
+export function install(o: PlanOptions & { restart?: boolean; restartCommand?: string[] }): InstallResult {
   const host = o.host;
   const old = readRecord(host, o.prefix);
   const p: Plan = plan({ ...o, oldBinfmt: old?.binfmt });
@@ -108,7 +108,7 @@ export function install(o: PlanOptions & { restart?: boolean }): InstallResult {
   writeRecord(host, record);
   let restarted: string | null = null;
   if (o.restart && record.pending_restart) {
-    restarted = restartEngine(host, p.engine);
+    restarted = restartEngine(host, p.engine, o.restartCommand);
     writeRecord(host, { ...record, pending_restart: false });
   }
   return { engine: p.engine, prefix: o.prefix, host_root: host.root, changed, restart: engineChanged && !restarted ? p.restart : [], restarted, binfmt };
@@ -148,14 +148,14 @@ export interface UninstallResult {
 }
 
 /** uninstall undoes the record, newest change first, and removes the record. */
-export function uninstall(host: Host, prefix: string, restart = false): UninstallResult {
+export function uninstall(host: Host, prefix: string, restart = false, restartCommand?: string[]): UninstallResult {
   const record = readRecord(host, prefix);
   if (!record) return { installed: false, host_root: host.root, restored: [], restart: [], restarted: null };
   if (record.binfmt) removeBinfmt(host, record.binfmt); // before its bundle goes
   const restored = [...record.files].reverse().filter((f) => undo(host, f)).map((f) => f.path);
   host.remove(recordPath(prefix));
   for (const d of [...record.created_dirs].reverse()) host.removeDirIfEmpty(d);
-  const restarted = restart ? restartEngine(host, record.engine) : null;
+  const restarted = restart ? restartEngine(host, record.engine, restartCommand) : null;
   return { installed: true, host_root: host.root, restored, restart: restarted ? [] : record.restart, restarted };
 }
 

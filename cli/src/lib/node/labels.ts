@@ -2,7 +2,8 @@
  * The labels the node agent keeps on its Node, so schedulers and operators
  * can tell prepared nodes apart, and `vaoci explain --node-labels` can answer
  * for the node from anywhere: vaoci.io/ready (installed, every file as
- * written, and an annotation would reach a container), vaoci.io/va-bits (the
+ * written, an annotation would reach a container, and the running engine
+ * reports the runtime handler over CRI), vaoci.io/va-bits (the
  * kernel's user address bits, from vaoci-reserve probe), vaoci.io/version
  * (the vaoci running the agent), and binfmt_misc's answer for x86-64 ELF —
  * vaoci.io/emulator with its linkage, flags and whether vaoci-binfmt stands
@@ -15,6 +16,7 @@ import { BINFMT_DIR } from './binfmt';
 import { probe } from '../probe';
 import type { Host } from './host';
 import { LABELS } from './label-keys';
+import { CRI_SOCKETS, handlerRunning } from './engine-live';
 import { status } from './status';
 
 export { LABELS };
@@ -36,12 +38,23 @@ export function binfmtLabels(x86: BinfmtEntry | null, i386: BinfmtEntry | null):
   };
 }
 
-/** nodeFacts reads the node: the install under `prefix`, the kernel, binfmt_misc under the host root. */
-export async function nodeFacts(host: Host, prefix: string): Promise<NodeFacts> {
+/**
+ * nodeFacts reads the node: the install under `prefix`, the kernel, binfmt_misc under the host root.
+ * Ready needs the files right and then the running engine's word that it runs the handler, over CRI
+ * at `criSocket` (a node path; null: the engine's default socket; 'none': the files decide alone).
+ */
+export async function nodeFacts(host: Host, prefix: string, criSocket: string | null = null): Promise<NodeFacts> {
   const s = status(host, prefix);
   const broken = s.files.filter((f) => f.state !== 'ok');
-  const ready = s.installed && !broken.length && s.annotations_reach.ok;
-  const why = !s.installed ? `not installed under ${prefix}` : broken.length ? `${broken[0].path} is ${broken[0].state}` : s.annotations_reach.why;
+  let ready = s.installed && !broken.length && s.annotations_reach.ok;
+  let why = !s.installed ? `not installed under ${prefix}` : broken.length ? `${broken[0].path} is ${broken[0].state}` : s.annotations_reach.why;
+  if (ready && s.engine && criSocket !== 'none') {
+    const running = await handlerRunning(host, s.engine, criSocket ?? CRI_SOCKETS[s.engine]);
+    ready = running.present;
+    why = running.present ? `${why}; ${running.why}` : running.why;
+  } else if (ready) {
+    why = `${why} (the files say so; the engine was not asked: --cri-socket none)`;
+  }
   const { va_bits: vaBits } = await probe();
   const b = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root));
   return {

@@ -69,12 +69,21 @@ export function chrootCommand(host: Host, own: string | null | undefined = onPat
   return [host.at(interp), '--library-path', dirs.join(':'), file];
 }
 
-/** restartEngine restarts the engine's unit on the node; a failure is one line naming the command. */
-export function restartEngine(host: Host, engine: Engine): string {
+/** restartWords is the command that restarts the engine inside the node's root: `command` when given (nodes without systemd), else systemctl's. */
+export function restartWords(engine: Engine, command?: string[]): string[] {
+  return command?.length ? command : ['systemctl', 'restart', UNIT[engine]];
+}
+
+/**
+ * restartEngine restarts the engine on the node — `systemctl restart UNIT`, or `command` for a node
+ * without systemd (OpenRC's `rc-service containerd restart`, s6, a script of the operator's) — run
+ * inside the node's root; a failure is one line naming the command.
+ */
+export function restartEngine(host: Host, engine: Engine, command?: string[]): string {
   const [program, ...pre] = chrootCommand(host);
-  const args = [...pre, host.root, 'systemctl', 'restart', UNIT[engine]];
-  const r = spawnSync(program, args, { encoding: 'utf8', timeout: 120_000 });
-  const shown = `chroot ${host.root} systemctl restart ${UNIT[engine]}`;
+  const words = restartWords(engine, command);
+  const r = spawnSync(program, [...pre, host.root, ...words], { encoding: 'utf8', timeout: 120_000 });
+  const shown = `chroot ${host.root} ${words.join(' ')}`;
   if (r.status !== 0) {
     const said = (r.stderr || r.stdout || r.error?.message || `exit ${r.status}`).trim().split('\n')[0];
     throw new Failure(`${shown}: ${said}`, 'system');
