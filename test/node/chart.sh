@@ -4,10 +4,16 @@
 # namespaces: `cluster.sh exec test/node/chart.sh`; the chart's image
 # build/image/vaoci-amd64.tar already imported).
 #
-#   helm install  the DaemonSet's installer installs on the node and has the
-#                 engine restarted (the lane's systemctl shim); the agent labels
-#                 the Node vaoci.io/ready=true, and by then the running engine
-#                 reports the handler (crictl info); RuntimeClass vaoci exists
+#   helm install  the DaemonSet's installer installs on the node; the agent labels
+#                 the Node vaoci.io/ready=true only once the running engine
+#                 reports the handler over CRI (crictl info agrees); RuntimeClass
+#                 vaoci exists. NODE_RESTART says who restarts the engine:
+#                   chart     the installer, through installer.restartCommand (a
+#                             script that logs and calls the lane's systemctl shim)
+#                   operator  nobody at first (installer.restart=false): the Node
+#                             must stay ready=false, the agent saying the running
+#                             engine lacks the handler; then the test restarts it
+#                             and ready turns true
 #   pods          runtimeClassName vaoci, each window checked by test/hook/probe.c
 #                 from inside its own /proc/self/maps:
 #                   i386      pod-wide vaoci.io/va-limit: i386 -> all below 4 GiB
@@ -17,7 +23,11 @@
 #                   bad       vaoci.io/va-limit: x86-64, webhook off -> refused by the
 #                             wrapper, its line in the pod's Events (kubectl describe)
 #   helm test     passes
-#   helm upgrade  a changed value rolls the DaemonSet; a running vaoci pod keeps running
+#   helm upgrade  a changed value rolls the DaemonSet; a running vaoci pod keeps running;
+#                 the webhook turned on: the API server refuses a bad annotation with
+#                 the same line (it reaches the webhook's pod through its endpoints:
+#                 the lane's apiserver runs with --enable-aggregator-routing, as it has
+#                 no kube-proxy), and admits a good one
 #   helm uninstall (uninstallOnDelete) containerd's effective config (`containerd
 #                 config dump`) as before the install, the engine up
 #
@@ -45,11 +55,24 @@ dump() { "$CONTAINERD" --config /etc/containerd/config.toml config dump 2>/dev/n
 label() { kubectl get node "$NODE_NAME" -o "jsonpath={.metadata.labels.vaoci\.io/$1}"; }
 handler_reported() { crictl info | jq -e '.config.containerd.runtimes.vaoci.options.BinaryName == "/opt/vaoci/bin/vaoci-runtime"' >/dev/null; }
 
+RESTART=${NODE_RESTART:-chart}
 values=(--set image.pullPolicy=Never --set-json 'nodeSelector={"kubernetes.io/arch":"amd64"}'
-        --set nodeConfig.runtime=/usr/sbin/runc --set installer.binfmt=never --set uninstallOnDelete=true)
+        --set nodeConfig.runtime=/usr/sbin/runc --set installer.binfmt=never --set uninstallOnDelete=true
+        --set agent.intervalSeconds=5)
+case $RESTART in
+  chart)
+    # The node's own restart command, as on a node without systemd: a script on the node (this
+    # machine's / is the node's) that leaves a trace and asks the lane's supervisor.
+    printf '#!/bin/sh\necho "restart-command $*" >> "%s/restart-command.log"\nexec /usr/bin/systemctl restart containerd\n' \
+      "$NODE_STATE" > "$NODE_STATE/restart-containerd"
+    chmod 0755 "$NODE_STATE/restart-containerd"
+    values+=(--set "installer.restartCommand=$NODE_STATE/restart-containerd via-chart") ;;
+  operator) values+=(--set installer.restart=false) ;;
+  *) echo "chart.sh: NODE_RESTART \`$RESTART\` — expected chart or operator" >&2; exit 2 ;;
+esac
 
 dump > $NODE_STATE/chart-dump-before.toml
-check "no handler vaoci before the install" bash -c '! crictl info | jq -e ".config.containerd.runtimes.vaoci" >/dev/null'
+check "no handler vaoci before the install" bash -c "$(declare -f crictl); crictl info >/dev/null && ! crictl info | jq -e '.config.containerd.runtimes.vaoci' >/dev/null"
 
 # ---- install
 say "helm install"
@@ -63,6 +86,17 @@ if ! kubectl rollout status -n "$NS" ds/vaoci --timeout=180s >/dev/null; then
 fi
 say "helm install done, DaemonSet ready"
 check "RuntimeClass vaoci has handler vaoci" test "$(kubectl get runtimeclass vaoci -o jsonpath='{.handler}')" = vaoci
+if [ "$RESTART" = operator ]; then
+  deadline=$(( $(date +%s) + 60 ))
+  until [ -n "$(label ready)" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.5; done
+  check "installer.restart=false: the Node is labelled vaoci.io/ready=false before the engine restarts" test "$(label ready)" = false
+  check "no handler vaoci in the running engine yet (crictl info)" bash -c "$(declare -f crictl); crictl info >/dev/null && ! crictl info | jq -e '.config.containerd.runtimes.vaoci' >/dev/null"
+  why=$(kubectl logs -n "$NS" ds/vaoci -c agent | tail -1)
+  echo "     agent: ...${why#*(patched)}" | cut -c1-300
+  check "the agent says the running engine lacks the handler" grep -qE 'the running containerd has no runtime handler "vaoci" \(it runs: .*runc\) — restart it' <<<"$why"
+  say "the operator restarts containerd"
+  systemctl restart containerd
+fi
 # the agent's first label: the engine must already report the handler then
 deadline=$(( $(date +%s) + 120 ))
 until [ "$(label ready)" = true ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.5; done
@@ -74,7 +108,14 @@ else
 fi
 echo "     labels: ready=$(label ready) va-bits=$(label va-bits) emulator=$(label emulator)"
 restarts=$(grep -c '^--- restart requested' "$NODE_STATE/log/containerd-restarts.log" 2>/dev/null || echo 0)
-check "the installer had the engine restarted once (systemctl shim: $restarts)" test "$restarts" = 1
+if [ "$RESTART" = chart ]; then
+  check "the installer had the engine restarted once (systemctl shim: $restarts)" test "$restarts" = 1
+  check "through installer.restartCommand" test "$(cat "$NODE_STATE/restart-command.log" 2>/dev/null)" = "restart-command via-chart"
+else
+  check "the engine restarted once, by the operator (systemctl shim: $restarts)" test "$restarts" = 1
+fi
+check "the agent's line says the running engine reports the handler" \
+  grep -qF 'the running containerd reports the runtime handler "vaoci" (CRI status at /run/containerd/containerd.sock' <<<"$(kubectl logs -n "$NS" ds/vaoci -c agent | tail -1)"
 check "the drop-in is in place" test -f /etc/containerd/conf.d/50-vaoci.toml
 check "containerd config dump: handler vaoci passes vaoci.io/*" bash -c "$(declare -f dump); CONTAINERD=$CONTAINERD dump | grep -q 'vaoci.io/\*'"
 kubectl logs -n "$NS" ds/vaoci -c install 2>&1 | sed 's/^/     install: /' | head -12
@@ -155,9 +196,22 @@ if helm test vaoci -n "$NS" --timeout 3m >$NODE_STATE/chart-helm-test.log 2>&1; 
 # ---- upgrade
 longrun_id=$(kubectl get pod -n "$TNS" longrun -o jsonpath='{.status.containerStatuses[0].containerID}')
 ds_uid_before=$(kubectl get pods -n "$NS" -l app.kubernetes.io/component=node -o jsonpath='{.items[*].metadata.uid}')
-say "helm upgrade (nodeConfig.defaults.onError=warn)"
-helm upgrade vaoci "$CHART" -n "$NS" "${values[@]}" --set nodeConfig.defaults.onError=warn --wait --timeout 5m >/dev/null
+say "helm upgrade (nodeConfig.defaults.onError=warn, the webhook on)"
+helm upgrade vaoci "$CHART" -n "$NS" "${values[@]}" --set nodeConfig.defaults.onError=warn \
+  --set webhook.enabled=true --set webhook.replicas=1 --wait --timeout 5m >/dev/null
 kubectl rollout status -n "$NS" ds/vaoci --timeout=120s >/dev/null
+kubectl rollout status -n "$NS" deploy/vaoci-webhook --timeout=120s >/dev/null || bad "webhook Deployment not rolled out"
+# The webhook's pod is Ready a moment before the API server's endpoints have it: retry the good one.
+deadline=$(( $(date +%s) + 60 ))
+until admitted=$(pod good-dry '    vaoci.io/va-limit: i386' "$(ctr_yaml main /bin/probe)" | kubectl apply --dry-run=server -f - 2>&1) \
+  || [ "$(date +%s)" -ge "$deadline" ]; do sleep 1; done
+check "webhook on: a good annotation is admitted, so the API server reached the webhook ($(echo "$admitted" | head -1 | cut -c1-160))" \
+  grep -q 'created (server dry run)' <<<"$admitted"
+refused=$(pod bad-webhook '    vaoci.io/va-limit: x86-64' "$(ctr_yaml main /bin/probe)" | kubectl apply -f - 2>&1) && bad "webhook on: a bad annotation was admitted"
+echo "$refused" | cut -c1-300 | sed 's/^/     webhook: /'
+check "webhook on: the API server refuses the bad annotation with the wrapper's line" \
+  bash -c 'grep -q "denied the request" <<<"$1" && grep -qF "$2" <<<"$1"' _ "$refused" "$want"
+check "webhook on: no pod bad-webhook was created" bash -c "! kubectl get pod -n $TNS bad-webhook >/dev/null 2>&1"
 ds_uid_after=$(kubectl get pods -n "$NS" -l app.kubernetes.io/component=node -o jsonpath='{.items[*].metadata.uid}')
 check "helm upgrade rolled the DaemonSet (new node pod)" test "$ds_uid_before" != "$ds_uid_after"
 check "the node config now says warn" grep -q '"on_error": *"warn"' /etc/vaoci/config.json
@@ -178,6 +232,12 @@ else
 fi
 check "the drop-in is gone" test ! -e /etc/containerd/conf.d/50-vaoci.toml
 check "the engine is up (crictl version)" crictl version
-check "no handler vaoci left in the running engine" bash -c '! crictl info | jq -e ".config.containerd.runtimes.vaoci" >/dev/null'
+if [ "$RESTART" = operator ]; then
+  # installer.restart=false holds for the uninstall too: the engine keeps the handler until restarted
+  check "installer.restart=false: the uninstall restarted nothing (the running engine still has vaoci)" handler_reported
+  say "the operator restarts containerd"
+  systemctl restart containerd
+fi
+check "no handler vaoci left in the running engine" bash -c "$(declare -f crictl); crictl info >/dev/null && ! crictl info | jq -e '.config.containerd.runtimes.vaoci' >/dev/null"
 say "done: $fails failed"
 [ "$fails" = 0 ]

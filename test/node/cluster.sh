@@ -375,6 +375,8 @@ EOF
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
     --initial-cluster vaoci-node=http://127.0.0.1:2380 --initial-cluster-state new \
     --logger zap --log-level warn
+  # --enable-aggregator-routing: the API server calls webhooks (and aggregated APIs) at the Service's
+  # endpoints, pod IPs on this node's bridge, not its ClusterIP: the lane runs no kube-proxy.
   bg kube-apiserver "$TOOLS/kube-apiserver" \
     --bind-address=0.0.0.0 --advertise-address="$NODE_IP" --secure-port=443 \
     --tls-cert-file="$S/pki/apiserver.crt" --tls-private-key-file="$S/pki/apiserver.key" \
@@ -387,7 +389,8 @@ EOF
     --api-audiences=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range=10.96.0.0/24 \
     --kubelet-preferred-address-types=InternalIP,Hostname \
-    --allow-privileged=true --profiling=false --v=1
+    --allow-privileged=true --profiling=false --v=1 \
+    --enable-aggregator-routing=true
   wait_for "$READY_TIMEOUT" apiserver api_ready || { tail -30 "$S/log/kube-apiserver.log" >&2; false; }
   phase "etcd + kube-apiserver ready"
 

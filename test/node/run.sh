@@ -4,7 +4,8 @@
 # built from the module proxy — and on each:
 #   1. a plain busybox-static Pod (vaoci.test/testbox:1, built here) runs to completion
 #   2. the chart (test/node/chart.sh): helm install with the image from make image,
-#      annotated pods holding their windows, helm test, upgrade, uninstall
+#      annotated pods holding their windows, helm test, upgrade, uninstall; on 1.6 the
+#      installer restarts the engine, on 2.2 the operator does (NODE_RESTART)
 # Prints each phase's and each engine's time; the cluster is stopped on exit.
 #
 #   test/node/run.sh [ENGINE...]     default: containerd-1.6 containerd-2.2
@@ -56,7 +57,10 @@ EOF
       bin=/usr/bin/containerd
       [ "$engine" = containerd-2.2 ] && bin=$PWD/build/tools/containerd-2.2.1/containerd
       t1=$SECONDS
-      if test/node/cluster.sh exec env NODE_CONTAINERD="$bin" test/node/chart.sh; then
+      # containerd 1.6: the installer restarts the engine (installer.restartCommand); 2.2: the operator does
+      restart=chart
+      [ "$engine" = containerd-2.2 ] && restart=operator
+      if test/node/cluster.sh exec env NODE_CONTAINERD="$bin" NODE_RESTART="$restart" test/node/chart.sh; then
         echo "ok   - $engine: chart in $((SECONDS - t1)) s"
       else
         echo "FAIL - $engine: chart (logs: build/node/cluster/log, kept as build/node/failed-$engine)"

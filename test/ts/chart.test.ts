@@ -126,7 +126,7 @@ describe('helm template, default values', () => {
       ['vaoci', 'node', 'install', '--host-root', '/host', '--prefix', '/opt/vaoci', '--engine', 'auto', '--node-config', '/config/config.json', '--binfmt', 'auto', '--binfmt-va-limit', 'x86_64', '--restart'],
     );
     const [agent] = pod.containers;
-    expect([...agent.command, ...agent.args]).toEqual(['vaoci', 'node', 'agent', '--host-root', '/host', '--prefix', '/opt/vaoci', '--cri-socket', '/run/containerd/containerd.sock']);
+    expect([...agent.command, ...agent.args]).toEqual(['vaoci', 'node', 'agent', '--host-root', '/host', '--prefix', '/opt/vaoci', '--cri-socket', '/run/containerd/containerd.sock', '--interval', '60']);
     expect(agent.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
     expect(pod.serviceAccountName).toBe(`${FULLNAME}-node`);
   });
@@ -253,7 +253,7 @@ describe('helm template, non-default values', () => {
     });
     const pod = one(docs, 'DaemonSet').spec.template.spec;
     expect(pod.initContainers[0].args).toEqual(['node', 'install', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--engine', 'cri-o', '--node-config', '/config/config.json', '--binfmt', 'never', '--binfmt-va-limit', 'i386', '--restart']);
-    expect(pod.containers[0].args).toEqual(['node', 'agent', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--cri-socket', '/var/run/crio/crio.sock']);
+    expect(pod.containers[0].args).toEqual(['node', 'agent', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--cri-socket', '/var/run/crio/crio.sock', '--interval', '60']);
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-cri', mountPath: '/host/var/run/crio', readOnly: true });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-prefix', mountPath: '/host/usr/local/vaoci', readOnly: true });
     const config = nodeConfigOf(docs);
@@ -281,9 +281,9 @@ describe('helm template, non-default values', () => {
     expect(args({ installer: { restart: false, restartCommand: 'ignored when off' } })).toEqual([[], []]);
   });
 
-  test('agent.criSocket and criSocketGroup: the socket asked, its directory mounted, the group given', () => {
-    const pod = one(ok({ agent: { criSocket: '/var/run/k3s/containerd/containerd.sock', criSocketGroup: 994 } }), 'DaemonSet').spec.template.spec;
-    expect(pod.containers[0].args.slice(-2)).toEqual(['--cri-socket', '/var/run/k3s/containerd/containerd.sock']);
+  test('agent.criSocket, criSocketGroup, intervalSeconds: the socket asked, its directory mounted, the group given, how often', () => {
+    const pod = one(ok({ agent: { criSocket: '/var/run/k3s/containerd/containerd.sock', criSocketGroup: 994, intervalSeconds: 5 } }), 'DaemonSet').spec.template.spec;
+    expect(pod.containers[0].args.slice(-4)).toEqual(['--cri-socket', '/var/run/k3s/containerd/containerd.sock', '--interval', '5']);
     expect(pod.volumes.find((v: Obj) => v.name === 'host-cri').hostPath.path).toBe('/var/run/k3s/containerd');
     expect(pod.securityContext.supplementalGroups).toEqual([994]);
   });
@@ -427,6 +427,7 @@ describe('invalid values are refused, naming the key', () => {
     ['a relative agent.criSocket', { agent: { criSocket: 'run/containerd/containerd.sock' } }, /agent\.criSocket/],
     ['installer.restartCommand starting with a space', { installer: { restartCommand: ' rc-service' } }, /installer\.restartCommand/],
     ['agent.criSocketGroup: -1', { agent: { criSocketGroup: -1 } }, /agent\.criSocketGroup/],
+    ['agent.intervalSeconds: 1', { agent: { intervalSeconds: 1 } }, /agent\.intervalSeconds/],
     ['a relative nodeConfig.runtime', { nodeConfig: { runtime: 'runc' } }, /nodeConfig\.runtime/],
     ['a relative library dir', { nodeConfig: { injection: { libraryDirs: ['lib'] } } }, /nodeConfig\.injection\.libraryDirs/],
     ['installer.engine: docker', { installer: { engine: 'docker' } }, /installer\.engine/],
