@@ -94,6 +94,8 @@ if [ "$RESTART" = operator ]; then
   why=$(kubectl logs -n "$NS" ds/vaoci -c agent | tail -1)
   echo "     agent: ...${why#*(patched)}" | cut -c1-300
   check "the agent says the running engine lacks the handler" grep -qE 'the running containerd has no runtime handler "vaoci" \(it runs: .*runc\) — restart it' <<<"$why"
+  check "vaoci doctor on the node: the engine check fails, the running engine lacks the handler" \
+    bash -c '"$1/bin/vaoci" doctor --json | jq -e ".node.engine.running_handler == false and (.checks[] | select(.name == \"engine\") | .status == \"fail\")" >/dev/null' _ "$ROOT"
   say "the operator restarts containerd"
   systemctl restart containerd
 fi
@@ -117,6 +119,8 @@ fi
 check "the agent's line says the running engine reports the handler" \
   grep -qF 'the running containerd reports the runtime handler "vaoci" (CRI status at /run/containerd/containerd.sock' <<<"$(kubectl logs -n "$NS" ds/vaoci -c agent | tail -1)"
 check "the drop-in is in place" test -f /etc/containerd/conf.d/50-vaoci.toml
+check "vaoci doctor on the node: containerd $("$ROOT/bin/vaoci" doctor --json | jq -r .node.engine.version), handler in its config and in the running engine" \
+  bash -c '"$1/bin/vaoci" doctor --json | jq -e ".node.engine.handler and .node.engine.running_handler" >/dev/null' _ "$ROOT"
 check "containerd config dump: handler vaoci passes vaoci.io/*" bash -c "$(declare -f dump); CONTAINERD=$CONTAINERD dump | grep -q 'vaoci.io/\*'"
 kubectl logs -n "$NS" ds/vaoci -c install 2>&1 | sed 's/^/     install: /' | head -12
 

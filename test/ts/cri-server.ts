@@ -57,6 +57,15 @@ export class CriServer {
       stream.on('end', () => {
         const body = Buffer.concat(chunks);
         this.requests.push({ path: String(headers[':path']), body: body.subarray(5) });
+        if (headers[':path'] === '/runtime.v1.RuntimeService/Version') {
+          const msg = Buffer.concat([pb.str(1, '0.1.0'), pb.str(2, 'containerd'), pb.str(3, 'v2.2.1'), pb.str(4, 'v1')]);
+          const head = Buffer.alloc(5);
+          head.writeUInt32BE(msg.length, 1);
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+          stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+          stream.end(Buffer.concat([head, msg]));
+          return;
+        }
         if (headers[':path'] !== '/runtime.v1.RuntimeService/Status') {
           stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'unknown method' }, { endStream: true });
           return;

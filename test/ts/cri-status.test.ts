@@ -7,9 +7,9 @@
  * in make test-node.
  */
 import * as path from 'node:path';
-import { criStatus, parseStatus } from '../../cli/src/lib/cri/status';
+import { criStatus, criVersion, parseStatus } from '../../cli/src/lib/cri/status';
 import { decode } from '../../cli/src/lib/cri/wire';
-import { handlerRunning } from '../../cli/src/lib/node/engine-live';
+import { handlerRunning, runningVersion } from '../../cli/src/lib/node/engine-live';
 import { Host } from '../../cli/src/lib/node/host';
 import { CriServer, pb, statusResponse } from './cri-server';
 import { tmpDir } from './image-fixtures';
@@ -93,6 +93,12 @@ describe('asking the engine over its socket', () => {
     expect((await handlerRunning(host, 'cri-o', '/var/run/crio/crio.sock')).why).toBe(
       "cannot ask cri-o over CRI at /var/run/crio/crio.sock: ENOENT (the agent needs the engine's socket; chart value agent.criSocket)",
     );
+  });
+
+  test('Version: the running engine names itself; no socket: null', async () => {
+    expect(await criVersion(server.socket)).toEqual({ name: 'containerd', version: 'v2.2.1', apiVersion: 'v1' });
+    expect(await runningVersion(new Host(root), socketOnNode)).toBe('2.2.1');
+    expect(await runningVersion(new Host(root), '/run/none.sock')).toBeNull();
   });
 
   test('a server that never answers: given up after the timeout, not hung', async () => {

@@ -26,6 +26,7 @@ const facts = (o: Partial<DoctorFacts> = {}): DoctorFacts => ({
   status: { installed: true, prefix: '/opt/vaoci', files: [{ path: '/opt/vaoci/bin/vaoci-runtime', state: 'ok' }], annotations_reach: { ok: true, why: 'ok' }, binfmt: null },
   runtimes: ['/usr/bin/runc'],
   engine: { engine: 'containerd', binary: '/usr/bin/containerd', version: '1.6.20~ds1', version_from: 'engine', handler: { present: true, why: '/etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"' } },
+  running: { present: true, why: 'the running containerd reports the runtime handler "vaoci" (CRI status at /run/containerd/containerd.sock, info.config)' },
   version: { running: '0.0.0', installed: '0.0.0' },
   ...o,
 });
@@ -73,10 +74,20 @@ describe('the verdicts', () => {
   });
 
   test('engine: which, its version and who said it, the handler; missing handler fails once installed', () => {
-    expect(engine(facts())).toEqual({ name: 'engine', status: 'ok', detail: 'containerd 1.6.20~ds1, /usr/bin/containerd: /etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"' });
+    expect(engine(facts())).toEqual({
+      name: 'engine',
+      status: 'ok',
+      detail:
+        'containerd 1.6.20~ds1, /usr/bin/containerd: /etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci", and the running containerd reports the runtime handler "vaoci" (CRI status at /run/containerd/containerd.sock, info.config)',
+    });
     const e = facts().engine!;
-    const recorded = engine(facts({ engine: { ...e, binary: null, version_from: 'install record' } }));
-    expect(recorded.detail).toBe('containerd 1.6.20~ds1 (as the install recorded it), its binary not found: /etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"');
+    const recorded = engine(facts({ engine: { ...e, binary: null, version_from: 'install record' }, running: null }));
+    expect(recorded.detail).toBe(
+      'containerd 1.6.20~ds1 (as the install recorded it), its binary not found: /etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci" (the running engine was not asked: no CRI socket here)',
+    );
+    // the files have it, the running engine not: the restart is owed
+    const stale = engine(facts({ running: { present: false, why: 'the running containerd has no runtime handler "vaoci" (it runs: runc) — restart it to load the drop-in' } }));
+    expect(stale).toMatchObject({ status: 'fail', detail: expect.stringMatching(/define the runtime handler "vaoci", but the running containerd has no runtime handler "vaoci" \(it runs: runc\) — restart it/) });
     const missing = { ...e, handler: { present: false, why: 'no runtime handler "vaoci" in /etc/containerd/config.toml or the drop-ins it imports' } };
     expect(engine(facts({ engine: missing })).status).toBe('fail');
     expect(engine(facts({ engine: missing, status: { ...facts().status, installed: false } })).status).toBe('warn');
@@ -95,7 +106,7 @@ describe('the verdicts', () => {
     expect(summarize(facts({ x86_64: { entry, behind: null } }))).toEqual({
       vaoci_version: '0.0.0',
       installed_version: '0.0.0',
-      engine: { name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: true },
+      engine: { name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: true, running_handler: true },
       emulator: { x86_64: 'vaoci-binfmt → qemu', i386: 'qemu' },
     });
     expect(summarize(facts({ arch: 'x86_64', x86_64: null, i386: null })).emulator).toEqual({ x86_64: 'native', i386: 'native' });
@@ -163,17 +174,17 @@ describe('vaoci doctor on a node tree', () => {
     const before = await vaoci(['doctor', '--host-root', root, '--json']);
     expect(validate('cli-doctor', before.json)).toEqual([]);
     const node = before.json?.node as { engine: unknown; emulator: unknown };
-    expect(node.engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: false });
+    expect(node.engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: false, running_handler: null });
     expect(node.emulator).toEqual({ x86_64: 'native', i386: 'native' }); // this machine is x86-64
     put('/etc/containerd/conf.d/50-vaoci.toml', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\nruntime_type = "io.containerd.runc.v2"\n');
     const after = await vaoci(['doctor', '--host-root', root]);
-    expect(after.stdout).toMatch(/^ {2}ok {3}engine +containerd 1\.6\.20~ds1, \/usr\/bin\/containerd: \/etc\/containerd\/config\.toml and its drop-ins define the runtime handler "vaoci"$/m);
+    expect(after.stdout).toMatch(/^ {2}ok {3}engine +containerd 1\.6\.20~ds1, \/usr\/bin\/containerd: \/etc\/containerd\/config\.toml and its drop-ins define the runtime handler "vaoci" \(the running engine was not asked: no CRI socket here\)$/m);
     // The binary gone (say, the DaemonSet cannot run it): the version the install recorded stands in.
     fs.rmSync(path.join(root, 'usr/bin/containerd'));
     put('/opt/vaoci/install.json', JSON.stringify({ version: 1, engine: 'containerd', prefix: '/opt/vaoci', vaoci_version: '0.0.0-old', engine_version: '1.6.20~ds1', files: [], created_dirs: [], restart: [], pending_restart: false }));
     const recorded = await vaoci(['doctor', '--host-root', root, '--json']);
     expect(validate('cli-doctor', recorded.json)).toEqual([]);
-    expect((recorded.json?.node as { engine: unknown }).engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'install record', binary: null, handler: true });
+    expect((recorded.json?.node as { engine: unknown }).engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'install record', binary: null, handler: true, running_handler: null });
     expect((recorded.json?.node as { installed_version: unknown }).installed_version).toBe('0.0.0-old');
     const by = Object.fromEntries((recorded.json?.checks as Array<{ name: string; status: string; detail: string }>).map((c) => [c.name, c]));
     expect(by.version).toMatchObject({ status: 'warn', detail: expect.stringContaining('but 0.0.0-old installed this node') });

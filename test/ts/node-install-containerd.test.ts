@@ -205,10 +205,12 @@ describe('the effective config after install is the one before plus the handler 
     expect(validate('cli-node-install', json.json)).toEqual([]);
     expect(json.json?.changed).toContain(`/${DROPIN}`);
     expect(json.json?.restart).toEqual(['containerd (systemctl restart containerd)']);
+    expect(json.json?.config_diff).toEqual(printed.map((l) => l.slice(2)));
     expect(tree(at)).toEqual(untouched);
     await vaoci(['node', 'install', '--host-root', at]);
     const again = await vaoci(['node', 'install', '--host-root', at, '--dry-run']);
     expect(again.stdout).toContain("  nothing to write: the node already has this install\ncontainerd's effective config would not change");
+    expect((await vaoci(['node', 'install', '--host-root', at, '--dry-run', '--json'])).json?.config_diff).toEqual([]);
   });
 
   it("the bug, measured: a handler-only drop-in (vaoci's before) resets 1.6's CRI settings; installing now brings them back", async () => {

@@ -9,7 +9,7 @@ import { DEFAULT_PREFIX } from '../../lib/node/plan';
 export default class NodeInstall extends VaociCommand {
   static summary = 'Install vaoci on a node: the data plane, the node config, the runtime handler vaoci.';
 
-  static description = `Copies vaoci-runtime, vaoci-hook, vaoci-reserve and vaoci-launch to PREFIX/bin and libvaoci-preload.so to PREFIX/lib, writes /etc/vaoci/config.json (--node-config, else one naming the node's runc), and registers the runtime handler vaoci: for containerd a drop-in /etc/containerd/conf.d/50-vaoci.toml in the root config's version (2 or 3) whose pod_annotations and container_annotations let vaoci.io/* through — the root config is never rewritten: if it imports no drop-in directory, nothing is written and the one line to add is printed; for CRI-O /etc/crio/crio.conf.d/50-vaoci.conf. Every change is recorded in PREFIX/install.json (schemas/node-install.schema.json); files that were there before are kept under PREFIX/backup/. When a statically linked qemu runs x86-64 ELF (binfmt_misc), which LD_PRELOAD cannot reach, it writes PREFIX/binfmt/ENTRY/vaoci-binfmt — vaoci-launch carrying that emulator and its launch.conf in one file — registers it as vaoci-ENTRY with the entry's magic and flags plus F, and disables the entry it fronts (--binfmt names another entry, or never). Running it twice changes nothing the second time. On containerd 1.x, which replaces a whole plugin table on import, the version-2 drop-in also carries the node's own CRI settings (copied from the file that sets them; run install again after changing them), so the only change to containerd's effective config is the handler; the install refuses anything else, and k3s/RKE2 nodes (whose containerd config is generated from a template). --dry-run prints the files it would write and that change, key by key, and writes nothing. Says exactly what to restart, or with --restart restarts it (chroot HOST_ROOT systemctl restart containerd|crio; on a node without systemd, --restart-command names the command), only when the engine's config changed. With --json, prints schemas/cli-node-install.schema.json.
+  static description = `Copies vaoci-runtime, vaoci-hook, vaoci-reserve and vaoci-launch to PREFIX/bin and libvaoci-preload.so to PREFIX/lib, writes /etc/vaoci/config.json (--node-config, else one naming the node's runc), and registers the runtime handler vaoci: for containerd a drop-in /etc/containerd/conf.d/50-vaoci.toml in the root config's version (2 or 3) whose pod_annotations and container_annotations let vaoci.io/* through — the root config is never rewritten: if it imports no drop-in directory, nothing is written and the one line to add is printed; for CRI-O /etc/crio/crio.conf.d/50-vaoci.conf. Every change is recorded in PREFIX/install.json (schemas/node-install.schema.json); files that were there before are kept under PREFIX/backup/. When a statically linked qemu runs x86-64 ELF (binfmt_misc), which LD_PRELOAD cannot reach, it writes PREFIX/binfmt/ENTRY/vaoci-binfmt — vaoci-launch carrying that emulator and its launch.conf in one file — registers it as vaoci-ENTRY with the entry's magic and flags plus F, and disables the entry it fronts (--binfmt names another entry, or never). Running it twice changes nothing the second time. On containerd 1.x, which replaces a whole plugin table on import, the version-2 drop-in also carries the node's own CRI settings (copied from the file that sets them; run install again after changing them), so the only change to containerd's effective config is the handler; the install refuses anything else, and k3s/RKE2 nodes (whose containerd config is generated from a template). --dry-run prints the files it would write and that change, key by key (--json: config_diff), and writes nothing. Says exactly what to restart, or with --restart restarts it (chroot HOST_ROOT systemctl restart containerd|crio; on a node without systemd, --restart-command names the command), only when the engine's config changed. With --json, prints schemas/cli-node-install.schema.json.
 
 ${EXIT_CODES_HELP}`;
 
@@ -31,7 +31,7 @@ ${EXIT_CODES_HELP}`;
     ...binfmtFlags,
   };
 
-  async run(): Promise<InstallResult> {
+  async run(): Promise<InstallResult | (InstallResult & { config_diff: string[] })> {
     const { flags } = await this.parse(NodeInstall);
     const options = {
       host: new Host(flags['host-root'] ?? '/'),
@@ -56,10 +56,10 @@ ${EXIT_CODES_HELP}`;
   }
 
   /** dryRun prints what an install would write and what containerd's effective config would gain; returns the would-be result. */
-  private dryRun({ result, configDiff }: DryRunResult): InstallResult {
+  private dryRun({ result, configDiff }: DryRunResult): InstallResult & { config_diff: string[] } {
     const lines = result.changed.length ? result.changed.map((f) => `  would write ${f}`) : ['  nothing to write: the node already has this install'];
     const diff = result.engine === 'cri-o' ? [] : configDiff.length ? ["containerd's effective config would change by:", ...configDiff.map((l) => `  ${l}`)] : ["containerd's effective config would not change"];
     this.log([`vaoci node install --dry-run (${result.engine}, ${result.prefix}): nothing written`, ...lines, ...diff].join('\n'));
-    return result;
+    return { ...result, config_diff: configDiff };
   }
 }

@@ -126,6 +126,19 @@ export function parseStatus(msg: Buffer): CriStatus {
   return { conditions, handlers: fromConfig, handlersFrom: fromConfig ? 'info.config' : null };
 }
 
+/** EngineVersion is RuntimeService/Version's answer: e.g. containerd, v2.2.1, the CRI API v1. */
+export interface EngineVersion {
+  name: string;
+  version: string;
+  apiVersion: string;
+}
+
+/** criVersion asks the engine at `socket` which it is: VersionResponse runtime_name (2), runtime_version (3), runtime_api_version (4). */
+export async function criVersion(socket: string, timeoutMs = 5000): Promise<EngineVersion> {
+  const f = decode(await call(socket, '/runtime.v1.RuntimeService/Version', Buffer.alloc(0), timeoutMs));
+  return { name: strings(f, 2).pop() ?? '', version: strings(f, 3).pop() ?? '', apiVersion: strings(f, 4).pop() ?? '' };
+}
+
 /** criStatus asks the engine at `socket` for its verbose status. */
 export async function criStatus(socket: string, timeoutMs = 5000): Promise<CriStatus> {
   return parseStatus(await call(socket, STATUS, encodeBool(1, true), timeoutMs));

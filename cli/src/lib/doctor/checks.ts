@@ -7,6 +7,7 @@
  * config), a real runtime, and which vaoci this is and installed.
  */
 import type { EngineFacts } from '../node/engine';
+import type { Running } from '../node/engine-live';
 import type { BinfmtEntry } from '../policy/types';
 import type { Behind, NodeStatus } from '../node/status';
 
@@ -29,6 +30,8 @@ export interface DoctorFacts {
   runtimes: string[];
   /** engine: the node's container engine, or null when neither containerd nor CRI-O is there. */
   engine: EngineFacts | null;
+  /** running: the running engine's own answer over CRI (engine-live.ts), or null when its socket is not there to ask. */
+  running: Running | null;
   /** version: this vaoci's, and the one the install record says installed (null: not installed, or an older record). */
   version: { running: string; installed: string | null };
 }
@@ -95,15 +98,22 @@ export function runtime(f: DoctorFacts): Check {
   return { name, status: 'ok', detail: `${f.runtimes.join(', ')}` };
 }
 
-/** engine says which engine, its version, and whether its config has the handler vaoci (missing fails once vaoci is installed). */
+/**
+ * engine says which engine, its version, whether its config has the handler vaoci (missing fails once
+ * vaoci is installed) and whether the running engine reports it (not: fails, the engine needs a restart).
+ */
 export function engine(f: DoctorFacts): Check {
   const name = 'engine';
   const e = f.engine;
   if (!e) return { name, status: 'warn', detail: 'neither containerd nor CRI-O found on this node: vaoci registers its runtime handler with one of them' };
-  const version = e.version ? `${e.version}${e.version_from === 'install record' ? ' (as the install recorded it)' : ''}` : 'version unknown';
+  const said = e.version_from === 'install record' ? ' (as the install recorded it)' : e.version_from === 'running engine' ? ' (running)' : '';
+  const version = e.version ? `${e.version}${said}` : 'version unknown';
   const head = `${e.engine} ${version}${e.binary ? `, ${e.binary}` : ', its binary not found'}`;
-  if (e.handler.present) return { name, status: 'ok', detail: `${head}: ${e.handler.why}` };
-  return { name, status: f.status.installed ? 'fail' : 'warn', detail: `${head}: ${e.handler.why}${f.status.installed ? ': run `vaoci node install` again' : ''}` };
+  if (!e.handler.present) return { name, status: f.status.installed ? 'fail' : 'warn', detail: `${head}: ${e.handler.why}${f.status.installed ? ': run `vaoci node install` again' : ''}` };
+  // The files say what the engine loads at its next start; the running engine, what it runs now.
+  if (!f.running) return { name, status: 'ok', detail: `${head}: ${e.handler.why} (the running engine was not asked: no CRI socket here)` };
+  if (f.running.present) return { name, status: 'ok', detail: `${head}: ${e.handler.why}, and ${f.running.why}` };
+  return { name, status: 'fail', detail: `${head}: ${e.handler.why}, but ${f.running.why}` };
 }
 
 /** version says which vaoci this is and which installed; a difference is a warning (the install predates an upgrade). */
@@ -118,7 +128,7 @@ export function version(f: DoctorFacts): Check {
 export interface NodeSummary {
   vaoci_version: string;
   installed_version: string | null;
-  engine: { name: EngineFacts['engine']; version: string | null; version_from: EngineFacts['version_from']; binary: string | null; handler: boolean } | null;
+  engine: { name: EngineFacts['engine']; version: string | null; version_from: EngineFacts['version_from']; binary: string | null; handler: boolean; running_handler: boolean | null } | null;
   emulator: { x86_64: string; i386: string };
 }
 
@@ -134,7 +144,7 @@ export function summarize(f: DoctorFacts): NodeSummary {
   return {
     vaoci_version: f.version.running,
     installed_version: f.version.installed,
-    engine: e && { name: e.engine, version: e.version, version_from: e.version_from, binary: e.binary, handler: e.handler.present },
+    engine: e && { name: e.engine, version: e.version, version_from: e.version_from, binary: e.binary, handler: e.handler.present, running_handler: f.running ? f.running.present : null },
     emulator: { x86_64: emulatorOf(f, f.x86_64), i386: emulatorOf(f, f.i386) },
   };
 }

@@ -1,6 +1,7 @@
 /** What `vaoci doctor` reads from the node (under --host-root), once. */
 import { BINFMT_DIR } from '../node/binfmt';
 import { engineFacts } from '../node/engine';
+import { CRI_SOCKETS, handlerRunning, runningVersion } from '../node/engine-live';
 import { readRecord } from '../node/record';
 import { vaociVersion } from '../version';
 import type { Host } from '../node/host';
@@ -20,6 +21,13 @@ export async function doctorFacts(host: Host, prefix: string): Promise<DoctorFac
   const p = await probe();
   const b = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root));
   const record = readRecord(host, prefix);
+  let engine = engineFacts(host, record);
+  const socket = engine && CRI_SOCKETS[engine.engine];
+  const askable = engine && socket && host.exists(socket);
+  const running = askable ? await handlerRunning(host, engine!.engine, socket) : null;
+  // The running engine's own version beats its binary's (a node mid-upgrade, or a second copy on disk).
+  const live = askable ? await runningVersion(host, socket) : null;
+  if (engine && live) engine = { ...engine, version: live, version_from: 'running engine' };
   return {
     arch: p.arch === 'x86_64' ? 'x86_64' : 'aarch64',
     vaBits: p.va_bits,
@@ -27,7 +35,8 @@ export async function doctorFacts(host: Host, prefix: string): Promise<DoctorFac
     i386: withBehind(host, b.i386),
     status: status(host, prefix),
     runtimes: RUNTIMES.filter((r) => host.exists(r)),
-    engine: engineFacts(host, record),
+    engine,
+    running,
     version: { running: vaociVersion(), installed: record?.vaoci_version ?? null },
   };
 }

@@ -5,7 +5,7 @@
  * chart mounts the engine's socket directory into the agent read-only; a
  * unix socket connects through a read-only mount).
  */
-import { criStatus } from '../cri/status';
+import { criStatus, criVersion } from '../cri/status';
 import { HANDLER } from './containerd';
 import type { Host } from './host';
 import type { Engine } from './record';
@@ -39,4 +39,14 @@ export async function handlerRunning(host: Host, engine: Engine, socket: string,
     return { present: false, why: `the running ${engine} has no runtime handler "${HANDLER}" (it runs: ${runs}) — restart it to load the drop-in` };
   }
   return { present: true, why: `the running ${engine} reports the runtime handler "${HANDLER}" (CRI status at ${socket}, ${s.handlersFrom})` };
+}
+
+/** runningVersion is the running engine's version as it reports it over CRI (v-prefix dropped), or null when it cannot be asked. */
+export async function runningVersion(host: Host, socket: string, timeoutMs = 5000): Promise<string | null> {
+  try {
+    const v = await criVersion(host.at(socket), timeoutMs);
+    return v.version ? v.version.replace(/^v/, '') : null;
+  } catch {
+    return null;
+  }
 }

@@ -31,8 +31,8 @@ export interface EngineFacts {
   binary: string | null;
   /** version: the engine's own, e.g. "1.6.20~ds1"; null when unknown. */
   version: string | null;
-  /** version_from says who told: the engine itself, or the install record. */
-  version_from: 'engine' | 'install record' | null;
+  /** version_from says who told: the running engine over CRI, the engine binary's --version, or the install record. */
+  version_from: 'running engine' | 'engine' | 'install record' | null;
   /** handler: whether the engine's config (root config and drop-ins) defines the runtime handler vaoci, and where. */
   handler: { present: boolean; why: string };
 }
