@@ -18,7 +18,10 @@ LIB_SRCS := $(sort $(wildcard native/src/*.c))
 # Range allocation and verification are not needed inside every process.
 PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c native/src/launch_conf.c,$(LIB_SRCS))
 PRELOAD_SRCS := native/preload/preload.c native/preload/freestanding.c
-TOOL_SRCS := $(sort $(wildcard native/tool/*.c))
+# vaoci-overlay-marks (the unpacker's whiteout writer) is its own program;
+# its test links overlay_marks.o alone.
+OVERLAY_MARKS_SRCS := native/tool/overlay_marks.c native/tool/overlay_marks_main.c
+TOOL_SRCS := $(filter-out $(OVERLAY_MARKS_SRCS),$(sort $(wildcard native/tool/*.c)))
 # vaoci's version (vaoci/version.h), generated from package.json; rewritten
 # only when the version changed, so a touched package.json recompiles nothing.
 VERSION_H := build/gen/vaoci_version.h
@@ -57,11 +60,18 @@ build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(P
 build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a
 	$(CC_$(1)) -static -o $$@ $$^
 
+build/$(1)/vaoci-overlay-marks: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(OVERLAY_MARKS_SRCS)) build/$(1)/libvaoci.a
+	$(CC_$(1)) -static -o $$@ $$^
+
 build/$(1)/tests/%: build/$(1)/obj/tests/%.o build/$(1)/libvaoci.a
 	@mkdir -p $$(@D)
 	$(CC_$(1)) -static -o $$@ $$^
 
-native-$(1): build/$(1)/vaoci-reserve build/$(1)/libvaoci-preload.so $(addprefix build/$(1)/tests/,$(TEST_NAMES))
+build/$(1)/tests/test_overlay_marks: build/$(1)/obj/tests/test_overlay_marks.o build/$(1)/obj/tool/overlay_marks.o build/$(1)/libvaoci.a
+	@mkdir -p $$(@D)
+	$(CC_$(1)) -static -o $$@ $$^
+
+native-$(1): build/$(1)/vaoci-reserve build/$(1)/vaoci-overlay-marks build/$(1)/libvaoci-preload.so $(addprefix build/$(1)/tests/,$(TEST_NAMES))
 endef
 
 $(foreach a,$(NATIVE_ARCHES),$(eval $(call native_arch,$(a))))

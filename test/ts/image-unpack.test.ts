@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from '../../cli/src/lib/errors';
 import type { LoadedImage } from '../../cli/src/lib/image/source';
+import { marksInput, overlayMarksProgram, writeOverlayMarks } from '../../cli/src/lib/image/overlay-marks';
 import { unpackImage } from '../../cli/src/lib/image/unpack';
 import { type Compression, type Entry, type Layer, MTIME, compress, hex, imageConfig, layer, layerFromTar, loadLayers, sha256, tarOf, tmpDir, xattr, zstdInstalled } from './image-fixtures';
 
@@ -220,6 +221,88 @@ describe('a hostile layer never writes outside its directory', () => {
     expect(skipped).toEqual([['dev/null', 'etc', 'pipe']]);
     expect(fs.readdirSync(layerDirs[0]).sort()).toEqual(['dev']);
     expect(fs.readdirSync(path.join(layerDirs[0], 'dev'))).toEqual([]);
+  });
+});
+
+describe('deletions are written without python3 (issue 17: vaoci-overlay-marks)', () => {
+  test('no python3 on PATH: whiteouts, kept names, opaque directories, odd names', async () => {
+    const bin = path.join(work, 'path-empty');
+    fs.mkdirSync(bin);
+    const odd = 'tab\there\nnl'; // a layer's names are any bytes but NUL and `/`
+    const l = await layer([
+      { name: 'a/', type: 'directory' },
+      { name: 'a/keep', content: 'mine' },
+      { name: 'a/.wh.keep', content: '' }, // a deletion of a name this layer has: kept
+      { name: 'a/.wh.gone', content: '' },
+      { name: `a/.wh.${odd}`, content: '' },
+      { name: 'b/', type: 'directory' },
+      { name: 'b/.wh..wh..opq', content: '' },
+      { name: 'c/', type: 'directory' },
+      { name: '.wh.c', content: '' }, // a deletion of a directory this layer has: made opaque
+      { name: '.wh.top', content: '' },
+    ]);
+    const img = await imageOf([l]);
+    const saved = process.env.PATH;
+    process.env.PATH = bin;
+    let dir: string;
+    try {
+      [dir] = (await unpackImage(img, { cacheDir: cache })).layerDirs;
+    } finally {
+      process.env.PATH = saved;
+    }
+    for (const w of ['a/gone', `a/${odd}`, 'top']) {
+      const st = fs.lstatSync(path.join(dir, w));
+      expect([w, st.isCharacterDevice(), st.rdev]).toEqual([w, true, 0]);
+    }
+    expect(fs.readFileSync(path.join(dir, 'a/keep'), 'utf8')).toBe('mine');
+    expect(xattr(path.join(dir, 'b'), 'trusted.overlay.opaque')).toBe('y');
+    expect(xattr(path.join(dir, 'c'), 'trusted.overlay.opaque')).toBe('y');
+    expect(fs.lstatSync(path.join(dir, 'c')).isDirectory()).toBe(true);
+    expect(xattr(path.join(dir, 'a'), 'trusted.overlay.opaque')).toBeNull();
+  });
+
+  // Jest gives a test its own copy of process.env; Node's child_process
+  // still searches the real PATH. A process of its own, whose whole PATH is
+  // one directory holding a python3 that records any call and fails, shows
+  // the module never runs python3 at all.
+  test('a process whose only python3 is a trap: the marks are written, python3 never runs', () => {
+    const bin = path.join(work, 'path-trap');
+    const called = path.join(work, 'python3-called');
+    const root = path.join(work, 'trap-root');
+    fs.mkdirSync(bin);
+    fs.mkdirSync(path.join(root, 'c'), { recursive: true });
+    fs.writeFileSync(path.join(bin, 'python3'), `#!/bin/sh\necho "$@" >> '${called}'\nexit 99\n`, { mode: 0o755 });
+    const script = `require('./cli/src/lib/image/overlay-marks.ts').writeOverlayMarks(process.argv[1], [['gone'], ['c']], [[]], 'layer 1/1 t')
+      .then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script, root], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { PATH: bin },
+      encoding: 'utf8',
+    });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(fs.existsSync(called)).toBe(false);
+    const gone = fs.lstatSync(path.join(root, 'gone'));
+    expect([gone.isCharacterDevice(), gone.rdev]).toEqual([true, 0]);
+    expect(xattr(path.join(root, 'c'), 'trusted.overlay.opaque')).toBe('y');
+    expect(xattr(root, 'trusted.overlay.opaque')).toBe('y');
+  });
+
+  test('vaoci-overlay-marks missing: one line naming where it was looked for', () => {
+    expect(() => overlayMarksProgram('layer 1/1 x', [path.join(work, 'nowhere', 'vaoci-overlay-marks')])).toThrow(
+      new Failure(`layer 1/1 x: has deletions, and vaoci-overlay-marks is not at \`${path.join(work, 'nowhere', 'vaoci-overlay-marks')}\` to write overlay whiteouts — run \`make build\` (or \`vaoci node install\`)`, 'missing'),
+    );
+  });
+
+  test('a mark that cannot be written: the program\'s one line, under the layer name', async () => {
+    const gone = path.join(work, 'no-such-layer-root');
+    await expect(writeOverlayMarks(gone, [['x']], [], 'layer 1/1 y')).rejects.toThrow(
+      `layer 1/1 y: writing overlay whiteouts: vaoci-overlay-marks: layer root \`${gone}\`: open: No such file or directory (errno 2)`,
+    );
+  });
+
+  test('the records: KIND PATH NUL, any bytes but `/` and NUL in a component', () => {
+    expect(marksInput([['a', 'b\nc'], ['t']], [[], ['d']], 'l').toString('utf8')).toBe('wa/b\nc\0wt\0o\0od\0');
+    expect(() => marksInput([['a/b']], [], 'l')).toThrow(/deletion component "a\/b" holds `\/` or NUL/);
   });
 });
 

@@ -15,7 +15,7 @@ const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) => spawn
 
 beforeAll(() => ensureNative());
 
-test.each(['vaoci-reserve', 'vaoci-launch', 'vaoci-binfmt', 'vaoci-hook'])('%s --version: one line, exit 0', (name) => {
+test.each(['vaoci-reserve', 'vaoci-launch', 'vaoci-binfmt', 'vaoci-hook', 'vaoci-overlay-marks'])('%s --version: one line, exit 0', (name) => {
   const r = run(built(name), ['--version']);
   expect(r.status).toBe(0);
   expect(r.stdout).toBe(`${name}/${VERSION} linux-${ARCH}\n`);

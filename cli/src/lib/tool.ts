@@ -59,6 +59,14 @@ export function builtThenInstalled(file: string, installed: string, root = repoR
   return [...(root ? [path.join(root, 'build', hostArch(), file)] : []), installed];
 }
 
+/** OVERLAY_MARKS is the unpacker's whiteout writer (native/tool/overlay_marks.c), so `vaoci run` needs no python3. */
+export const OVERLAY_MARKS = 'vaoci-overlay-marks';
+
+/** overlayMarksCandidates lists where vaoci-overlay-marks is looked for, in the same order as the tool: this build, the node install, the image. */
+export function overlayMarksCandidates(root = repoRoot()): string[] {
+  return [...builtThenInstalled(OVERLAY_MARKS, `/opt/vaoci/bin/${OVERLAY_MARKS}`, root), `/usr/share/vaoci/${hostArch()}/${OVERLAY_MARKS}`];
+}
+
 /** locateTool returns the first executable candidate, or fails (exit 2) naming every path tried and `make build`. */
 export function locateTool(candidates: string[] = toolCandidates()): string {
   for (const c of candidates) {

@@ -2,73 +2,68 @@
  * Writes a layer's deletions the way overlayfs reads them in a lowerdir:
  * a whiteout is a 0/0 character device, an opaque directory has the xattr
  * trusted.overlay.opaque=y. Node can neither mknod nor setxattr, so one
- * python3 process per layer does both (python3 is among vaoci's
- * dependencies). It resolves every path with openat and O_NOFOLLOW from the
- * layer root, so nothing a layer holds — a symlink where a directory was —
- * can send it outside. Semantics (image-spec layer.md): a deletion applies
- * to lower layers only, so a name this layer itself has is kept; when that
- * name is a directory, it is made opaque instead, hiding the lower one's
- * children.
+ * vaoci-overlay-marks process per layer does both (native/tool/overlay_marks.c,
+ * static, built and installed with the rest of vaoci's native files — so
+ * `vaoci run` needs no python3). It resolves every path with openat and
+ * O_NOFOLLOW from the layer root, so nothing a layer holds — a symlink where
+ * a directory was — can send it outside. Semantics (image-spec layer.md): a
+ * deletion applies to lower layers only, so a name this layer itself has is
+ * kept; when that name is a directory, it is made opaque instead, hiding the
+ * lower one's children.
+ *
+ * The job goes on stdin as records `KIND PATH NUL` (KIND `w` or `o`, PATH's
+ * components joined by `/`): tar names hold no NUL (the unpacker refuses
+ * them) and components no `/`, so any name travels byte for byte.
  */
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { Failure } from '../errors';
-import { findProgram } from './compression';
+import { OVERLAY_MARKS, overlayMarksCandidates } from '../tool';
 
-const SCRIPT = String.raw`
-import json, os, stat, sys
-root = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-marks = json.load(sys.stdin)
+/** overlayMarksProgram is the first executable vaoci-overlay-marks among `candidates`, or a Failure naming them all. */
+export function overlayMarksProgram(what: string, candidates: string[] = overlayMarksCandidates()): string {
+  for (const c of candidates) {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      if (fs.statSync(c).isFile()) return c;
+    } catch {
+      // not there or not executable: try the next
+    }
+  }
+  const where = candidates.map((c) => `\`${c}\``).join(' or ');
+  throw new Failure(`${what}: has deletions, and ${OVERLAY_MARKS} is not at ${where} to write overlay whiteouts — run \`make build\` (or \`vaoci node install\`)`, 'missing');
+}
 
-def opendir(parts):
-    fd = os.dup(root)
-    for p in parts:
-        try:
-            nfd = os.open(p, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-        except OSError:
-            os.close(fd)
-            return None
-        os.close(fd)
-        fd = nfd
-    return fd
-
-def opaque(fd):
-    os.setxattr(fd, "trusted.overlay.opaque", b"y")
-
-for parts in marks["whiteouts"]:
-    fd = opendir(parts[:-1])
-    if fd is None:
-        continue
-    try:
-        os.mknod(parts[-1], stat.S_IFCHR, os.makedev(0, 0), dir_fd=fd)
-    except FileExistsError:
-        st = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
-        if stat.S_ISDIR(st.st_mode):
-            sub = opendir(parts)
-            opaque(sub)
-            os.close(sub)
-    os.close(fd)
-
-for parts in marks["opaque"]:
-    fd = opendir(parts)
-    if fd is not None:
-        opaque(fd)
-        os.close(fd)
-`;
+/** marksInput encodes the job as the program reads it; a component holding `/` or NUL could change which path a record names, so it is refused here too. */
+export function marksInput(whiteouts: string[][], opaque: string[][], what: string): Buffer {
+  const records: Buffer[] = [];
+  const add = (kind: 'w' | 'o', parts: string[]) => {
+    const bad = parts.find((p) => p.includes('/') || p.includes('\0'));
+    if (bad !== undefined) throw new Failure(`${what}: deletion component ${JSON.stringify(bad)} holds \`/\` or NUL — expected one path component`, 'system');
+    records.push(Buffer.from(`${kind}${parts.join('/')}\0`, 'utf8'));
+  };
+  for (const w of whiteouts) add('w', w);
+  for (const o of opaque) add('o', o);
+  return Buffer.concat(records);
+}
 
 /** writeOverlayMarks creates the whiteouts (path components each) and opaque markers under `root`; `what` names the layer in errors. */
 export async function writeOverlayMarks(root: string, whiteouts: string[][], opaque: string[][], what: string): Promise<void> {
   if (whiteouts.length === 0 && opaque.length === 0) return;
-  if (!findProgram('python3')) throw new Failure(`${what}: has deletions, and no python3 on PATH to write overlay whiteouts — expected python3 installed`, 'system');
-  const stderr = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-    const child = spawn('python3', ['-c', SCRIPT, root], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const input = marksInput(whiteouts, opaque, what);
+  const program = overlayMarksProgram(what);
+  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; text: string }>((resolve, reject) => {
+    const child = spawn(program, [root], { stdio: ['pipe', 'ignore', 'pipe'] });
     let text = '';
     child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, text }));
-    child.stdin.end(JSON.stringify({ whiteouts, opaque }));
+    child.stdin.on('error', () => {}); // a program that died early: its exit status below says why
+    child.on('error', (e) => reject(new Failure(`${what}: writing overlay whiteouts: cannot run \`${program}\`: ${e.message}`, 'system')));
+    child.on('close', (code, signal) => resolve({ code, signal, text }));
+    child.stdin.end(input);
   });
-  if (stderr.code !== 0) {
-    const last = stderr.text.trim().split('\n').pop() || `exit status ${stderr.code}`;
+  if (result.code !== 0) {
+    const said = result.signal ? `killed by ${result.signal}` : `exit status ${result.code}`;
+    const last = result.text.trim().split('\n').pop() || said;
     throw new Failure(`${what}: writing overlay whiteouts: ${last}`, 'system');
   }
 }
