@@ -6,12 +6,15 @@
  * and renamed into place only when complete, so an interrupted or failed
  * unpack leaves no half entry; the next run removes temporaries whose
  * process is gone. A layer already in the cache is not read at all.
+ * cache.ts keeps the rest of the bookkeeping: a lease on the image's layers
+ * while this process lives, and the image's record once all are in.
  */
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from '../errors';
+import { leaseLayers, recordImage } from './cache';
 import { digestHex, shortDigest } from './digest';
 import { extractLayer } from './extract';
 import { requireRoot } from './privileges';
@@ -45,6 +48,7 @@ export async function unpackImage(image: LoadedImage, opts: UnpackOptions): Prom
   // 0700: layers keep their setuid files; only root may reach them outside a container.
   await fs.promises.mkdir(path.join(opts.cacheDir, 'layers'), { recursive: true, mode: 0o700 });
   await fs.promises.mkdir(base, { recursive: true, mode: 0o700 });
+  leaseLayers(opts.cacheDir, image); // before any layer is looked at: a concurrent vaoci prune keeps them (cache.ts)
   await removeStale(base);
   const result: UnpackResult = { layerDirs: [], cached: [], skipped: [] };
   for (const [i, layer] of image.layers.entries()) {
@@ -57,6 +61,7 @@ export async function unpackImage(image: LoadedImage, opts: UnpackOptions): Prom
     result.cached.push(hit);
     result.skipped.push(skipped);
   }
+  recordImage(opts.cacheDir, image); // what vaoci images lists, rmi and prune decide on: the layers alone do not say their image
   return result;
 }
 
