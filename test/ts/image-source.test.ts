@@ -179,7 +179,7 @@ describe('references', () => {
     ['docker-archive:', 'image `docker-archive:`: no FILE — expected docker-archive:FILE[:…]'],
     ['oci:/nonexistent/dir', 'image `oci:/nonexistent/dir`: `/nonexistent/dir` is not a directory — expected an OCI image layout directory'],
     ['podman:', 'image `podman:`: expected podman:NAME'],
-    ['no-such-image-vaoci-test', "image `no-such-image-vaoci-test`: expected demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, or a NAME in podman's local storage"],
+    ['no such image', "image `no such image`: expected demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, docker://REF, or a REF (podman's local storage, else a registry)"],
   ])('%s is one line', async (ref, line) => {
     expect(await failLine(() => parseImageReference(ref))).toBe(line);
   });

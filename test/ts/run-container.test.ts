@@ -105,7 +105,7 @@ describe.each([
     ['oci:DIR:TAG', () => `oci:${oci}:v1`],
     ['docker-archive:FILE', () => `docker-archive:${archive}`],
   ])('%s: whiteouts, env, working dir, a read-only volume, the exit status', async (_, ref) => {
-    const r = await vaoci(['run', '--runtime', runtime, '--rm', '-e', 'FOO=bar', '-v', `${work}/vol:/vol:ro`, ref(), '--', SCRIPT], { crun });
+    const r = await vaoci(['run', '--runtime', runtime, '--rm', '-e', 'FOO=bar', '-v', `${work}/vol:/vol:ro`, ref(), SCRIPT], { crun });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(7);
     expect(r.stdout.split('\n')).toEqual(['pwd=/data FOO=bar FROM_IMAGE=yes', 'kept', 'new', 'from the host', 'vol=ro', '']);
@@ -116,8 +116,8 @@ describe.each([
 describe('the layer cache', () => {
   it('unpacks on the first run, reuses on the second', async () => {
     const dir = path.join(work, 'state-cache');
-    const first = await vaoci(['run', '--rm', '--json', `oci:${oci}:v1`, '--', 'true'], { stateDir: dir });
-    const second = await vaoci(['run', '--rm', '--json', `oci:${oci}:v1`, '--', 'true'], { stateDir: dir });
+    const first = await vaoci(['run', '--rm', '--json', `oci:${oci}:v1`, 'true'], { stateDir: dir });
+    const second = await vaoci(['run', '--rm', '--json', `oci:${oci}:v1`, 'true'], { stateDir: dir });
     for (const r of [first, second]) {
       expect(r.code).toBe(0);
       expect(validate('cli-run', JSON.parse(r.stdout))).toEqual([]);
@@ -130,7 +130,7 @@ describe('the layer cache', () => {
 describe('the window', () => {
   it('--va-limit i386: every mapping the demo probe gets is below 4 GiB, and the hook says it holds', async () => {
     const svg = path.join(work, 'demo.svg');
-    const r = await vaoci(['run', '--json', '--va-limit', 'i386', '--svg', svg, 'demo', '--', '--linger-ms', '1000']);
+    const r = await vaoci(['run', '--json', '--va-limit', 'i386', '--svg', svg, 'demo', '--linger-ms', '1000']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('all below 0x100000000'); // with --json the container's stdout goes to stderr
     const doc = JSON.parse(r.stdout);
@@ -147,7 +147,7 @@ describe('the window', () => {
 describe('ps, inspect, rm', () => {
   it('lists, shows and removes a container and all it held', async () => {
     const dir = path.join(work, 'state-ps');
-    const run = await vaoci(['run', '--json', '--va-limit', 'i386', 'demo', '--', '--linger-ms', '300'], { stateDir: dir });
+    const run = await vaoci(['run', '--json', '--va-limit', 'i386', 'demo', '--linger-ms', '300'], { stateDir: dir });
     const id = JSON.parse(run.stdout).container.id as string;
     const ps = await vaoci(['ps', '--json'], { stateDir: dir });
     expect(validate('cli-ps', JSON.parse(ps.stdout))).toEqual([]);
@@ -171,7 +171,7 @@ describe('ps, inspect, rm', () => {
 
 describe('signals and bad input', () => {
   it('SIGTERM to vaoci reaches the container, whose status comes back', async () => {
-    const r = await vaoci(['run', '--rm', `oci:${oci}:v1`, '--', 'trap "exit 42" TERM; echo up; while :; do sleep 0.1; done'], {
+    const r = await vaoci(['run', '--rm', `oci:${oci}:v1`, 'trap "exit 42" TERM; echo up; while :; do sleep 0.1; done'], {
       signal: 'SIGTERM',
       after: 'up\n',
     });
@@ -180,14 +180,14 @@ describe('signals and bad input', () => {
   });
 
   it('-i: stdin reaches the container; without it the container reads nothing', async () => {
-    const withI = await vaoci(['run', '--rm', '-i', `oci:${oci}:v1`, '--', 'cat'], { input: 'from stdin\n' });
+    const withI = await vaoci(['run', '--rm', '-i', `oci:${oci}:v1`, 'cat'], { input: 'from stdin\n' });
     expect([withI.code, withI.stdout]).toEqual([0, 'from stdin\n']);
-    const without = await vaoci(['run', '--rm', `oci:${oci}:v1`, '--', 'cat'], { input: 'from stdin\n' });
+    const without = await vaoci(['run', '--rm', `oci:${oci}:v1`, 'cat'], { input: 'from stdin\n' });
     expect([without.code, without.stdout]).toEqual([0, '']);
   });
 
   it('-t: the container gets a terminal (under script(1), which gives vaoci one)', async () => {
-    const line = [VAOCI, 'run', '--rm', '-t', `oci:${oci}:v1`, '--', "'test -t 0 && test -t 1 && echo tty=yes'"].join(' ');
+    const line = [VAOCI, 'run', '--rm', '-t', `oci:${oci}:v1`, "'test -t 0 && test -t 1 && echo tty=yes'"].join(' ');
     const r = await new Promise<Ran>((resolve) => {
       const child = spawn('script', ['-qec', line, '/dev/null'], { env: { ...process.env, VAOCI_STATE: state }, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
@@ -196,15 +196,16 @@ describe('signals and bad input', () => {
     });
     expect(r.stdout).toContain('tty=yes');
     expect(r.code).toBe(0);
-    const refused = await vaoci(['run', '--rm', '-t', `oci:${oci}:v1`, '--', 'true']);
-    expect([refused.code, refused.stderr]).toEqual([2, 'vaoci run: -t: stdin is not a terminal — expected -t only from a terminal\n']);
+    const refused = await vaoci(['run', '--rm', '-t', `oci:${oci}:v1`, 'true']);
+    expect([refused.code, refused.stderr]).toEqual([125, 'vaoci run: -t: stdin is not a terminal — expected -t only from a terminal\n']);
   });
 
-  it('a bad reference: one line, exit 2', async () => {
-    const r = await vaoci(['run', 'ftp:thing']);
-    expect(r.code).toBe(2);
+  it('a bad reference: one line, exit 125', async () => {
+    // (`ftp:thing` would be a registry reference, NAME:TAG, as it is to podman)
+    const r = await vaoci(['run', 'no such:image']);
+    expect(r.code).toBe(125); // podman's status for its own failures
     expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(r.stderr).toMatch(/^vaoci run: .*ftp:thing.* expected /);
+    expect(r.stderr).toMatch(/^vaoci run: .*no such:image.* expected /);
   });
 
   it('a corrupt archive: one line, no cache entry, no container', async () => {
@@ -214,7 +215,7 @@ describe('signals and bad input', () => {
     const blob = path.join(bad, 'blobs', 'sha256', image.layers[0].digest.slice(7));
     const bytes = fs.readFileSync(blob);
     fs.writeFileSync(blob, bytes.subarray(0, bytes.length >> 1)); // a truncated gzip layer
-    const r = await vaoci(['run', `oci:${bad}:v1`, '--', 'true'], { stateDir: dir });
+    const r = await vaoci(['run', `oci:${bad}:v1`, 'true'], { stateDir: dir });
     expect(r.code).not.toBe(0);
     expect(r.stderr.split('\n')).toHaveLength(2);
     const layers = path.join(dir, 'cache', 'layers', 'sha256');

@@ -74,7 +74,7 @@ describe('the process', () => {
     const bare = { ...image, config: {} };
     expect(containerProcess(bare, { command: ['sh'], env: [] }, root)).toMatchObject({ cwd: '/', env: [expect.stringMatching(/^PATH=/)] });
     expect(line(() => containerProcess(bare, { command: [], env: [] }, root))).toBe(
-      'IMAGE: the image has no Entrypoint or Cmd — expected a command after `--`');
+      'IMAGE: no Entrypoint or Cmd (the image\'s or --entrypoint) — expected a command after IMAGE');
     expect(mergeEnv(['A=1'], ['AB=2'])).toEqual(['A=1', 'AB=2']);
   });
 

@@ -146,7 +146,7 @@ function pickTagged(all: Descriptor[], tag: string | undefined, platform: Platfo
 }
 
 /** pickPlatform chooses the wanted platform's manifest from an index (its only manifest when it names no platforms). */
-function pickPlatform(all: Descriptor[], want: Platform, where: string, fail: (w: string) => Error): Descriptor {
+export function pickPlatform(all: Descriptor[], want: Platform, where: string, fail: (w: string) => Error): Descriptor {
   if (all.length === 1 && !all[0].platform) return all[0];
   const found = all.find((d) => matches(d.platform, want));
   if (found) return found;

@@ -1,8 +1,8 @@
 /**
  * Where `vaoci run IMAGE` gets its image: one interface, ImageSource, with
  * one file per transport (oci-layout.ts for `oci:` and `oci-archive:`,
- * docker-archive.ts, podman.ts, demo.ts); a registry can come later as one
- * more file. parseImageReference reads the IMAGE argument and picks one.
+ * docker-archive.ts, podman.ts, registry.ts, demo.ts). parseImageReference
+ * reads the IMAGE argument and picks one.
  */
 import { badInput } from '../errors';
 import { demoSource } from './demo';
@@ -10,6 +10,7 @@ import { DockerArchiveSource } from './docker-archive';
 import { OciArchiveSource, OciLayoutSource } from './oci-layout';
 import { DEFAULT_PLATFORM, type Platform, parsePlatform } from './platform';
 import { PodmanSource, podmanArgs, podmanHas } from './podman';
+import { type RegistryOptions, RegistrySource } from './registry';
 
 /** LayerBlob is one layer as stored (compressed or not); open() streams exactly those bytes. */
 export interface LayerBlob {
@@ -64,10 +65,12 @@ export interface ReferenceOptions {
   platform?: string;
   /** podmanArgs go before podman's subcommand, e.g. `--root DIR --runroot DIR` (default: VAOCI_PODMAN_ARGS split on spaces). */
   podmanArgs?: string[];
+  /** registry: TLS and credentials for docker://REF pulls. */
+  registry?: RegistryOptions;
 }
 
 /** REFERENCE_FORMS is what an IMAGE argument may be, for error lines. */
-export const REFERENCE_FORMS = 'demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, or a NAME in podman\'s local storage';
+export const REFERENCE_FORMS = 'demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, docker://REF, or a REF (podman\'s local storage, else a registry)';
 
 /**
  * parseImageReference reads an IMAGE argument: `demo`, `oci:DIR[:TAG]`,
@@ -77,7 +80,9 @@ export const REFERENCE_FORMS = 'demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], doc
  * `:`. Throws badInput with one line naming the value and what was expected.
  */
 export function parseImageReference(text: string, opts: ReferenceOptions = {}): ImageSource {
-  const platform: Platform = opts.platform ? parsePlatform(opts.platform) : DEFAULT_PLATFORM;
+  const asked = opts.platform ? parsePlatform(opts.platform) : undefined;
+  const platform: Platform = asked ?? DEFAULT_PLATFORM;
+  if (text.startsWith('docker://')) return new RegistrySource(text, text.slice('docker://'.length), asked, opts.registry);
   const colon = text.indexOf(':');
   const [transport, rest] = colon === -1 ? ['', text] : [text.slice(0, colon), text.slice(colon + 1)];
   const [file, selector] = splitOnce(rest);
@@ -94,6 +99,8 @@ export function parseImageReference(text: string, opts: ReferenceOptions = {}): 
   }
   if (text === 'demo') return demoSource(opts.demoDir, platform);
   if (/^[a-z0-9]/i.test(text) && podmanHas(text, opts.podmanArgs ?? podmanArgs())) return new PodmanSource(text, text, platform, opts.podmanArgs ?? podmanArgs());
+  // As podman: a name its storage does not have is pulled (a colon here is HOST:PORT or :TAG, not a transport).
+  if (/^[a-z0-9][a-z0-9._:/@-]*$/i.test(text) && !['oci', 'oci-archive', 'docker-archive', 'podman', 'docker'].includes(transport)) return new RegistrySource(text, text, asked, opts.registry);
   throw badInput(`image \`${text}\`: expected ${REFERENCE_FORMS}`);
 }
 

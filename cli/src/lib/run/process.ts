@@ -1,9 +1,11 @@
 /**
  * The container's process from the image config and the command line, as
- * docker and podman build it: Entrypoint + (the command after `--`, else
- * Cmd); the image's Env, then -e over it; WorkingDir; User as uid[:gid] or
- * names looked up in the rootfs's /etc/passwd and /etc/group (read inside
- * the rootfs, never through a symlink out of it).
+ * docker and podman build it: Entrypoint (or --entrypoint) + (the command
+ * after IMAGE, else Cmd — but not the image's Cmd once --entrypoint is
+ * given, podman's rule); the image's Env, then --env-file and -e over it;
+ * WorkingDir or -w; User or -u as uid[:gid] or names looked up in the
+ * rootfs's /etc/passwd and /etc/group (read inside the rootfs, never
+ * through a symlink out of it).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +17,12 @@ import { RootfsError, resolveInRoot } from '../policy/rootfs';
 export interface ProcessInput {
   command: string[];
   env: string[];
+  /** entrypoint from --entrypoint: [] clears the image's; undefined keeps it. */
+  entrypoint?: string[];
+  /** workdir from -w, absolute. */
+  workdir?: string;
+  /** user from -u: NAME, UID, UID:GID, NAME:GROUP. */
+  user?: string;
 }
 
 /** ContainerProcess is the OCI process fields vaoci fills. */
@@ -30,10 +38,14 @@ const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 /** containerProcess builds the process; `rootfs` is where the image is unpacked (for user names). */
 export function containerProcess(image: ImageConfig, input: ProcessInput, rootfs: string): ContainerProcess {
   const c = image.config ?? {};
-  const args = [...(c.Entrypoint ?? []), ...(input.command.length ? input.command : (c.Cmd ?? []))];
-  if (!args.length) throw badInput('IMAGE: the image has no Entrypoint or Cmd — expected a command after `--`');
+  // podman: an --entrypoint given (even "") drops the image's Cmd along with its Entrypoint.
+  const entrypoint = input.entrypoint ?? c.Entrypoint ?? [];
+  const cmd = input.command.length ? input.command : input.entrypoint === undefined ? (c.Cmd ?? []) : [];
+  const args = [...entrypoint, ...cmd];
+  if (!args.length) throw badInput('IMAGE: no Entrypoint or Cmd (the image\'s or --entrypoint) — expected a command after IMAGE');
   const env = mergeEnv(c.Env?.length ? c.Env : [DEFAULT_PATH], input.env);
-  return { args, env, cwd: c.WorkingDir || '/', user: resolveUser(c.User ?? '', rootfs) };
+  const user = input.user === undefined ? resolveUser(c.User ?? '', rootfs) : resolveUser(input.user, rootfs, '-u');
+  return { args, env, cwd: input.workdir ?? (c.WorkingDir || '/'), user };
 }
 
 /** mergeEnv puts each NAME=VALUE of `over` in place of the same NAME in `base`, or after it. */
@@ -49,13 +61,13 @@ export function mergeEnv(base: string[], over: string[]): string[] {
 }
 
 /** resolveUser turns the image's User ("", "uid", "uid:gid", "name", "name:group") into numbers. */
-export function resolveUser(spec: string, rootfs: string): { uid: number; gid: number } {
+export function resolveUser(spec: string, rootfs: string, label = 'image User'): { uid: number; gid: number } {
   if (!spec) return { uid: 0, gid: 0 };
   const [u, g] = spec.split(':', 2);
-  const passwd = u && !/^\d+$/.test(u) ? lookup(rootfs, '/etc/passwd', u, spec) : undefined;
+  const passwd = u && !/^\d+$/.test(u) ? lookup(rootfs, '/etc/passwd', u, spec, label) : undefined;
   const uid = passwd ? Number(passwd[2]) : Number(u);
   let gid = passwd ? Number(passwd[3]) : 0;
-  if (g !== undefined) gid = /^\d+$/.test(g) ? Number(g) : Number(lookup(rootfs, '/etc/group', g, spec)[2]);
+  if (g !== undefined) gid = /^\d+$/.test(g) ? Number(g) : Number(lookup(rootfs, '/etc/group', g, spec, label)[2]);
   else if (!passwd) gid = gidOfUid(rootfs, uid);
   return { uid, gid };
 }
@@ -66,9 +78,9 @@ function gidOfUid(rootfs: string, uid: number): number {
   return row ? Number(row[3]) : 0;
 }
 
-function lookup(rootfs: string, file: string, name: string, spec: string): string[] {
+function lookup(rootfs: string, file: string, name: string, spec: string, label: string): string[] {
   const row = rows(rootfs, file).find((r) => r[0] === name);
-  if (!row || !/^\d+$/.test(row[2] ?? '')) throw badInput(`image User \`${spec}\`: \`${name}\` — expected a name in the image's ${file}, or a number`);
+  if (!row || !/^\d+$/.test(row[2] ?? '')) throw badInput(`${label} \`${spec}\`: \`${name}\` — expected a name in the image's ${file}, or a number`);
   return row;
 }
 

@@ -1,7 +1,7 @@
 /** How `vaoci run`, `ps` and `inspect` print for a person. */
 import type { Inspected } from './containers';
 import type { RunResult } from './run';
-import type { ContainerEntry } from './state';
+import { type ContainerEntry, nameOf } from './state';
 
 /** summaryLine is run's last line: the hook's verdict, when the container had a window. */
 export function summaryLine(r: RunResult): string | undefined {
@@ -27,6 +27,7 @@ export function renderInspect(i: Inspected): string {
   const c = i.container;
   const lines = [
     `id:        ${c.id}`,
+    ...(nameOf(c) === undefined ? [] : [`name:      ${nameOf(c)}`]),
     `image:     ${c.image} (${c.image_arch}, ${c.config_digest})`,
     `command:   ${c.args.join(' ')}`,
     `status:    ${c.status}${c.exit_code === null ? '' : ` (exit ${c.exit_code})`}`,

@@ -2,24 +2,30 @@
  * `vaoci run IMAGE`: load the image, unpack its layers into the cache (once
  * per layer), mount the container's rootfs over them, write the bundle, run
  * it through vaoci's runtime wrapper and wait; then the container's exit
- * status and, when it had a window, the hook's verdict. The index records
- * the container from before it starts until `vaoci rm` (or --rm).
+ * status and, when it had a window, the hook's verdict (the runtime's exec
+ * failures mapped to 126 and 127, its other failures to 125: exit.ts). The
+ * index records the container from before it starts until `vaoci rm` (or --rm).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomic } from '../atomic';
 import { Failure } from '../errors';
+import type { RegistryOptions } from '../image/registry';
 import { parseImageReference } from '../image/source';
 import { unpackImage } from '../image/unpack';
 import { mountRootfs } from '../image/rootfs';
 import type { Progress } from '../progress';
-import { parseAnnotations, parseEnv, parseVolume } from './options';
+import {
+  type Network, parseAnnotations, parseEntrypoint, parseEnv, parseEnvFile, parseName, parseNetwork, parsePlatformFlag, parseUserSpec, parseVolume,
+  parseWorkdir,
+} from './options';
+import { runtimeStatus } from './exit';
 import { containerProcess } from './process';
 import { readReport, type HookReport } from './report';
-import { type Runtime, deleteContainer, launch, whichRuntime, writeNodeConfig } from './runtime';
+import { deleteContainer, launch, resolveRuntime, writeNodeConfig } from './runtime';
 import { buildSpec } from './spec';
-import { type ContainerEntry, StateDir } from './state';
+import { type ContainerEntry, NAME_ANNOTATION, StateDir } from './state';
 import { removeContainer } from './containers';
 import { verify } from '../verify';
 
@@ -30,8 +36,21 @@ export interface RunOptions {
   vaLimit?: string;
   annotations: string[];
   env: string[];
+  /** envFiles: --env-file FILEs, read in order before -e. */
+  envFiles: string[];
   volumes: string[];
-  runtime: Runtime;
+  /** runtime: runc, crun, or an absolute path to a runtime binary. */
+  runtime: string;
+  /** entrypoint: --entrypoint as typed ("" clears the image's). */
+  entrypoint?: string;
+  workdir?: string;
+  user?: string;
+  name?: string;
+  /** platform: OS/ARCH[/VARIANT] to pick from a multi-platform image. */
+  platform?: string;
+  /** registry: TLS and credentials for a pull (--tls-verify, --cert-dir, --authfile). */
+  registry?: RegistryOptions;
+  network: string;
   rm: boolean;
   interactive: boolean;
   tty: boolean;
@@ -56,16 +75,25 @@ export interface RunResult {
 /** run runs one container to its end. */
 export async function run(o: RunOptions): Promise<RunResult> {
   // Every flag is checked before anything is loaded, unpacked or mounted.
-  const env = parseEnv(o.env);
+  const env = [...o.envFiles.flatMap((f) => parseEnvFile(f)), ...parseEnv(o.env)];
   const volumes = o.volumes.map((v) => parseVolume(v));
   const annotations = parseAnnotations(o.annotations, o.vaLimit);
+  const name = parseName(o.name);
+  if (name !== undefined) annotations[NAME_ANNOTATION] = name;
+  const entrypoint = parseEntrypoint(o.entrypoint);
+  const workdir = parseWorkdir(o.workdir);
+  const user = parseUserSpec(o.user);
+  const network: Network = parseNetwork(o.network);
+  const platform = parsePlatformFlag(o.platform);
   if (o.tty && !process.stdin.isTTY) throw new Failure('-t: stdin is not a terminal — expected -t only from a terminal', 'invalid');
   if (process.getuid?.() !== 0) throw new Failure('vaoci run needs root (overlayfs, the OCI runtime)', 'invalid');
-  const runtime = whichRuntime(o.runtime);
+  const runtime = resolveRuntime(o.runtime);
   const state = o.state ?? new StateDir();
   state.ensure();
+  state.checkName(name); // before unpacking anything; add() below checks again under the index's lock
 
-  const loaded = await parseImageReference(o.image).load();
+  // A pull lands in the state's own tmp (the cache's file system, not a RAM /tmp), removed after unpacking.
+  const loaded = await parseImageReference(o.image, { platform, registry: { ...o.registry, tmpDir: state.tmp } }).load();
   let entry: ContainerEntry | undefined;
   try {
     const { layerDirs, cached } = await unpackImage(loaded, {
@@ -91,11 +119,18 @@ export async function run(o: RunOptions): Promise<RunResult> {
       exit_code: null,
       report: null,
     };
-    state.put(entry); // before the mount: `vaoci rm` can clean up whatever a crash leaves
+    const fresh: ContainerEntry = entry;
+    try {
+      state.add(fresh); // before the mount: `vaoci rm` can clean up whatever a crash leaves
+    } catch (e) {
+      entry = undefined; // not ours to remove: the index holds the other container of that name
+      fs.rmSync(fresh.bundle, { recursive: true, force: true });
+      throw e;
+    }
     const { rootfs } = await mountRootfs(layerDirs, bundle);
-    const proc = containerProcess(loaded.config, { command: o.command, env }, rootfs);
+    const proc = containerProcess(loaded.config, { command: o.command, env, entrypoint, workdir, user }, rootfs);
     entry.args = proc.args;
-    const spec = buildSpec({ process: proc, terminal: o.tty, hostname: id, annotations, volumes });
+    const spec = buildSpec({ process: proc, terminal: o.tty, hostname: id, annotations, volumes, network });
     writeAtomic(path.join(bundle, 'config.json'), `${JSON.stringify(spec, null, 2)}\n`);
     state.put({ ...entry, status: 'running' });
 
@@ -106,9 +141,10 @@ export async function run(o: RunOptions): Promise<RunResult> {
       nodeConfig: writeNodeConfig(state, runtime),
       interactive: o.interactive || o.tty,
       stdoutToStderr: o.json,
+      log: path.join(bundle, 'runtime.log'),
     });
     const picture = o.svg ? drawWhenVerified(reportFile, o.svg, running) : Promise.resolve(null);
-    const code = await running;
+    const code = runtimeStatus(await running, path.join(bundle, 'runtime.log'));
     const report = await readReport(reportFile);
     const svg = await picture;
     entry = { ...entry, status: 'exited', exit_code: code, finished: new Date().toISOString(), report: report ? reportFile : null };

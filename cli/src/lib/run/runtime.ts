@@ -6,6 +6,7 @@
  * container; the container's exit status comes back (128+N for signal N).
  */
 import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +31,27 @@ export function dataPlane(file: 'vaoci-runtime' | 'libvaoci-preload.so', root = 
   return found;
 }
 
+/**
+ * resolveRuntime reads --runtime: a name of RUNTIMES, found on PATH, or the
+ * absolute path of a runtime binary (an executable regular file), as podman
+ * takes either.
+ */
+export function resolveRuntime(value: string, env: NodeJS.ProcessEnv = process.env): string {
+  if ((RUNTIMES as readonly string[]).includes(value)) return whichRuntime(value as Runtime, env);
+  const expected = `expected ${RUNTIMES.join(' or ')}, or the absolute path of an OCI runtime binary`;
+  if (!path.isAbsolute(value)) throw badInput(`--runtime \`${value}\`: ${expected}`);
+  const st = fs.statSync(value, { throwIfNoEntry: false });
+  let executable = false;
+  try {
+    fs.accessSync(value, fs.constants.X_OK);
+    executable = true;
+  } catch {
+    // not executable by us
+  }
+  if (!st?.isFile() || !executable) throw badInput(`--runtime \`${value}\`: ${st ? 'not an executable file' : 'no such file'} — ${expected}`);
+  return value;
+}
+
 /** whichRuntime finds the real runtime on PATH. */
 export function whichRuntime(name: Runtime, env: NodeJS.ProcessEnv = process.env): string {
   for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
@@ -46,7 +68,9 @@ export function whichRuntime(name: Runtime, env: NodeJS.ProcessEnv = process.env
 
 /** writeNodeConfig writes the local runs' node config for one runtime and returns its path. */
 export function writeNodeConfig(state: StateDir, runtime: string): string {
-  const file = path.join(state.root, `node-config-${path.basename(runtime)}.json`);
+  // One file per runtime path: two runcs at different paths (--runtime /abs/runc) must not share one.
+  const tag = crypto.createHash('sha256').update(runtime).digest('hex').slice(0, 8);
+  const file = path.join(state.root, `node-config-${path.basename(runtime)}-${tag}.json`);
   const config = { runtime, log: state.log, reports_dir: state.reports, injection: { preload: dataPlane('libvaoci-preload.so') } };
   writeAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
   return file;
@@ -61,13 +85,15 @@ export interface Launch {
   interactive: boolean;
   /** stdout of the container to our stderr (--json keeps stdout for the result). */
   stdoutToStderr: boolean;
+  /** log: the runtime's JSON log (its errors tell an exec failure from the container's own exit 1; exit.ts). */
+  log: string;
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 /** launch runs the container to its end and returns its exit status. */
 export function launch(l: Launch): Promise<number> {
-  const child = spawn(dataPlane('vaoci-runtime'), ['run', '--bundle', l.bundle, l.id], {
+  const child = spawn(dataPlane('vaoci-runtime'), ['--log', l.log, '--log-format', 'json', 'run', '--bundle', l.bundle, l.id], {
     stdio: [l.interactive ? 'inherit' : 'ignore', l.stdoutToStderr ? process.stderr : 'inherit', 'inherit'],
     env: { ...process.env, VAOCI_CONFIG: l.nodeConfig },
   });

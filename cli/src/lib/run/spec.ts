@@ -1,13 +1,14 @@
 /**
  * The OCI runtime config (config.json) of a local container: the defaults
  * `runc spec` and podman use — its own pid, mount, ipc, uts, network
- * (loopback only: `vaoci run` sets up no network) and cgroup namespaces,
+ * (loopback only: `vaoci run` sets up no network; --network host shares the
+ * host's instead, no namespace) and cgroup namespaces,
  * Docker's default capabilities, no new privileges, the usual /proc, /dev,
  * /sys mounts with masked and read-only paths — plus the process, the
  * volumes and the annotations. The runtime wrapper then adds vaoci's part.
  */
 import type { ContainerProcess } from './process';
-import type { Volume } from './options';
+import type { Network, Volume } from './options';
 
 /** SpecInput is everything that varies between containers. */
 export interface SpecInput {
@@ -16,6 +17,8 @@ export interface SpecInput {
   hostname: string;
   annotations: Record<string, string>;
   volumes: Volume[];
+  /** network: none (a new namespace, only lo; the default) or host (no namespace). */
+  network?: Network;
 }
 
 const CAPABILITIES = [
@@ -51,7 +54,7 @@ export function buildSpec(s: SpecInput): Record<string, unknown> {
     annotations: s.annotations,
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].map((type) => ({ type })),
+      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].filter((t) => t !== 'network' || s.network !== 'host').map((type) => ({ type })),
       maskedPaths: MASKED,
       readonlyPaths: READONLY,
     },

@@ -11,6 +11,20 @@ import { writeAtomic } from '../atomic';
 import { Failure } from '../errors';
 import { validate } from '../schema';
 
+/**
+ * NAME_ANNOTATION holds a container's --name. The index's entries have no
+ * name field (schemas/run-index.schema.json: ids are 12 hex digits, and no
+ * other property), so the name rides with the annotations — a key outside
+ * vaoci.io/, which the policy ignores — and reaches config.json as podman's
+ * and CRI's names do.
+ */
+export const NAME_ANNOTATION = 'io.vaoci.name';
+
+/** nameOf is a container's --name, if it was given one. */
+export function nameOf(c: ContainerEntry): string | undefined {
+  return c.annotations[NAME_ANNOTATION];
+}
+
 /** DEFAULT_STATE is where the state lives unless $VAOCI_STATE says otherwise. */
 export const DEFAULT_STATE = '/var/lib/vaoci';
 
@@ -42,6 +56,10 @@ export class StateDir {
 
   get cache(): string {
     return path.join(this.root, 'cache');
+  }
+  /** tmp holds pulls in progress (registry.ts): one directory each, gone once read. */
+  get tmp(): string {
+    return path.join(this.root, 'tmp');
   }
   get reports(): string {
     return path.join(this.root, 'reports');
@@ -84,9 +102,12 @@ export class StateDir {
     return (doc as Index).containers;
   }
 
-  /** find returns the entry whose id starts with `prefix` (unique), or fails naming what it found. */
+  /** find returns the entry named `prefix` (--name), else the one whose id starts with it (unique), or fails naming what it found. */
   find(prefix: string): ContainerEntry {
-    const hits = this.list().filter((c) => c.id.startsWith(prefix));
+    const all = this.list();
+    const named = all.find((c) => prefix && nameOf(c) === prefix);
+    if (named) return named;
+    const hits = all.filter((c) => c.id.startsWith(prefix));
     if (hits.length === 1) return hits[0];
     if (!hits.length || !prefix) throw new Failure(`ID \`${prefix}\`: no such container — expected an id from \`vaoci ps\``, 'invalid');
     throw new Failure(`ID \`${prefix}\`: matches ${hits.length} containers — expected a longer prefix`, 'invalid');
@@ -104,6 +125,22 @@ export class StateDir {
     } finally {
       release();
     }
+  }
+
+  /** add adds a new entry, refusing (in one line, under the lock, so two runs cannot both take it) a name another entry has. */
+  add(entry: ContainerEntry): void {
+    const name = nameOf(entry);
+    this.update((all) => {
+      const taken = name === undefined ? undefined : all.find((c) => nameOf(c) === name && c.id !== entry.id);
+      if (taken) throw nameTaken(name ?? '', taken);
+      return [...all.filter((c) => c.id !== entry.id), entry];
+    });
+  }
+
+  /** checkName fails early (before any unpacking) when `name` is taken; add() checks again under the lock. */
+  checkName(name: string | undefined): void {
+    const taken = name === undefined ? undefined : this.list().find((c) => nameOf(c) === name);
+    if (taken) throw nameTaken(name ?? '', taken);
   }
 
   /** put adds or replaces one entry. */
@@ -127,6 +164,10 @@ export class StateDir {
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     }
   }
+}
+
+function nameTaken(name: string, c: ContainerEntry): Failure {
+  return new Failure(`--name \`${name}\`: already the name of container ${c.id} — expected a name no container in \`vaoci ps\` has (or \`vaoci rm ${name}\` first)`, 'invalid');
 }
 
 function readOr(file: string, fallback: string): string {
