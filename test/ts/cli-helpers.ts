@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Failure } from '../../cli/src/lib/errors';
 import { Console } from 'node:console';
 import { runCommand } from '@oclif/test';
 
@@ -115,4 +116,15 @@ export function realReport(args: string[]): Json {
   } catch (e) {
     return JSON.parse((e as { stdout: string }).stdout) as Json;
   }
+}
+
+/** failureLine is the one line a Failure thrown by f carries (anything else is rethrown). */
+export function failureLine(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof Failure) return e.line;
+    throw e;
+  }
+  throw new Error('no failure');
 }

@@ -11,12 +11,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Run from '../../cli/src/commands/run';
-import { Failure } from '../../cli/src/lib/errors';
 import { type FlagShape, splitRunArgv } from '../../cli/src/lib/run/argv';
 import { runtimeStatus } from '../../cli/src/lib/run/exit';
 import { parseEntrypoint, parseEnvFile, parseUserSpec } from '../../cli/src/lib/run/options';
 import { validate } from '../../cli/src/lib/schema';
-import { ROOT } from './cli-helpers';
+import { ROOT, failureLine } from './cli-helpers';
 import { type Entry, imageConfig, layer, tmpDir, writeOciLayout } from './image-fixtures';
 
 const VAOCI = path.join(ROOT, 'bin', 'vaoci');
@@ -60,16 +59,7 @@ describe('the argv splitter', () => {
   });
 });
 
-/** line is the one line a Failure thrown by f carries. */
-function line(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Failure) return e.line;
-    throw e;
-  }
-  throw new Error('no failure');
-}
+const line = failureLine;
 
 describe('the parsers', () => {
   it('--env-file: NAME=VALUE verbatim, # comments, blanks, NAME from the environment, NAME* by prefix', () => {

@@ -12,23 +12,13 @@ import { parseAnnotations, parseEnv, parseVolume } from '../../cli/src/lib/run/o
 import { containerProcess, mergeEnv, resolveUser } from '../../cli/src/lib/run/process';
 import { buildSpec } from '../../cli/src/lib/run/spec';
 import { type ContainerEntry, StateDir } from '../../cli/src/lib/run/state';
-import { Failure } from '../../cli/src/lib/errors';
 import { validate } from '../../cli/src/lib/schema';
-import { ROOT } from './cli-helpers';
+import { ROOT, failureLine } from './cli-helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaoci-run-lib-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** line is the one line a Failure thrown by f carries. */
-function line(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Failure) return e.line;
-    throw e;
-  }
-  throw new Error('no failure');
-}
+const line = failureLine;
 
 describe('the command line', () => {
   it('-e takes NAME=VALUE, or NAME from this environment (absent: skipped)', () => {

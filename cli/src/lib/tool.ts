@@ -67,16 +67,22 @@ export function overlayMarksCandidates(root = repoRoot()): string[] {
   return [...builtThenInstalled(OVERLAY_MARKS, `/opt/vaoci/bin/${OVERLAY_MARKS}`, root), `/usr/share/vaoci/${hostArch()}/${OVERLAY_MARKS}`];
 }
 
-/** locateTool returns the first executable candidate, or fails (exit 2) naming every path tried and `make build`. */
-export function locateTool(candidates: string[] = toolCandidates()): string {
-  for (const c of candidates) {
+/** firstExecutable is the first candidate that is an executable file, or undefined. */
+export function firstExecutable(candidates: string[]): string | undefined {
+  return candidates.find((c) => {
     try {
       fs.accessSync(c, fs.constants.X_OK);
-      if (fs.statSync(c).isFile()) return c;
+      return fs.statSync(c).isFile();
     } catch {
-      // not there or not executable: try the next
+      return false; // not there or not executable: try the next
     }
-  }
+  });
+}
+
+/** locateTool returns the first executable candidate, or fails (exit 2) naming every path tried and `make build`. */
+export function locateTool(candidates: string[] = toolCandidates()): string {
+  const found = firstExecutable(candidates);
+  if (found) return found;
   const where = candidates.map((c) => `\`${c}\``).join(' or ');
   throw new Failure(`${TOOL_NAME}: not found at ${where}; run \`make build\` (or set ${TOOL_ENV})`, 'missing');
 }

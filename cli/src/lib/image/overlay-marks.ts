@@ -16,20 +16,13 @@
  * them) and components no `/`, so any name travels byte for byte.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import { Failure } from '../errors';
-import { OVERLAY_MARKS, overlayMarksCandidates } from '../tool';
+import { OVERLAY_MARKS, firstExecutable, overlayMarksCandidates } from '../tool';
 
 /** overlayMarksProgram is the first executable vaoci-overlay-marks among `candidates`, or a Failure naming them all. */
 export function overlayMarksProgram(what: string, candidates: string[] = overlayMarksCandidates()): string {
-  for (const c of candidates) {
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      if (fs.statSync(c).isFile()) return c;
-    } catch {
-      // not there or not executable: try the next
-    }
-  }
+  const found = firstExecutable(candidates);
+  if (found) return found;
   const where = candidates.map((c) => `\`${c}\``).join(' or ');
   throw new Failure(`${what}: has deletions, and ${OVERLAY_MARKS} is not at ${where} to write overlay whiteouts — run \`make build\` (or \`vaoci node install\`)`, 'missing');
 }
