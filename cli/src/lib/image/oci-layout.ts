@@ -16,7 +16,8 @@ import type { ImageSource, LayerBlob, LoadedImage } from './source';
 import { type BlobStore, DirStore, MAX_JSON, readJson } from './store';
 import { TarStore } from './tar-store';
 
-const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+/** INDEX_TYPES: the media types of an image index (OCI's, and docker's manifest list). */
+export const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
 const MANIFEST_TYPES = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'];
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';

@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { Failure, badInput } from '../errors';
 import { findProgram } from './compression';
 import { sha256Of } from './digest';
-import { type Descriptor, loadLayout, pickPlatform } from './oci-layout';
+import { type Descriptor, INDEX_TYPES, loadLayout, pickPlatform } from './oci-layout';
 import { type Platform, matches } from './platform';
 import type { ImageSource, LoadedImage } from './source';
 import { DirStore } from './store';
@@ -41,7 +41,6 @@ export interface RegistryOptions {
   tmpDir?: string;
 }
 
-const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
 /** X86: the platforms an x86 guest can be, in the order the default picks them. */
 const X86: Platform[] = [
   { os: 'linux', architecture: 'amd64' },
@@ -57,9 +56,12 @@ export function repositoryOf(ref: string): string {
   return colon > slash ? noDigest.slice(0, colon) : noDigest;
 }
 
+/** REF_CHARS: what a registry reference is made of (the bare IMAGE argument is taken for one when it matches). */
+export const REF_CHARS = /^[a-z0-9][a-z0-9._:/@-]*$/i;
+
 /** checkRef refuses what cannot be a registry reference, in one line. */
 export function checkRef(reference: string, ref: string): void {
-  if (!/^[a-z0-9][a-z0-9._:/@-]*$/i.test(ref) || ref.includes('//') || ref.endsWith('/') || ref.endsWith(':')) {
+  if (!REF_CHARS.test(ref) || ref.includes('//') || ref.endsWith('/') || ref.endsWith(':')) {
     throw badInput(`image \`${reference}\`: expected a registry reference [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]`);
   }
   const at = ref.indexOf('@');

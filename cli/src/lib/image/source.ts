@@ -10,7 +10,7 @@ import { DockerArchiveSource } from './docker-archive';
 import { OciArchiveSource, OciLayoutSource } from './oci-layout';
 import { DEFAULT_PLATFORM, type Platform, parsePlatform } from './platform';
 import { PodmanSource, podmanArgs, podmanHas } from './podman';
-import { type RegistryOptions, RegistrySource } from './registry';
+import { REF_CHARS, type RegistryOptions, RegistrySource } from './registry';
 
 /** LayerBlob is one layer as stored (compressed or not); open() streams exactly those bytes. */
 export interface LayerBlob {
@@ -100,7 +100,7 @@ export function parseImageReference(text: string, opts: ReferenceOptions = {}): 
   if (text === 'demo') return demoSource(opts.demoDir, platform);
   if (/^[a-z0-9]/i.test(text) && podmanHas(text, opts.podmanArgs ?? podmanArgs())) return new PodmanSource(text, text, platform, opts.podmanArgs ?? podmanArgs());
   // As podman: a name its storage does not have is pulled (a colon here is HOST:PORT or :TAG, not a transport).
-  if (/^[a-z0-9][a-z0-9._:/@-]*$/i.test(text) && !['oci', 'oci-archive', 'docker-archive', 'podman', 'docker'].includes(transport)) return new RegistrySource(text, text, asked, opts.registry);
+  if (REF_CHARS.test(text) && !['oci', 'oci-archive', 'docker-archive', 'podman', 'docker'].includes(transport)) return new RegistrySource(text, text, asked, opts.registry);
   throw badInput(`image \`${text}\`: expected ${REFERENCE_FORMS}`);
 }
 
