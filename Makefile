@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo demo-arm64 tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -101,10 +101,18 @@ fuzz: build/policy-gen.ok
 # The aarch64 build on each kernel of the arm64 matrix (Debian 12's 6.1,
 # Debian 13's 6.12 with 4K and with 16K pages: test/arm64/kernel.sh): the
 # native suite, vaoci-launch, x86-64 containers under crun and vaoci's wrapper,
-# and the emulators (qemu 7.2 and 10, box64) running real x86-64 programs
-# (downloads the kernels and arm64 debs once). ARM64_KERNELS="6.12" narrows it.
-test-arm64: native-aarch64 hook-aarch64
+# the emulators (qemu 7.2 and 10, box64) running real x86-64 programs, and
+# (on 6.12) `vaoci run` of x86 images from vaoci's own arm64 image (downloads
+# the kernels and arm64 debs once). ARM64_KERNELS="6.12" narrows it.
+test-arm64: native-aarch64 hook-aarch64 image demo-image
 	@test/arm64/matrix.sh $(ARM64_KERNELS)
+
+# `vaoci run` where it is meant to run: an arm64 host (Debian 13's 6.12 kernel
+# under qemu-system-aarch64) with vaoci's arm64 image (Node.js for arm64, the
+# CLI, the data plane), crun and Debian 13's qemu-user 10 registered with flag
+# F; x86-64 and i386 images each get their window (test/arm64/run-suite.sh).
+demo-arm64: deps build image
+	@VAOCI_ARM64_KERNEL=6.12 test/arm64/run-suite.sh
 
 # Benchmarks, not tests: every cost side by side in one run (~5 min here; installs what it
 # needs first, like demo and test), written to build/bench (raw JSON per section, report.md,

@@ -35,8 +35,9 @@ import { MEDIA, PATH_ENV, REF_NAME, Tree, blob, finishLayout, jsonBlob, layerTar
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ARCHES = { amd64: { triplet: 'x86_64-linux-gnu', build: 'x86_64' }, arm64: { triplet: 'aarch64-linux-gnu', build: 'aarch64' } };
-// What `vaoci node install` copies from /usr/share/vaoci/ARCH (cli/src/lib/node/plan.ts, DATA_PLANE).
-const DATA_PLANE = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so'];
+// What `vaoci node install` copies from /usr/share/vaoci/ARCH (cli/src/lib/node/plan.ts, DATA_PLANE),
+// and the unpacker's whiteout writer, which `vaoci run` from the image needs (cli/src/lib/tool.ts).
+const DATA_PLANE = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so', 'vaoci-overlay-marks'];
 const CONTAINERD_NAME = 'io.containerd.image.name';
 const GZIP_LEVEL = 6;
 const gzip = promisify(zlib.gzip);

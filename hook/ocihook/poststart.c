@@ -163,7 +163,8 @@ static void describe(struct vaoci_hook_report *r) {
              (unsigned long long)(r->verify->nfree_listed ? r->verify->free_list[0].end : 0));
 }
 
-/* window_of: the window vaoci-runtime passed, or the policy from the bundle. 1: verify; 0: nothing to do. */
+/* window_of: the window vaoci-runtime passed, or the policy from the bundle. 1: verify; 0: nothing to do
+ * (no window, or one the emulator keeps itself: vaoci_policy_verifiable). */
 static int window_of(const struct vaoci_hook_opts *o, const json_t *node, const struct vaoci_hook_state *st,
                      struct vaoci_hook_report *r, struct vaoci_spec_policy *sp, vaoci_error_t *err) {
   if (o->va_limit) {
@@ -177,7 +178,7 @@ static int window_of(const struct vaoci_hook_opts *o, const json_t *node, const 
   r->on_error = vaoci_policy_on_error_names[sp->policy.on_error];
   r->window = sp->policy.window;
   return sp->refused ? vaoci_make_error(err, VAOCI_E_INVALID, 0, "%s", sp->policy.problems.lines[0])
-                     : sp->policy.has_window;
+                     : vaoci_policy_verifiable(&sp->policy);
 }
 
 /* own_timeout_ms: the smallest `timeout` config.json gives a vaoci-hook poststart hook, in ms; 0: none. */

@@ -100,7 +100,7 @@ static int inject(const json_t *config, int dirfd, const struct vaoci_policy *p,
     return vaoci_make_error(err, VAOCI_E_INVALID, 0,
                             "%s is statically linked and must start under vaoci-launch, which only vaoci-runtime or the "
                             "precreate hook can arrange (a createRuntime hook cannot change process.args)",
-                            p->args_count > 2 ? p->args[2] : "the entrypoint");
+                            p->args_count > 2 ? p->args[p->args_count - 1] : "the entrypoint");
   if (p->method == VAOCI_METHOD_PRELOAD && (install(rootfd, p->preload_path, err) < 0 ||
                                             preload_list(rootfd, p->preload_path, err) < 0))
     return -err->status;

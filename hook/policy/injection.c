@@ -145,12 +145,19 @@ static int qemu_switch(struct ctx *c) {
 }
 
 /* launch: vaoci-launch reserves, then loads the static emulator (the
- * detected binfmt_misc interpreter) or the static workload without exec. */
+ * detected binfmt_misc interpreter) or the static workload without exec. An
+ * emulator gets its entry's flags, so the launcher starts it as binfmt_misc
+ * would (with P, Debian's qemu reads its second argument as the guest's
+ * argv[0]). */
 static int launch(struct ctx *c, const char *emulator) {
   struct vaoci_policy *p = c->p;
   node_file(c, "launcher", VAOCI_NODE_LAUNCHER_SUBPATH, p->launcher_path, sizeof p->launcher_path);
   window_env(c, VAOCI_METHOD_LAUNCH);
   p->args[p->args_count++] = p->launcher_path;
+  if (emulator) {
+    snprintf(p->binfmt_flags_arg, sizeof p->binfmt_flags_arg, "--binfmt-flags=%s", c->entry->flags ? c->entry->flags : "");
+    p->args[p->args_count++] = p->binfmt_flags_arg;
+  }
   p->args[p->args_count++] = "--";
   if (emulator)
     p->args[p->args_count++] = emulator;

@@ -88,11 +88,12 @@ struct vaoci_policy {
   struct vaoci_env env[VAOCI_POLICY_ENV_MAX];
   const char *mounts[VAOCI_POLICY_MOUNTS_MAX];
   int args_count;      /* launch: what goes before process.args */
-  const char *args[3]; /* vaoci-launch, "--", the emulator (for a guest) */
+  const char *args[4]; /* vaoci-launch, [--binfmt-flags=FLAGS,] "--", [the emulator] (the bracketed: a guest's) */
   struct vaoci_source sources[VAOCI_FIELD_COUNT];
   /* storage for values built here */
   char window_text[VAOCI_WINDOW_TEXT_MAX];
   char reserved_va[24];
+  char binfmt_flags_arg[32]; /* "--binfmt-flags=" and the entry's flags (at most POCF) */
   char preload_path[4096];
   char launcher_path[4096];
   /* Last: resolution clears the struct only up to problems.lines (128 KiB
@@ -100,6 +101,16 @@ struct vaoci_policy {
    * in and zero pages it never uses. */
   struct vaoci_problems problems; /* warnings under warn; the refusing lines under fail */
 };
+
+/* vaoci_policy_verifiable: vaoci reserves the window in the container's
+ * process (preload, launch or binfmt), so the poststart hook can verify it
+ * there. Not under none or emulator-switch: the emulator keeps the guest in
+ * the window itself (qemu's reserved_va for i386, FEX above 4 GiB), and its
+ * own process is mapped wherever the host put it. */
+static inline int vaoci_policy_verifiable(const struct vaoci_policy *p) {
+  return p->has_window && (p->method == VAOCI_METHOD_PRELOAD || p->method == VAOCI_METHOD_LAUNCH ||
+                           p->method == VAOCI_METHOD_BINFMT);
+}
 
 /* vaoci_policy_resolve resolves one container. annotations is a JSON object
  * (string values; anything else is a problem), node_config the node config

@@ -1,14 +1,26 @@
-/* Direct mode: `vaoci-launch [--va-limit W] [--] PROGRAM [ARGS...]`, the
- * VAOCI_* variables the preload reads too (a flag beats the environment),
- * PROGRAM's lookup along PATH, and reading our own envp and auxv. */
+/* Direct mode: `vaoci-launch [--va-limit W] [--binfmt-flags F] [--] PROGRAM
+ * [ARGS...]`, the VAOCI_* variables the preload reads too (a flag beats the
+ * environment), PROGRAM's lookup along PATH, and reading our own envp and
+ * auxv.
+ *
+ * --binfmt-flags F says PROGRAM is the emulator binfmt_misc runs for ARGS[0]
+ * with flags F (the launch injection in front of a statically linked qemu):
+ * it gets what the kernel would give it, ARGS[0] resolved along PATH as its
+ * file and, with P, ARGS[0] itself kept as the guest's argv[0]. Debian's
+ * qemu-user registers ARCH-binfmt-P links with flag P; started by that name
+ * it reads its argv that way (and upstream qemu reads AT_FLAGS), so without
+ * this the guest lost its argv[0] and took its first argument for it. */
 #include "launch.h"
 #include "lsys.h"
 
 static const char usage[] =
-    "usage: vaoci-launch [--va-limit W] [--] PROGRAM [ARGS...]\n"
+    "usage: vaoci-launch [--va-limit W] [--binfmt-flags F] [--] PROGRAM [ARGS...]\n"
     "  Reserves everything outside the window W in this process, then loads the static\n"
     "  (or static-pie) PROGRAM into it and runs it: no exec, so the reservation stays.\n"
     "  W: x86_64, i386 or 0xLOWER-0xUPPER; default $VAOCI_VA_LIMIT; neither: no reservation.\n"
+    "  --binfmt-flags F: PROGRAM is the emulator registered in binfmt_misc with flags F (of POCF)\n"
+    "  for ARGS[0]; it is started as the kernel would start it (ARGS[0] found along PATH; P\n"
+    "  keeps ARGS[0] as the guest's argv[0]).\n"
     "  environment: VAOCI_VA_LIMIT, VAOCI_ON_ERROR=fail|warn, VAOCI_ALGO=known|query|gaps|halving|ladder,\n"
     "               VAOCI_DEBUG=1|json|maps (one line, or the maps, on stderr before PROGRAM runs)\n"
     "  Run as vaoci-binfmt (a link to this file) it is a binfmt_misc interpreter that\n"
@@ -28,6 +40,18 @@ static int window_set(struct launch_opts *o, const char *text, const char *origi
   if (vaoci_window_parse(text, &o->window, err) < 0)
     return vaoci_wrap_error(err, "%s", origin);
   o->have_window = 1;
+  return 0;
+}
+
+/* binfmt_flags_set reads the entry's flags as the kernel shows them (P, O, C, F); only P changes the start. */
+static int binfmt_flags_set(struct launch_opts *o, const char *flags, vaoci_error_t *err) {
+  for (const char *f = flags; *f; f++)
+    if (*f != 'P' && *f != 'O' && *f != 'C' && *f != 'F')
+      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "--binfmt-flags `%s`: expected letters of POCF (binfmt_misc's flags)", flags);
+  o->as_binfmt = 1;
+  o->preserve_argv0 = 0;
+  for (const char *f = flags; *f; f++)
+    o->preserve_argv0 |= *f == 'P';
   return 0;
 }
 
@@ -55,16 +79,48 @@ int launch_args_parse(struct launch_self *self, struct launch_opts *o, vaoci_err
     } else if (prefix_is(a, "--va-limit=")) {
       if (window_set(o, a + 11, "--va-limit", err) < 0)
         return -VAOCI_E_INVALID;
+    } else if (launch_streq(a, "--binfmt-flags") && i + 1 < self->argc) {
+      if (binfmt_flags_set(o, self->argv[++i], err) < 0)
+        return -VAOCI_E_INVALID;
+    } else if (prefix_is(a, "--binfmt-flags=")) {
+      if (binfmt_flags_set(o, a + 15, err) < 0)
+        return -VAOCI_E_INVALID;
     } else {
-      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "flag `%s`: expected --va-limit W, --help, --version or PROGRAM", a);
+      return vaoci_make_error(err, VAOCI_E_INVALID, 0,
+                              "flag `%s`: expected --va-limit W, --binfmt-flags F, --help, --version or PROGRAM", a);
     }
   }
   if (i == self->argc)
     return vaoci_make_error(err, VAOCI_E_INVALID, 0,
                             "PROGRAM missing; usage: vaoci-launch [--va-limit W] PROGRAM [ARGS...]");
+  if (o->as_binfmt && self->argc - i < 2)
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0,
+                            "--binfmt-flags: expected the emulator and the guest program after the flags");
   o->argv = self->argv + i;
   o->argc = self->argc - i;
   return launch_env_apply(self->envp, 0, o, err);
+}
+
+/* launch_guest_argv turns [EMULATOR, GUEST, ARGS...] into what binfmt_misc
+ * passes an interpreter: [EMULATOR, FILE, ARGS...], or with P [EMULATOR,
+ * FILE, GUEST, ARGS...], FILE being GUEST found along PATH (into buf) as the
+ * runtime's execve would have found it. The one extra slot P needs is the
+ * launcher's own: --binfmt-flags sits before EMULATOR in the same array. */
+int launch_guest_argv(struct launch_opts *o, char *const *envp, char *buf, size_t size, vaoci_error_t *err) {
+  const char *file;
+  if (launch_find_program(o->argv[1], envp, &file, buf, size, err) < 0)
+    return -VAOCI_E_INVALID;
+  if (o->preserve_argv0) {
+    o->argv--;
+    o->argc++;
+    o->argv[0] = o->argv[1];
+    o->argv[1] = (char *)file;
+  } else {
+    o->argv[1] = (char *)file;
+  }
+  o->execfn = file;
+  o->comm = file;
+  return 0;
 }
 
 int launch_env_apply(char *const *envp, int secure, struct launch_opts *o, vaoci_error_t *err) {

@@ -66,6 +66,9 @@ struct launch_opts {
   int warn;                   /* VAOCI_ON_ERROR=warn: run unprotected if reserving fails */
   const char *debug;          /* VAOCI_DEBUG: 1, json or maps */
   int binfmt;                 /* keep AT_FLAGS, AT_EXECFD and comm as the kernel set them */
+  int as_binfmt;              /* --binfmt-flags: PROGRAM is an emulator, started as binfmt_misc would for argv[1] */
+  int preserve_argv0;         /* --binfmt-flags with P: the guest's argv[0] kept, AT_FLAGS says so */
+  const char *comm;           /* the name the process takes (the program's, or the guest's) */
   int embedded;               /* the program is the bundle's emulator: fd, at base, size bytes */
   int fd;
   uint64_t base, size;
@@ -113,6 +116,7 @@ struct launch_stack_in {
   uint64_t sp_offset;       /* a random drop below the strings, as the kernel's arch_align_stack */
   uint64_t phdr, phnum, entry;
   int binfmt;
+  uint64_t at_flags; /* AT_FLAGS outside binfmt mode: AT_FLAGS_PRESERVE_ARGV0 for --binfmt-flags with P */
 };
 
 /* launch_stack_out is where the pieces landed (for PR_SET_MM_MAP and the jump). */
@@ -156,6 +160,7 @@ __attribute__((noreturn)) void launch_jump(uint64_t entry, uint64_t sp);
 unsigned long launch_auxv_get(const struct launch_self *self, unsigned long type);
 int launch_args_parse(struct launch_self *self, struct launch_opts *o, vaoci_error_t *err);
 int launch_env_apply(char *const *envp, int secure, struct launch_opts *o, vaoci_error_t *err);
+int launch_guest_argv(struct launch_opts *o, char *const *envp, char *buf, size_t size, vaoci_error_t *err);
 int launch_find_program(const char *name, char *const *envp, const char **out, char *buf, size_t size,
                         vaoci_error_t *err);
 int launch_binfmt_wanted(const char *argv0);

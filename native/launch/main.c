@@ -66,10 +66,13 @@ static int configure(struct launch_self *self, vaoci_error_t *err, int *code) {
   int r = launch_args_parse(self, &opts, err);
   if (r != 0)
     return r;
-  static char found[LAUNCH_PATH_MAX];
+  static char found[LAUNCH_PATH_MAX], guest[LAUNCH_PATH_MAX];
   *code = LAUNCH_EXIT_NOT_FOUND;
   r = launch_find_program(opts.argv[0], self->envp, &opts.path, found, sizeof found, err);
   opts.execfn = opts.path;
+  opts.comm = opts.path;
+  if (r == 0 && opts.as_binfmt)
+    r = launch_guest_argv(&opts, self->envp, guest, sizeof guest, err);
   return r;
 }
 
@@ -195,6 +198,7 @@ static int load(const struct launch_self *self, int reserved, uint64_t floor, co
   st_in.phnum = img.eh.e_phnum;
   st_in.entry = img.bias + img.eh.e_entry;
   st_in.binfmt = opts.binfmt;
+  st_in.at_flags = opts.preserve_argv0 ? 1 /* AT_FLAGS_PRESERVE_ARGV0 */ : 0;
   char *top;
   r = launch_stack_map(&st_in, img.exec_stack, img.page, stack_top_hint(w, floor, rnd[3]), &top, err);
   if (r == 0 && w && !vaoci_window_contains(w, (uint64_t)(uintptr_t)top - 1, (uint64_t)(uintptr_t)top))
@@ -226,7 +230,7 @@ int launch_main(struct launch_self *self) {
   if (load(self, reserved, floor, rnd, &err) < 0)
     return fail(LAUNCH_EXIT_FAILED, &err);
   if (!opts.binfmt) /* under binfmt_misc the kernel already named us after FILE */
-    launch_set_comm(opts.path);
+    launch_set_comm(opts.comm ? opts.comm : opts.path);
   uint64_t brk = img.brk + launch_page_down(rnd[2] % BRK_RANDOM_MAX, img.page);
   if (reserved && !vaoci_window_contains(&opts.window, brk, brk + img.page))
     brk = img.brk;

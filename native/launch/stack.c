@@ -120,7 +120,7 @@ static int program_value(const struct launch_stack_in *in, const struct auxv_val
   case AT_BASE_PLATFORM: *val = v->base_platform; return 1;
   /* binfmt_misc's own entries: the emulator behind us must see them; a
    * program run directly never has them. */
-  case AT_FLAGS: if (!in->binfmt) *val = 0; return !in->binfmt;
+  case AT_FLAGS: if (!in->binfmt) *val = in->at_flags; return !in->binfmt;
   case AT_EXECFD: return in->binfmt ? 0 : -1;
   default: return 0;
   }

@@ -368,6 +368,12 @@ static const struct args_case args_cases[] = {
     {"bad VAOCI_ALGO", {"vaoci-launch", "prog", NULL}, "VAOCI_ALGO=fast", -1, "VAOCI_ALGO: algorithm `fast`", 0},
     {"unknown flag", {"vaoci-launch", "-x", "prog", NULL}, NULL, -1, "flag `-x`: expected --va-limit W", 0},
     {"no PROGRAM", {"vaoci-launch", "--va-limit", "i386", NULL}, NULL, -1, "PROGRAM missing", 0},
+    {"--binfmt-flags", {"vaoci-launch", "--binfmt-flags=POF", "--", "emu", "guest", NULL}, NULL, 0, "none", 3},
+    {"--binfmt-flags empty", {"vaoci-launch", "--binfmt-flags", "", "emu", "guest", NULL}, NULL, 0, "none", 3},
+    {"--binfmt-flags bad letter", {"vaoci-launch", "--binfmt-flags=PX", "emu", "guest", NULL}, NULL, -1,
+     "--binfmt-flags `PX`: expected letters of POCF", 0},
+    {"--binfmt-flags without a guest", {"vaoci-launch", "--binfmt-flags=P", "--", "emu", NULL}, NULL, -1,
+     "expected the emulator and the guest program", 0},
 };
 
 static void test_args(void) {
@@ -402,6 +408,48 @@ static void test_args(void) {
       CHECK(r < 0 && strstr(err.msg, c->window), "%s: r %d `%s`, want `%s`", c->desc, r, err.msg, c->window);
   }
   close(saved);
+}
+
+/* test_guest_argv: --binfmt-flags makes the emulator's argv what binfmt_misc
+ * would: the guest found along PATH as its file, with P the guest's own
+ * argv[0] after it (in the slot the flag held), AT_EXECFN and comm the file. */
+static void test_guest_argv(void) {
+  char dir[] = "/tmp/vaoci-launch-guest-XXXXXX", file[128], path_var[160], buf[LAUNCH_PATH_MAX];
+  CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+  snprintf(file, sizeof file, "%s/guest", dir);
+  FILE *f = fopen(file, "w");
+  fclose(f);
+  chmod(file, 0755);
+  snprintf(path_var, sizeof path_var, "PATH=%s", dir);
+  char *envp[] = {path_var, NULL};
+  for (int p = 0; p < 2; p++) {
+    char *argv[] = {"vaoci-launch", p ? "--binfmt-flags=POF" : "--binfmt-flags=OF", "--", "/emu", "guest", "a1", NULL};
+    struct launch_self self = {6, argv, envp, NULL, 0, 0};
+    struct launch_opts o;
+    memset(&o, 0, sizeof o);
+    vaoci_error_t err = {0};
+    int r = launch_args_parse(&self, &o, &err);
+    if (r == 0)
+      r = launch_guest_argv(&o, envp, buf, sizeof buf, &err);
+    if (p)
+      CHECK(r == 0 && o.argc == 4 && !strcmp(o.argv[0], "/emu") && !strcmp(o.argv[1], file) &&
+                !strcmp(o.argv[2], "guest") && !strcmp(o.argv[3], "a1") && !o.argv[4] && !strcmp(o.execfn, file),
+            "P: argv [/emu, FILE, guest, a1] (r %d, argc %d, `%s`)", r, o.argc, r ? err.msg : o.argv[1]);
+    else
+      CHECK(r == 0 && o.argc == 3 && !strcmp(o.argv[0], "/emu") && !strcmp(o.argv[1], file) &&
+                !strcmp(o.argv[2], "a1") && !o.argv[3] && !strcmp(o.comm, file),
+            "no P: argv [/emu, FILE, a1] (r %d, argc %d)", r, o.argc);
+  }
+  char *argv[] = {"vaoci-launch", "--binfmt-flags=P", "/emu", "missing", NULL};
+  struct launch_self self = {4, argv, envp, NULL, 0, 0};
+  struct launch_opts o;
+  memset(&o, 0, sizeof o);
+  vaoci_error_t err = {0};
+  CHECK(launch_args_parse(&self, &o, &err) == 0 && launch_guest_argv(&o, envp, buf, sizeof buf, &err) < 0 &&
+            strstr(err.msg, "missing: not found in PATH") && err.sys_errno == 2,
+        "a guest not on PATH: `%s`", err.msg);
+  unlink(file);
+  rmdir(dir);
 }
 
 static void test_find(void) {
@@ -482,6 +530,7 @@ int main(void) {
   test_stack();
   test_args();
   test_find();
+  test_guest_argv();
   test_config();
   test_binfmt_argv();
   return check_summary("test_launch");

@@ -33,7 +33,9 @@
 # (/usr/libexec/qemu-binfmt/x86_64-binfmt-P, flags OPF):
 #   qemu 10, plain crun   at least one address >= 2^47
 #   qemu 10, wrapper      va-limit x86_64 through the launch injection: args
-#                         start with vaoci-launch -- the entry's interpreter,
+#                         start with vaoci-launch --binfmt-flags=POF -- the
+#                         entry's interpreter (the probe then gets its own
+#                         argv: it waits for /hold/done),
 #                         both bound read-only; every address < 2^47; report holds
 #   qemu 10 fronted       vaoci-binfmt in front of it (the installer's bundle
 #                         and line, its flags POF kept): plain crun, every
@@ -355,8 +357,8 @@ check_q10_setup() {
 check_q10_config() {
 	local j p missing=()
 	j=$(out q10-launch-config)
-	jq -e --arg i "$Q10_INTERP" '.process.args == ["/opt/vaoci/bin/vaoci-launch", "--", $i, "/probe", "/hold/done"]' \
-		>/dev/null 2>&1 <<<"$j" || missing+=("args vaoci-launch -- $Q10_INTERP /probe /hold/done (got $(jq -c .process.args <<<"$j" 2>/dev/null))")
+	jq -e --arg i "$Q10_INTERP" --arg f "--binfmt-flags=$Q10_FLAGS" '.process.args == ["/opt/vaoci/bin/vaoci-launch", $f, "--", $i, "/probe", "/hold/done"]' \
+		>/dev/null 2>&1 <<<"$j" || missing+=("args vaoci-launch --binfmt-flags=$Q10_FLAGS -- $Q10_INTERP /probe /hold/done (got $(jq -c .process.args <<<"$j" 2>/dev/null))")
 	for p in /opt/vaoci/bin/vaoci-launch "$Q10_INTERP"; do
 		jq -e --arg p "$p" 'any(.mounts[]; .destination == $p and .type == "bind" and (.options | index("ro")))' \
 			>/dev/null 2>&1 <<<"$j" || missing+=("read-only bind $p")
@@ -364,7 +366,7 @@ check_q10_config() {
 	jq -e '.process.env | index("VAOCI_VA_LIMIT=x86_64")' >/dev/null 2>&1 <<<"$j" || missing+=("env VAOCI_VA_LIMIT=x86_64")
 	jq -e '[.process.env[] | select(startswith("LD_PRELOAD="))] == []' >/dev/null 2>&1 <<<"$j" || missing+=("no LD_PRELOAD")
 	if ((${#missing[@]} == 0)); then
-		pass q10-config "method launch: args vaoci-launch -- $Q10_INTERP /probe ..., both bound read-only, VAOCI_VA_LIMIT=x86_64, no preload"
+		pass q10-config "method launch: args vaoci-launch --binfmt-flags=$Q10_FLAGS -- $Q10_INTERP /probe ..., both bound read-only, VAOCI_VA_LIMIT=x86_64, no preload"
 	else
 		fail q10-config "config.json lacks: ${missing[*]}"
 	fi

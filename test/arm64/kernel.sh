@@ -14,8 +14,8 @@
 #   kernel_name              the selected NAME (checked)
 #   kernel_dir               prints the cache directory of the selected kernel,
 #                            fetching it once: Image (the uncompressed arm64
-#                            Image), version (uname -r), binfmt_misc.ko (when
-#                            the kernel has it as a module)
+#                            Image), version (uname -r), and NAME.ko of each
+#                            of KERNEL_MODULES the kernel has as a module
 #   kernel_expect_va_bits    48 or 52: what the probe must report
 #   kernel_expect_page_size  4096 or 16384
 #   kernel_default_window    the kernel's DEFAULT_MAP_WINDOW in bits: where
@@ -26,6 +26,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 ARM64_KERNELS=(6.1 6.12 6.12-16k)
+# The modules the suites insmod (binfmt_misc: the emulators; overlay: `vaoci run`'s rootfs).
+KERNEL_MODULES=(binfmt_misc overlay)
 KERNEL_CACHE=$SIDE_APT_REPO/build/arm64-vm/kernel
 
 kernel_err() { echo "arm64 kernel: $*" >&2; return 1; }
@@ -55,10 +57,11 @@ kernel_package() {
 }
 
 kernel_dir() {
-	local name dir suite meta pkg tmp imgs ver ko
+	local name dir suite meta pkg tmp imgs ver ko m
 	name=$(kernel_name) || return 1
 	dir=$KERNEL_CACHE/$name
-	if [[ ! -f $dir/.complete ]]; then
+	# .complete lists the modules looked for: a cache from a shorter list is fetched again.
+	if [[ ! -f $dir/.complete || $(cat "$dir/.complete") != "${KERNEL_MODULES[*]}" ]]; then
 		suite=$(kernel_suite "$name")
 		meta=$(kernel_meta "$name")
 		pkg=$(kernel_package "$suite" "$meta") || return 1
@@ -77,15 +80,16 @@ kernel_dir() {
 		mkdir "$tmp/out"
 		mv "${imgs[0]}" "$tmp/out/Image"
 		echo "$ver" >"$tmp/out/version"
-		ko=$(find "$tmp/x/lib/modules/$ver" "$tmp/x/usr/lib/modules/$ver" -name 'binfmt_misc.ko*' 2>/dev/null | head -n1)
-		if [[ -n $ko ]]; then
+		for m in "${KERNEL_MODULES[@]}"; do
+			ko=$(find "$tmp/x/lib/modules/$ver" "$tmp/x/usr/lib/modules/$ver" -name "$m.ko*" 2>/dev/null | head -n1)
 			case $ko in
-			*.xz) xz -dc "$ko" >"$tmp/out/binfmt_misc.ko" ;;
-			*.zst) zstd -qdc "$ko" >"$tmp/out/binfmt_misc.ko" ;;
-			*) cp "$ko" "$tmp/out/binfmt_misc.ko" ;;
+			'') ;; # built in (or absent: the suite that needs it says so)
+			*.xz) xz -dc "$ko" >"$tmp/out/$m.ko" ;;
+			*.zst) zstd -qdc "$ko" >"$tmp/out/$m.ko" ;;
+			*) cp "$ko" "$tmp/out/$m.ko" ;;
 			esac
-		fi
-		touch "$tmp/out/.complete"
+		done
+		echo "${KERNEL_MODULES[*]}" >"$tmp/out/.complete"
 		rm -rf "$dir"
 		mv "$tmp/out" "$dir"
 		rm -rf "$tmp"

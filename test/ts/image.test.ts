@@ -20,7 +20,9 @@ import { unpackImage } from '../../cli/src/lib/image/unpack';
 import { tmpDir } from './image-fixtures';
 
 const REPO = path.resolve(__dirname, '../..');
-const DATA_PLANE = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so'];
+// What `vaoci node install` copies, and the image's data plane (the same plus the unpacker's whiteout writer for `vaoci run`).
+const INSTALLED = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so'];
+const DATA_PLANE = [...INSTALLED, 'vaoci-overlay-marks'];
 const ARCHES = { amd64: 'x86_64', arm64: 'aarch64' } as const;
 const chart = YAML.parse(fs.readFileSync(path.join(REPO, 'charts/vaoci/Chart.yaml'), 'utf8')) as { appVersion: string };
 const values = YAML.parse(fs.readFileSync(path.join(REPO, 'charts/vaoci/values.yaml'), 'utf8')) as { image: { repository: string; tag: string } };
@@ -159,7 +161,7 @@ maybe('amd64: vaoci --version, probe and node install run inside the image, from
     const install = inImage(rootfs, ['vaoci', 'node', 'install', '--host-root', '/host', '--engine', 'cri-o', '--binfmt', 'never', '--json']);
     expect(install.stderr).toBe('');
     expect(install.status).toBe(0);
-    for (const f of DATA_PLANE) {
+    for (const f of INSTALLED) {
       const at = path.join(rootfs, 'host/opt/vaoci', f.endsWith('.so') ? 'lib' : 'bin', f);
       expect(fs.readFileSync(at).equals(fs.readFileSync(path.join(REPO, 'build/x86_64', f)))).toBe(true);
     }

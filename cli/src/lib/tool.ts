@@ -39,9 +39,14 @@ export function repoRoot(start: string = __dirname): string | undefined {
   }
 }
 
-/** imageTool is where vaoci's container image keeps the data plane (the chart's pods run from it). */
+/** imageDataPlane is where vaoci's container image keeps one data-plane file (the chart's pods run from it). */
+export function imageDataPlane(file: string): string {
+  return `/usr/share/vaoci/${hostArch()}/${file}`;
+}
+
+/** imageTool is the image's copy of the native tool. */
 export function imageTool(): string {
-  return `/usr/share/vaoci/${hostArch()}/${TOOL_NAME}`;
+  return imageDataPlane(TOOL_NAME);
 }
 
 /**
@@ -64,7 +69,7 @@ export const OVERLAY_MARKS = 'vaoci-overlay-marks';
 
 /** overlayMarksCandidates lists where vaoci-overlay-marks is looked for, in the same order as the tool: this build, the node install, the image. */
 export function overlayMarksCandidates(root = repoRoot()): string[] {
-  return [...builtThenInstalled(OVERLAY_MARKS, `/opt/vaoci/bin/${OVERLAY_MARKS}`, root), `/usr/share/vaoci/${hostArch()}/${OVERLAY_MARKS}`];
+  return [...builtThenInstalled(OVERLAY_MARKS, `/opt/vaoci/bin/${OVERLAY_MARKS}`, root), imageDataPlane(OVERLAY_MARKS)];
 }
 
 /** firstExecutable is the first candidate that is an executable file, or undefined. */

@@ -7,10 +7,11 @@
 #                   qemu-user-static, 56 MB, of which only this binary is
 #                   kept) and busybox (busybox-static), both static aarch64
 #   qemu10_tree     prints the cached directory of Debian 13's qemu-user 10:
-#                   qemu-x86_64 (static-pie; the 64 MB package keeps only it)
-#                   and qemu-x86_64.conf, the binfmt.d line qemu-user-binfmt
-#                   registers (/usr/libexec/qemu-binfmt/x86_64-binfmt-P, a
-#                   link to it, flags OPF)
+#                   qemu-x86_64 and qemu-i386 (static-pie; the 64 MB package
+#                   keeps only these) and their qemu-ARCH.conf, the binfmt.d
+#                   lines qemu-user-binfmt registers
+#                   (/usr/libexec/qemu-binfmt/ARCH-binfmt-P, a link to the
+#                   emulator, flags OPF)
 #
 # binfmt_misc.ko comes from test/arm64/container/node.sh (node_binfmt_module),
 # which the caller sources with test/arm64/payload.sh. Returns non-zero with
@@ -55,7 +56,9 @@ QEMU10_TREE=$PAYLOAD_REPO/build/arm64-vm/qemu10
 
 qemu10_tree() {
 	local tmp
-	if [[ ! -f $QEMU10_TREE/.complete ]]; then
+	local arch
+	# qemu-i386 joined later: a cache without it is fetched again.
+	if [[ ! -f $QEMU10_TREE/.complete || ! -f $QEMU10_TREE/qemu-i386 ]]; then
 		mkdir -p "${QEMU10_TREE%/*}"
 		tmp=$(mktemp -d "$QEMU10_TREE.XXXXXX")
 		echo "arm64 launch: downloading qemu-user:arm64 (Debian 13, trixie)" >&2
@@ -66,13 +69,15 @@ qemu10_tree() {
 			return 1
 		fi
 		mkdir "$tmp/tree"
-		if [[ ! -f $tmp/x/usr/bin/qemu-x86_64 || ! -f $tmp/x/usr/share/qemu/binfmt.d/qemu-x86_64.conf ]]; then
-			rm -rf "$tmp"
-			node_err "trixie's qemu-user has no usr/bin/qemu-x86_64 or binfmt.d/qemu-x86_64.conf"
-			return 1
-		fi
-		install -m 0755 "$tmp/x/usr/bin/qemu-x86_64" "$tmp/tree/qemu-x86_64"
-		install -m 0644 "$tmp/x/usr/share/qemu/binfmt.d/qemu-x86_64.conf" "$tmp/tree/qemu-x86_64.conf"
+		for arch in x86_64 i386; do
+			if [[ ! -f $tmp/x/usr/bin/qemu-$arch || ! -f $tmp/x/usr/share/qemu/binfmt.d/qemu-$arch.conf ]]; then
+				rm -rf "$tmp"
+				node_err "trixie's qemu-user has no usr/bin/qemu-$arch or binfmt.d/qemu-$arch.conf"
+				return 1
+			fi
+			install -m 0755 "$tmp/x/usr/bin/qemu-$arch" "$tmp/tree/qemu-$arch"
+			install -m 0644 "$tmp/x/usr/share/qemu/binfmt.d/qemu-$arch.conf" "$tmp/tree/qemu-$arch.conf"
+		done
 		touch "$tmp/tree/.complete"
 		rm -rf "$QEMU10_TREE"
 		mv "$tmp/tree" "$QEMU10_TREE"

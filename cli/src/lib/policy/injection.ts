@@ -167,9 +167,9 @@ function qemu64(input: InjectionInput, window: Window): InjectionDecision {
 
 /** launchEmulator runs the statically linked emulator (the detected binfmt_misc interpreter) under vaoci-launch. */
 function launchEmulator(input: InjectionInput, window: Window): InjectionDecision {
-  const interpreter = (input.entry as BinfmtEntry).interpreter; // static linkage is only ever the detected entry's
+  const { interpreter, flags } = input.entry as BinfmtEntry; // static linkage is only ever the detected entry's
   return {
-    injection: launch(input, window, interpreter),
+    injection: launch(input, window, { interpreter, flags }),
     reason: `${interpreter} is statically linked (LD_PRELOAD cannot load into it): vaoci-launch reserves, then loads it without exec, and it runs the guest`,
   };
 }
@@ -199,17 +199,21 @@ function describeLinkage(input: InjectionInput): string {
  * launch builds the launch injection: process.args gets vaoci-launch, `--`
  * and (for an emulated guest) the emulator in front; the window and the error
  * mode in the environment; the launcher (and the emulator's file, which flag
- * F pinned on the host) bound into the container.
+ * F pinned on the host) bound into the container. For a guest the launcher
+ * also gets the entry's flags (--binfmt-flags=FLAGS), so it starts the
+ * emulator as binfmt_misc would: with P (Debian's qemu-user registers its
+ * ARCH-binfmt-P links so) the emulator takes its second argument for the
+ * guest's argv[0].
  */
-function launch(input: InjectionInput, window: Window, emulator?: string): Injection {
+function launch(input: InjectionInput, window: Window, emulator?: { interpreter: string; flags: string }): Injection {
   const inj = input.nodeConfig?.injection ?? {};
   const launcher = inj.launcher ?? `${inj.host_dir ?? NODE.hostDir}/${NODE.launcherSubpath}`;
-  const mounts = (inj.bind_mount ?? NODE.bindMount) ? [launcher, ...(emulator ? [emulator] : [])] : [];
+  const mounts = (inj.bind_mount ?? NODE.bindMount) ? [launcher, ...(emulator ? [emulator.interpreter] : [])] : [];
   return {
     method: 'launch',
     env: { VAOCI_VA_LIMIT: formatWindow(window), VAOCI_ON_ERROR: input.onError },
     mounts,
-    args: [launcher, '--', ...(emulator ? [emulator] : [])],
+    args: emulator ? [launcher, `--binfmt-flags=${emulator.flags}`, '--', emulator.interpreter] : [launcher, '--'],
   };
 }
 

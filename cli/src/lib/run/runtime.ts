@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeAtomic } from '../atomic';
 import { Failure, badInput } from '../errors';
-import { builtThenInstalled, repoRoot } from '../tool';
+import { builtThenInstalled, imageDataPlane, repoRoot } from '../tool';
 import type { StateDir } from './state';
 
 /** RUNTIMES are the real runtimes `--runtime` takes. */
@@ -23,9 +23,14 @@ export type Runtime = (typeof RUNTIMES)[number];
 
 const INSTALLED = { bin: '/opt/vaoci/bin', lib: '/opt/vaoci/lib' };
 
-/** dataPlane finds one of vaoci's node files: this repository's build first, then the node install. */
-export function dataPlane(file: 'vaoci-runtime' | 'libvaoci-preload.so', root = repoRoot()): string {
-  const candidates = builtThenInstalled(file, path.join(file.endsWith('.so') ? INSTALLED.lib : INSTALLED.bin, file), root);
+/**
+ * dataPlane finds one of vaoci's node files: this repository's build first,
+ * then the node install, then vaoci's own image (the CLI there runs
+ * `vaoci run` with the data plane the installer would copy).
+ */
+export function dataPlane(file: 'vaoci-runtime' | 'vaoci-launch' | 'libvaoci-preload.so', root = repoRoot()): string {
+  const installed = path.join(file.endsWith('.so') ? INSTALLED.lib : INSTALLED.bin, file);
+  const candidates = [...builtThenInstalled(file, installed, root), imageDataPlane(file)];
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw new Failure(`${file}: not found at ${candidates.map((c) => `\`${c}\``).join(' or ')}; run \`make build\``, 'missing');
   return found;
@@ -71,7 +76,9 @@ export function writeNodeConfig(state: StateDir, runtime: string): string {
   // One file per runtime path: two runcs at different paths (--runtime /abs/runc) must not share one.
   const tag = crypto.createHash('sha256').update(runtime).digest('hex').slice(0, 8);
   const file = path.join(state.root, `node-config-${path.basename(runtime)}-${tag}.json`);
-  const config = { runtime, log: state.log, reports_dir: state.reports, injection: { preload: dataPlane('libvaoci-preload.so') } };
+  // The launcher too: a statically linked emulator (Debian 13's qemu-user) takes the launch injection, whose default is the node path.
+  const injection = { preload: dataPlane('libvaoci-preload.so'), launcher: dataPlane('vaoci-launch') };
+  const config = { runtime, log: state.log, reports_dir: state.reports, injection };
   writeAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
   return file;
 }
