@@ -174,6 +174,14 @@ describe('the command after IMAGE, and the exit statuses', () => {
     expect(alone.code).toBe(3);
   });
 
+  it('--help after IMAGE is the container\'s (oclif would show vaoci\'s help); before IMAGE it is vaoci\'s', async () => {
+    const theirs = await vaoci(['run', '--rm', img, '/bin/sh', '-c', 'echo "got $0"; exit 5', '--help']);
+    expect([theirs.code, theirs.stdout]).toEqual([5, 'got --help\n']);
+    const ours = await vaoci(['run', '--help', img, 'true']);
+    expect(ours.code).toBe(0);
+    expect(ours.stdout).toMatch(/^USAGE\n {2}\$ vaoci run/m);
+  });
+
   it('a missing command exits 127, a non-executable one 126, each with the runtime\'s one line', async () => {
     const missing = await vaoci(['run', '--rm', img, 'nope']);
     expect(missing.code).toBe(127);

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAnnotations, parseEnv, parseVolume } from '../../cli/src/lib/run/options';
 import { containerProcess, mergeEnv, resolveUser } from '../../cli/src/lib/run/process';
+import { platformMismatch } from '../../cli/src/lib/run/run';
 import { buildSpec } from '../../cli/src/lib/run/spec';
 import { type ContainerEntry, StateDir } from '../../cli/src/lib/run/state';
 import { validate } from '../../cli/src/lib/schema';
@@ -41,6 +42,17 @@ describe('the command line', () => {
       'vaoci.io/va-limit: value "x86-64" — expected one of auto, x86_64, i386, none, or 0xLOWER-0xUPPER; did you mean x86_64?',
     );
     expect(parseAnnotations(['vaoci.io/va-limit=x86-64', 'vaoci.io/on-error=warn'])).toHaveProperty(['vaoci.io/on-error'], 'warn');
+  });
+});
+
+describe('--platform against a single-platform image', () => {
+  const amd64 = { config: { architecture: 'amd64', os: 'linux' } };
+  it('says nothing when it matches or was not asked, and warns in one line when it does not (podman warns too)', () => {
+    expect(platformMismatch(amd64, undefined)).toBeUndefined();
+    expect(platformMismatch(amd64, 'linux/amd64')).toBeUndefined();
+    expect(platformMismatch(amd64, 'x86_64')).toBeUndefined(); // an alias of amd64
+    expect(platformMismatch(amd64, 'linux/386')).toBe(
+      'vaoci run: warning: image platform linux/amd64 does not match --platform linux/386; running it anyway (it has no other)');
   });
 });
 

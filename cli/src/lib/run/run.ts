@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { writeAtomic } from '../atomic';
 import { Failure } from '../errors';
 import type { RegistryOptions } from '../image/registry';
-import { parseImageReference } from '../image/source';
+import { type LoadedImage, parseImageReference } from '../image/source';
+import { formatPlatform, matches, parsePlatform } from '../image/platform';
 import { unpackImage } from '../image/unpack';
 import { mountRootfs } from '../image/rootfs';
 import type { Progress } from '../progress';
@@ -94,6 +95,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
 
   // A pull lands in the state's own tmp (the cache's file system, not a RAM /tmp), removed after unpacking.
   const loaded = await parseImageReference(o.image, { platform, registry: { ...o.registry, tmpDir: state.tmp } }).load();
+  const mismatch = platformMismatch(loaded, platform);
+  if (mismatch) process.stderr.write(`${mismatch}\n`);
   let entry: ContainerEntry | undefined;
   try {
     const { layerDirs, cached } = await unpackImage(loaded, {
@@ -159,6 +162,18 @@ export async function run(o: RunOptions): Promise<RunResult> {
     o.progress?.stop();
     await loaded.close();
   }
+}
+
+/**
+ * platformMismatch is the warning podman gives when --platform names another
+ * platform than the image's only one (a single-platform image is run
+ * anyway: the emulator may well run it), or undefined.
+ */
+export function platformMismatch(loaded: { config: Pick<LoadedImage['config'], 'os' | 'architecture' | 'variant'> }, platform: string | undefined): string | undefined {
+  if (platform === undefined) return undefined;
+  const want = parsePlatform(platform);
+  if (matches(loaded.config, want)) return undefined;
+  return `vaoci run: warning: image platform ${formatPlatform(loaded.config)} does not match --platform ${formatPlatform(want)}; running it anyway (it has no other)`;
 }
 
 /**
