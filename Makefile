@@ -11,7 +11,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo demo-arm64 tools fuzz reliability test test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo demo-arm64 tools fuzz reliability check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
 
 deps:
 	@.ci/install-deps
@@ -25,9 +25,24 @@ cli:
 demo: deps build
 	@test/demo.sh
 
+# The fast lane, under two minutes, as any user: the C unit tests (both policy
+# resolvers on test/vectors among them) and jest's unit project — no root, no
+# build/tools, no runtime, no registry (jest.config.js says which tests are
+# system tests; test/ts/support/unit-guard.ts keeps the rest honest). Needs
+# only the C build of this host and the CLI's TypeScript, built here.
+CHECK_LANES := test-native test-unit
+
+check:
+	@LANES_TITLE='make check' test/lanes.sh $(CHECK_LANES)
+
+test-unit: native-x86_64 hook-x86_64 cli
+	@npx jest --selectProjects unit
+
 # Every lane, each timed (test/lanes.sh prints a table of lanes and seconds at
-# the end and fails if any lane failed; every lane runs even after a failure).
-TEST_LANES := test-native test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-node test-arm64
+# the end and fails if any lane failed; every lane runs even after a failure):
+# make check's lanes, then the system lanes (sanitizers, real programs, runtimes,
+# the cluster, the arm64 VM).
+TEST_LANES := $(CHECK_LANES) test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-node test-arm64
 
 test: deps build
 	@test/lanes.sh $(TEST_LANES)
@@ -59,8 +74,9 @@ tools:
 	@.ci/install-containerd2
 	@.ci/install-node-tools
 
+# jest's system project (make check runs the unit one): root, build/tools, runtimes.
 test-ts: build tools
-	@npx jest
+	@npx jest --selectProjects system
 
 # The runtime wrapper and the OCI hook with runc, crun and podman (root).
 test-hook: build

@@ -20,8 +20,8 @@ echo "(the probe maps memory the ways programs do — sizes up to 1 GiB, a hint 
 bin/vaoci run --va-limit i386 --svg "$svg" demo
 id=$(bin/vaoci ps --json | jq -r '.containers | sort_by(.created) | last | .id')
 
-section "vaoci inspect $id"
-bin/vaoci inspect "$id"
+section "vaoci inspect --format text $id"
+bin/vaoci inspect --format text "$id"
 echo "picture: $svg (reserved grey, the window blue, live mappings green; red would be free space outside the window)"
 
 section "The same image without a window, for contrast: vaoci run --rm demo"

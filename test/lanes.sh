@@ -3,8 +3,10 @@
 # all of them even after a failure (a red lane should not hide the others),
 # then prints one line per lane (status, seconds) and the total.
 #   test/lanes.sh LANE...
-# Exit 0 only if every lane passed.
+# Exit 0 only if every lane passed. LANES_TITLE names the run in the table
+# (make check sets it; default make test).
 set -uo pipefail
+title=${LANES_TITLE:-make test}
 cd "$(dirname "$0")/.."
 rows=()
 failed=()
@@ -17,11 +19,11 @@ for lane in "$@"; do
 	echo "==> make $lane: $status in $((SECONDS - t0)) s" >&2
 done
 echo
-echo "make test: lanes"
+echo "$title: lanes"
 printf '  %s\n' "${rows[@]}"
 echo "  total $((SECONDS - t_all)) s"
 if ((${#failed[@]})); then
-	echo "make test: FAILED lanes: ${failed[*]}"
+	echo "$title: FAILED lanes: ${failed[*]}"
 	exit 1
 fi
-echo "make test: all suites passed"
+echo "$title: all suites passed"

@@ -17,6 +17,7 @@ static const char usage[] =
     "  verify --pid N --va-limit W            classify /proc/N/maps against a window\n"
     "windows: x86_64, i386, 0xLOWER-0xUPPER (LOWER > UPPER wraps around)\n"
     "algorithms: known (default), query, gaps, halving, ladder\n"
+    "--json: one JSON object instead of text; anywhere on the line, as with vaoci\n"
     "--version: this program, vaoci's version and the architecture, on one line\n"
     "exit codes: 0 ok, 1 a check failed, 2 bad input\n";
 
@@ -28,15 +29,30 @@ struct command {
 static const struct command commands[] = {
     {"probe", cmd_probe}, {"check", cmd_check}, {"bench", cmd_bench}, {"verify", cmd_verify}};
 
+/* take_json removes every `--json` word from argv and says whether there was
+ * one: the vaoci CLI takes --json anywhere on its command line, so this tool
+ * does too, and the commands' own flag parsers never see it. */
+static int take_json(int *argc, char **argv) {
+  int found = 0, kept = 1;
+  for (int i = 1; i < *argc; i++) {
+    if (strcmp(argv[i], "--json") == 0)
+      found = 1;
+    else
+      argv[kept++] = argv[i];
+  }
+  argv[kept] = NULL;
+  *argc = kept;
+  return found;
+}
+
 int main(int argc, char **argv) {
   struct tool_ctx ctx = {0};
   int i = 1;
   if (i < argc && strcmp(argv[i], "__child") == 0)
     return cmd_bench_child(argc - i, argv + i);
+  ctx.json = take_json(&argc, argv);
   for (; i < argc && argv[i][0] == '-'; i++) {
-    if (strcmp(argv[i], "--json") == 0) {
-      ctx.json = 1;
-    } else if (strcmp(argv[i], "--version") == 0) {
+    if (strcmp(argv[i], "--version") == 0) {
       fputs(VAOCI_VERSION_LINE("vaoci-reserve"), stdout);
       return EXIT_OK;
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -112,4 +112,14 @@ describe('formatting', () => {
     const text = table(rows, [{ header: 'algorithm', get: (r) => r.a }, { header: 'n', get: (r) => r.n, align: 'right' }], '  ');
     expect(text).toBe(['  algorithm     n', '  known         5', '  ladder     1555'].join('\n'));
   });
+
+  test('table without its header: a checklist aligned on its own cells (doctor, node status)', () => {
+    const rows = [
+      { s: 'ok', what: 'runtime', detail: '/usr/sbin/runc' },
+      { s: 'warn', what: 'engine', detail: '' },
+    ];
+    const columns = [{ header: 'status', get: (r: (typeof rows)[number]) => r.s }, { header: 'check', get: (r: (typeof rows)[number]) => r.what }, { header: 'detail', get: (r: (typeof rows)[number]) => r.detail }];
+    expect(table(rows, columns, '  ', { header: false })).toBe(['  ok    runtime  /usr/sbin/runc', '  warn  engine'].join('\n'));
+    expect(table([], columns, '  ', { header: false })).toBe('');
+  });
 });

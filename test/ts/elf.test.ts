@@ -224,7 +224,7 @@ describe('detect + resolve on a bundle', () => {
       method: 'launch',
       env: { VAOCI_VA_LIMIT: 'x86_64', VAOCI_ON_ERROR: 'fail' },
       mounts: ['/opt/vaoci/bin/vaoci-launch', qemu],
-      args: ['/opt/vaoci/bin/vaoci-launch', '--', qemu],
+      args: ['/opt/vaoci/bin/vaoci-launch', '--binfmt-flags=POCF', '--', qemu],
     });
   });
 });

@@ -170,6 +170,32 @@ describe('vaoci-reserve --json reports validate against schemas/', () => {
   });
 });
 
+describe('vaoci-reserve takes --json anywhere on its line, as vaoci does', () => {
+  /** at runs the tool with exactly these words (reserve() puts --json first). */
+  const at = (args: string[]) => spawnSync(TOOL, args, { encoding: 'utf8' });
+
+  test.each([
+    ['after the command', ['probe', '--json']],
+    ['between the command\'s flags', ['check', '--va-limit', 'i386', '--json', '--samples', '5']],
+    ['last', ['check', '--va-limit', 'i386', '--samples', '5', '--json']],
+    ['twice', ['--json', 'probe', '--json']],
+  ])('%s: one JSON report, exit 0', (_, args) => {
+    const r = at(args);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ tool: 'vaoci-reserve', command: args.find((a) => !a.startsWith('-')), ok: true });
+  });
+
+  test('a failure after the command is still a JSON report (exit 2)', () => {
+    const r = at(['check', '--va-limit', 'bogus', '--json']);
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { status: 'invalid' } });
+  });
+
+  test('without --json anywhere: text', () => {
+    expect(at(['probe']).stdout).not.toMatch(/^\{/);
+  });
+});
+
 /** A broken report: what to break, and the one line validate() must return. */
 interface BrokenCase {
   what: string;

@@ -1,6 +1,7 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
 import { type Check, type NodeSummary, diagnose, summarize } from '../lib/doctor/checks';
 import { doctorFacts } from '../lib/doctor/facts';
+import { renderDoctor } from '../lib/doctor/render';
 import { Failure } from '../lib/errors';
 import { nodeFlags } from '../lib/node/flags';
 import { Host } from '../lib/node/install';
@@ -30,8 +31,7 @@ ${EXIT_CODES_HELP}`;
     const facts = await doctorFacts(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX);
     const checks = diagnose(facts);
     const result = { ok: checks.every((c) => c.status !== 'fail'), checks, node: summarize(facts) };
-    const width = Math.max(...checks.map((c) => c.name.length));
-    this.log(['vaoci doctor:', ...checks.map((c) => `  ${c.status.padEnd(5)}${c.name.padEnd(width + 2)}${c.detail}`)].join('\n'));
+    this.log(renderDoctor(checks));
     if (!result.ok) throw new Failure(`${checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')} failed`, 'failed', result);
     return result;
   }

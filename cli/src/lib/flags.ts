@@ -232,3 +232,28 @@ export function repeatedFlag(name: string, char: 'e' | 'v' | undefined, summary:
   remember(name, expected);
   return Flags.string({ summary, char, multiple: true, multipleNonGreedy: true, default: [], helpValue: '<value>' });
 }
+
+/** FORMATS are what --format takes: podman's keyword for JSON, or text for a person. Go templates are not taken. */
+export const FORMATS = ['json', 'text'] as const;
+
+/** Format is one of FORMATS. */
+export type Format = (typeof FORMATS)[number];
+
+/**
+ * formatFlag is --format of a command that prints a document, as podman's
+ * inspect does: JSON unless asked for text. --json still prints JSON (the
+ * same document) whatever --format says, as on every vaoci command.
+ */
+export function formatFlag() {
+  const expected = 'json or text (Go templates are not supported)';
+  remember('format', expected);
+  return Flags.custom<Format>({
+    summary: 'Print the document as JSON (the default, as podman inspect) or as text for a person.',
+    helpValue: '<json|text>',
+    default: 'json',
+    parse: async (input) => {
+      if ((FORMATS as readonly string[]).includes(input)) return input as Format;
+      throw badInput(`--format \`${input}\`: expected ${expected}`);
+    },
+  })();
+}

@@ -50,13 +50,21 @@ export interface Column<T> {
   align?: 'left' | 'right';
 }
 
+/** TableOptions: `header: false` leaves the header line out (a checklist: the rows say what they are). */
+export interface TableOptions {
+  header?: boolean;
+}
+
 /**
  * table lays rows out in aligned columns under a header, each line indented
- * by `indent`; cells are separated by two spaces; no trailing blanks.
+ * by `indent`; cells are separated by two spaces; no trailing blanks. Every
+ * command that prints a table prints it through this one function, so they
+ * all look alike (podman's tables: the same gap, no borders).
  */
-export function table<T>(rows: T[], columns: Column<T>[], indent = ''): string {
-  const cells = [columns.map((c) => c.header), ...rows.map((r) => columns.map((c) => c.get(r)))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));
+export function table<T>(rows: T[], columns: Column<T>[], indent = '', opts: TableOptions = {}): string {
+  const body = rows.map((r) => columns.map((c) => c.get(r)));
+  const cells = opts.header === false ? body : [columns.map((c) => c.header), ...body];
+  const widths = columns.map((_, i) => Math.max(0, ...cells.map((line) => line[i].length)));
   return cells
     .map((line) =>
       indent +

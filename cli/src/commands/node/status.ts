@@ -1,9 +1,16 @@
 import { Failure } from '../../lib/errors';
+import { type Column, table } from '../../lib/format';
 import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
 import { nodeFlags } from '../../lib/node/flags';
 import { Host } from '../../lib/node/install';
 import { DEFAULT_PREFIX } from '../../lib/node/plan';
 import { type NodeStatus, status } from '../../lib/node/status';
+
+/** FILE_COLUMNS are the lines of the installed files: state (ok, changed, missing), then path. */
+const FILE_COLUMNS: Column<NodeStatus['files'][number]>[] = [
+  { header: 'state', get: (f) => f.state },
+  { header: 'path', get: (f) => f.path },
+];
 
 /** NodeStatus is `vaoci node status`: what is installed, and whether an annotation would reach a container. */
 export default class NodeStatusCommand extends VaociCommand {
@@ -21,7 +28,7 @@ ${EXIT_CODES_HELP}`;
     const { flags } = await this.parse(NodeStatusCommand);
     const s = status(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX);
     const lines = [`vaoci node status: ${s.installed ? `installed for ${s.engine} under ${s.prefix}` : 'not installed'}`];
-    for (const f of s.files) lines.push(`  ${f.state.padEnd(8)}${f.path}`);
+    if (s.files.length) lines.push(table(s.files, FILE_COLUMNS, '  ', { header: false }));
     const x = s.x86_64;
     const chain = !x
       ? 'none registered'

@@ -1,4 +1,5 @@
 /** How `vaoci run`, `ps` and `inspect` print for a person. */
+import { type Column, table } from '../format';
 import type { Inspected } from './containers';
 import type { RunResult } from './run';
 import { type ContainerEntry, nameOf } from './state';
@@ -14,12 +15,18 @@ function windowOf(c: ContainerEntry): string {
   return c.annotations['vaoci.io/va-limit'] ?? 'auto';
 }
 
+const PS_COLUMNS: Column<ContainerEntry>[] = [
+  { header: 'ID', get: (c) => c.id },
+  { header: 'IMAGE', get: (c) => c.image },
+  { header: 'STATUS', get: (c) => (c.status === 'exited' ? `exited (${c.exit_code})` : c.status) },
+  { header: 'VA-LIMIT', get: windowOf },
+  { header: 'CREATED', get: (c) => c.created },
+  { header: 'COMMAND', get: (c) => c.args.join(' ') },
+];
+
 /** renderPs is a table of containers, newest first. */
 export function renderPs(entries: ContainerEntry[]): string {
-  const rows = [...entries]
-    .sort((a, b) => b.created.localeCompare(a.created))
-    .map((c) => [c.id, c.image, c.status === 'exited' ? `exited (${c.exit_code})` : c.status, windowOf(c), c.created, c.args.join(' ')]);
-  return table(['ID', 'IMAGE', 'STATUS', 'VA-LIMIT', 'CREATED', 'COMMAND'], rows);
+  return table([...entries].sort((a, b) => b.created.localeCompare(a.created)), PS_COLUMNS);
 }
 
 /** renderInspect lists one container's fields and its report's verdict. */
@@ -38,9 +45,4 @@ export function renderInspect(i: Inspected): string {
   for (const [k, v] of Object.entries(c.annotations)) lines.push(`annotation ${k}=${v}`);
   lines.push(i.report ? `report:    ${i.report.status}: ${i.report.message} (${c.report})` : 'report:    none (no window)');
   return lines.join('\n');
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
 }
