@@ -30,7 +30,8 @@ build() {
 
 for t in test_window test_span test_maps test_verify; do build "$t" "${asan[@]}" -- "native/tests/$t.c"; done
 for t in test_reserve test_alloc; do build "$t" "${ubsan[@]}" -- "native/tests/$t.c"; done
-for t in test_policy test_hookcommon; do build "$t" "${asan[@]}" -- "${hook_srcs[@]}" "hook/tests/$t.c"; done
+# test_formats: the ELF, binfmt_misc, window and launch.conf parsers on the shared format vectors
+for t in test_policy test_hookcommon test_formats; do build "$t" "${asan[@]}" -- "${hook_srcs[@]}" "hook/tests/$t.c"; done
 # the whiteout writer parses untrusted tar names (asan holds undefined too)
 build test_overlay_marks "${asan[@]}" -- native/tool/overlay_marks.c native/tests/test_overlay_marks.c
 test/run-native-tests.sh "$out" | sed 's/^test-native:/test-sanitize:/'

@@ -46,18 +46,21 @@ static int arch_of(unsigned machine, int elf_class, vaoci_error_t *err) {
 }
 
 /* find_interp scans the program headers for PT_INTERP. */
-static void find_interp(int fd, const uint8_t *h, int is64, struct vaoci_elf *out) {
+static int find_interp(int fd, const uint8_t *h, int is64, struct vaoci_elf *out, vaoci_error_t *err) {
   uint64_t phoff = is64 ? u64(h + 32) : u32(h + 28);
   unsigned entsize = u16(h + (is64 ? 54 : 42)), phnum = u16(h + (is64 ? 56 : 44));
   uint8_t ph[64];
   out->linkage = VAOCI_LINKAGE_STATIC;
+  if (phnum == 0)
+    return 0;
+  /* The kernel runs no ELF whose e_phentsize is not its Elf_Phdr's (binfmt_elf.c, load_elf_phdrs). */
+  if (entsize != (is64 ? 56u : 32u))
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "program header size %u, expected %u", entsize, is64 ? 56u : 32u);
   if (phnum > PHNUM_MAX)
     phnum = PHNUM_MAX;
-  if (entsize < (is64 ? 56u : 32u) || entsize > sizeof ph * 16)
-    return;
   for (unsigned i = 0; i < phnum; i++) {
     if (read_at(fd, ph, is64 ? 56 : 32, phoff + (uint64_t)i * entsize) != (is64 ? 56 : 32))
-      return;
+      return 0;
     if (u32(ph) != PT_INTERP_)
       continue;
     uint64_t off = is64 ? u64(ph + 8) : u32(ph + 4), size = is64 ? u64(ph + 32) : u32(ph + 16);
@@ -66,8 +69,9 @@ static void find_interp(int fd, const uint8_t *h, int is64, struct vaoci_elf *ou
     ssize_t n = read_at(fd, out->interp, (size_t)size, off);
     out->interp[n > 0 ? n : 0] = 0;
     out->linkage = VAOCI_LINKAGE_DYNAMIC;
-    return;
+    return 0;
   }
+  return 0;
 }
 
 int vaoci_elf_read(int fd, struct vaoci_elf *out, vaoci_error_t *err) {
@@ -87,6 +91,5 @@ int vaoci_elf_read(int fd, struct vaoci_elf *out, vaoci_error_t *err) {
   if (arch < 0)
     return arch;
   out->arch = arch;
-  find_interp(fd, h, is64, out);
-  return 0;
+  return find_interp(fd, h, is64, out, err);
 }

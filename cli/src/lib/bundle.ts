@@ -65,7 +65,9 @@ export function buildBundle(launcher: Buffer, emulator: Buffer, config: string):
 export interface BundleInfo {
   emulatorOffset: number;
   emulatorSize: number;
+  /** config: the launch.conf's keys as written (for showing; launch-conf.ts reads it as the launcher does). */
   config: Record<string, string>;
+  configText: string;
 }
 
 /** readBundleFile reads a bundle's trailer and configuration; null when the file is no bundle (or unreadable, or damaged). */
@@ -84,7 +86,8 @@ export function readBundleFile(file: string): BundleInfo | null {
     if (!fits) return null;
     const conf = Buffer.alloc(configSize);
     fs.readSync(fd, conf, 0, configSize, configOffset);
-    return { emulatorOffset, emulatorSize, config: parseLaunchConfig(conf.toString('utf8')) };
+    const configText = conf.toString('utf8');
+    return { emulatorOffset, emulatorSize, config: parseLaunchConfig(configText), configText };
   } catch {
     return null;
   } finally {

@@ -17,7 +17,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseLaunchConfig, readBundleFile } from '../bundle';
+import { readBundleFile } from '../bundle';
+import { launchConfEmulator } from '../launch-conf';
 import { ElfError, readElf, readerFor } from './elf';
 import type { BinfmtEmulator, BinfmtEntry } from './types';
 
@@ -51,8 +52,12 @@ export function parseRegistration(name: string, text: string): Registration | nu
   return reg.interpreter ? reg : null;
 }
 
+/** MAGIC_MAX is the kernel's longest magic (BINPRM_BUF_SIZE's half): longer is not a magic (as hook/common/binfmt.c). */
+const MAGIC_MAX = 128;
+
+/** hexBytes reads a whole hex string; undefined for a partial one, a bad digit or more than MAGIC_MAX bytes. */
 function hexBytes(text: string): Buffer | undefined {
-  return /^([0-9a-fA-F]{2})+$/.test(text) ? Buffer.from(text, 'hex') : undefined;
+  return /^([0-9a-fA-F]{2})+$/.test(text) && text.length <= 2 * MAGIC_MAX ? Buffer.from(text, 'hex') : undefined;
 }
 
 /** matches applies the kernel's test: (header[offset+i] ^ magic[i]) & mask[i] == 0 for every magic byte. */
@@ -130,10 +135,10 @@ export function hostBinfmtIo(root = '/'): BinfmtIo {
     },
     launcherBehind: (file) => {
       const bundle = readBundleFile(at(file));
-      if (bundle) return bundle.config.emulator ?? '';
+      if (bundle) return launchConfEmulator(bundle.configText);
       if (path.posix.basename(file) !== 'vaoci-binfmt') return null;
       try {
-        return parseLaunchConfig(fs.readFileSync(at(LAUNCH_CONF), 'utf8')).emulator ?? '';
+        return launchConfEmulator(fs.readFileSync(at(LAUNCH_CONF), 'utf8'));
       } catch {
         return '';
       }

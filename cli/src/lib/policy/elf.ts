@@ -57,7 +57,9 @@ export function readElf(read: ReadAt): ElfFacts {
   const phoff = is64 ? Number(h.readBigUInt64LE(32)) : h.readUInt32LE(28);
   const phentsize = h.readUInt16LE(is64 ? 54 : 42);
   const phnum = Math.min(h.readUInt16LE(is64 ? 56 : 44), PHNUM_MAX);
-  if (phnum === 0 || phentsize < (is64 ? 56 : 32)) return { arch, linkage: 'static' };
+  if (phnum === 0) return { arch, linkage: 'static' };
+  // The kernel runs no ELF whose e_phentsize is not its Elf_Phdr's (binfmt_elf.c, load_elf_phdrs).
+  if (phentsize !== (is64 ? 56 : 32)) throw new ElfError(`program header size ${phentsize}, expected ${is64 ? 56 : 32}`);
   const ph = read(phoff, phnum * phentsize);
   for (let i = 0; (i + 1) * phentsize <= ph.length; i++) {
     const at = i * phentsize;
