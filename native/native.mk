@@ -16,7 +16,7 @@ PRELOAD_LDFLAGS := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-st
 
 LIB_SRCS := $(sort $(wildcard native/src/*.c))
 # Range allocation and verification are not needed inside every process.
-PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c native/src/launch_conf.c,$(LIB_SRCS))
+PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c native/src/launch_conf.c native/src/elf.c,$(LIB_SRCS))
 PRELOAD_SRCS := native/preload/preload.c native/preload/freestanding.c
 # vaoci-overlay-marks (the unpacker's whiteout writer) is its own program;
 # its test links overlay_marks.o alone.

@@ -2,12 +2,15 @@
  * a file exec would not run, an ELF of another class or machine, a dynamic
  * one, program headers the kernel would reject or that would make the jump
  * go wrong, segments outside the window. Each refusal is one line that names
- * the file. The checks on the bytes are pure (tests feed synthetic headers). */
+ * the file. The checks on the bytes are pure (tests feed synthetic headers).
+ * The header is read as detection reads it (vaoci/elf.h); the refusals are
+ * worded for what this launcher loads. */
 #include <fcntl.h>
 #include <linux/stat.h>
 #include <sys/vfs.h>
 #include "launch.h"
 #include "lsys.h"
+#include "vaoci/elf.h"
 
 #define REFUSE(...) vaoci_make_error(err, VAOCI_E_UNSUPPORTED, 0, __VA_ARGS__)
 
@@ -26,19 +29,19 @@ static const char *machine_name(unsigned m) {
 
 static int check_ident(const struct launch_image *img, vaoci_error_t *err) {
   const unsigned char *h = img->head;
+  struct vaoci_elf_ehdr e;
   if (img->head_len >= 2 && h[0] == '#' && h[1] == '!')
     return REFUSE("%s: a #! script: vaoci-launch loads ELF programs; launch its interpreter", img->path);
-  if (img->head_len < SELFMAG || h[EI_MAG0] != ELFMAG0 || h[EI_MAG1] != ELFMAG1 || h[EI_MAG2] != ELFMAG2 ||
-      h[EI_MAG3] != ELFMAG3)
-    return REFUSE("%s: not an ELF file", img->path);
-  if (img->head_len < EI_NIDENT || (h[EI_CLASS] == ELFCLASS64 && img->head_len < sizeof(Elf64_Ehdr)))
-    return REFUSE("%s: truncated ELF header", img->path);
-  if (h[EI_DATA] != ELFDATA2LSB)
+  switch (vaoci_elf_ehdr_read(h, img->head_len, &e)) {
+  case VAOCI_ELF_NOT_ELF: return REFUSE("%s: not an ELF file", img->path);
+  case VAOCI_ELF_TRUNCATED: return REFUSE("%s: truncated ELF header", img->path);
+  case VAOCI_ELF_BIG_ENDIAN:
     return REFUSE("%s: a big-endian ELF file: this vaoci-launch loads little-endian " LAUNCH_ARCH " programs",
                   img->path);
-  if (h[EI_CLASS] != ELFCLASS64) {
-    unsigned m = (unsigned)h[18] | (unsigned)h[19] << 8; /* e_machine sits at the same offset in both classes */
-    const char *name = machine_name(m);
+  case VAOCI_ELF_OK: break;
+  }
+  if (e.elf_class != VAOCI_ELFCLASS64) {
+    const char *name = machine_name(e.machine);
     return REFUSE("%s: a 32-bit %s program: this vaoci-launch loads 64-bit " LAUNCH_ARCH " ones", img->path,
                   name ? name : "ELF");
   }
@@ -60,9 +63,9 @@ static int check_header(struct launch_image *img, vaoci_error_t *err) {
   }
   if (e->e_type != ET_EXEC && e->e_type != ET_DYN)
     return REFUSE("%s: not an executable (ELF type %u)", img->path, (unsigned)e->e_type);
-  if (e->e_phentsize != sizeof(Elf64_Phdr))
+  if (e->e_phentsize != vaoci_elf_phentsize(VAOCI_ELFCLASS64))
     return REFUSE("%s: program header size %u, expected %u", img->path, (unsigned)e->e_phentsize,
-                  (unsigned)sizeof(Elf64_Phdr));
+                  vaoci_elf_phentsize(VAOCI_ELFCLASS64));
   if (e->e_phnum == 0 || e->e_phnum > LAUNCH_PHDR_MAX)
     return REFUSE("%s: %u program headers, expected 1-%u", img->path, (unsigned)e->e_phnum,
                   (unsigned)LAUNCH_PHDR_MAX);
