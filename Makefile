@@ -4,6 +4,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
+# Node.js 22 LTS (.ci/install-node: the image's pin) first on PATH for every
+# recipe; until it is installed the machine's node runs them.
+HOST_NODE := build/host-node/bin/node
+export PATH := $(CURDIR)/build/host-node/bin:$(PATH)
+
 include native/native.mk
 include hook/hook.mk
 include cli/image.mk
@@ -13,8 +18,11 @@ include charts/chart.mk
 
 .PHONY: deps build cli demo demo-arm64 tools fuzz reliability check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
 
-deps:
+deps: $(HOST_NODE)
 	@.ci/install-deps
+
+$(HOST_NODE): cli/image/node.json cli/image/fetch.mjs .ci/install-node
+	@.ci/install-node
 
 build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 cli demo-image
 
@@ -32,7 +40,7 @@ demo: deps build
 # only the C build of this host and the CLI's TypeScript, built here.
 CHECK_LANES := test-native test-unit
 
-check:
+check: $(HOST_NODE)
 	@LANES_TITLE='make check' test/lanes.sh $(CHECK_LANES)
 
 test-unit: native-x86_64 hook-x86_64 cli

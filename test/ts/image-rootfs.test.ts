@@ -123,10 +123,10 @@ test('a missing layer and a mount the kernel refuses are one line each', async (
 
 test('as any user but root, unpacking and mounting say in one line that vaoci run needs root', () => {
   const script = `Promise.allSettled([
-    require('./cli/src/lib/image/unpack').unpackImage({ layers: [] }, { cacheDir: '/nonexistent' }),
-    require('./cli/src/lib/image/rootfs').mountRootfs(['/nonexistent'], '/nonexistent'),
+    require('./build/ts/cli/src/lib/image/unpack').unpackImage({ layers: [] }, { cacheDir: '/nonexistent' }),
+    require('./build/ts/cli/src/lib/image/rootfs').mountRootfs(['/nonexistent'], '/nonexistent'),
   ]).then((r) => console.log(JSON.stringify(r.map((x) => x.reason && x.reason.line))))`;
-  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-r', 'ts-node/register/transpile-only', '-e', script], {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], {
     cwd: path.resolve(__dirname, '../..'),
     encoding: 'utf8',
   });

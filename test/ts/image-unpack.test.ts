@@ -272,9 +272,10 @@ describe('deletions are written without python3 (issue 17: vaoci-overlay-marks)'
     fs.mkdirSync(bin);
     fs.mkdirSync(path.join(root, 'c'), { recursive: true });
     fs.writeFileSync(path.join(bin, 'python3'), `#!/bin/sh\necho "$@" >> '${called}'\nexit 99\n`, { mode: 0o755 });
-    const script = `require('./cli/src/lib/image/overlay-marks.ts').writeOverlayMarks(process.argv[1], [['gone'], ['c']], [[]], 'layer 1/1 t')
+    // The CLI as built (make build), as a user runs it.
+    const script = `require('./build/ts/cli/src/lib/image/overlay-marks.js').writeOverlayMarks(process.argv[1], [['gone'], ['c']], [[]], 'layer 1/1 t')
       .then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
-    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script, root], {
+    const r = spawnSync(process.execPath, ['-e', script, root], {
       cwd: path.resolve(__dirname, '../..'),
       env: { PATH: bin },
       encoding: 'utf8',

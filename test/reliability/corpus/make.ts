@@ -5,7 +5,7 @@
  * way the driver runs it (so each meets the image as it was made), plus
  * corpus.json naming each image's process (args, cwd) for the bundles.
  *
- *   ts-node --transpile-only test/reliability/corpus/make.ts BASE HOST PRELOAD OUT
+ *   node build/ts/test/reliability/corpus/make.js BASE HOST PRELOAD OUT   (compiled by make build)
  *
  * BASE is the base rootfs (busybox and the probe): the images' first layer,
  * and hard-linked (cp -al) under each rootfs. Nothing in a tree is written

@@ -37,7 +37,7 @@ echo "/host/lib.so" >"$HOST/etc/ld.so.preload"
 echo "host library" >"$HOST/opt/lib.so"
 cp "$WORK/probe" "$HOST/opt/app"
 start=$(date +%s.%N)
-npx --no-install ts-node --transpile-only test/reliability/corpus/make.ts "$WORK/base" "$HOST" "$BUILD/libvaoci-preload.so" "$WORK/corpus" || exit 1
+node build/ts/test/reliability/corpus/make.js "$WORK/base" "$HOST" "$BUILD/libvaoci-preload.so" "$WORK/corpus" || exit 1
 for kind in runc crun; do write_node_config "$WORK/node-$kind.json" "$(command -v "$kind")"; done
 
 outside() {
