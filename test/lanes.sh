@@ -7,7 +7,7 @@
 # (make check sets it; default make test).
 set -uo pipefail
 title=${LANES_TITLE:-make test}
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 rows=()
 failed=()
 t_all=$SECONDS

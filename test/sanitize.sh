@@ -13,7 +13,7 @@ out=build/sanitize
 mkdir -p "$out"
 base=(-std=gnu11 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all -Wall -Werror -Wno-format-truncation
       -Inative/include -Inative/src -Ihook/policy -Ihook/common -Ihook/runtime -Ihook/ocihook)
-asan=(-fsanitize=address,undefined)
+asan=("-fsanitize=address,undefined")
 ubsan=(-fsanitize=undefined)
 hook_srcs=(hook/policy/*.c hook/common/*.c hook/runtime/args.c hook/runtime/create.c hook/runtime/say.c)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1

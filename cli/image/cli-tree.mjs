@@ -39,7 +39,7 @@ export function prodModules(root, cache) {
     execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`npm ci --omit=dev: ${String(e.stderr || e.message).trim().split('\n').pop()}`);
+    throw new Error(`npm ci --omit=dev: ${String(e.stderr || e.message).trim().split('\n').pop()}`, { cause: e });
   }
   fs.renameSync(tmp, dir);
   return path.join(dir, 'node_modules');

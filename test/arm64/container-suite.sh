@@ -179,7 +179,7 @@ build_qemu10() {
 	[[ $flags == *F* ]] && kflags+=F
 	Q10_FLAGS=$kflags
 	printf 'enabled\ninterpreter %s\nflags: %s\noffset 0\nmagic %s\nmask %s\n' "$interp" "$kflags" \
-		"$(sed 's/\\x//g' <<<"$magic")" "$(sed 's/\\x//g' <<<"$mask")" >"$PAYLOAD/q10.reg"
+		"${magic//\\x/}" "${mask//\\x/}" >"$PAYLOAD/q10.reg"
 	node "$HERE/container/front.js" "$BUILD/vaoci-launch" "$q10/qemu-x86_64" "$Q10_INTERP" \
 		"$PAYLOAD/q10.reg" "$BUNDLE" "$PAYLOAD/q10/bundle" "$PAYLOAD/q10/front.line" || die "container/front.js failed (qemu 10)"
 }

@@ -49,7 +49,6 @@ QUIET=0
 
 IMAGE=$REPO/build/image/oci
 DEMO=$REPO/build/demo-image
-HIGH=$((1 << 47))
 PAYLOAD=
 cleanup() { [[ -n $PAYLOAD ]] && rm -rf "$PAYLOAD"; return 0; }
 trap cleanup EXIT

@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$BENCH_ROOT"
 runs=${CLI_RUNS:-${RUNS:-30}}
-[ -x bin/vaoci ] && [ -f oclif.manifest.json ] || { echo "cli: run \`make build\` first" >&2; exit 2; }
+if [ ! -x bin/vaoci ] || [ ! -f oclif.manifest.json ]; then echo "cli: run \`make build\` first" >&2; exit 2; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

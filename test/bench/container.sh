@@ -43,9 +43,11 @@ for kind in ${KINDS:-runc crun}; do
     .hooks.poststart |= map(if (.path | endswith("/vaoci-hook")) then .path = $node | .args = ["node", $script] + .args[1:] else . end)' \
     "$WORK/$kind-prepared/config.json" >"$WORK/$kind-node/config.json"
   grep -q node-hook.js "$WORK/$kind-node/config.json" || { echo "container: no vaoci-hook entry to replace" >&2; exit 1; }
-  in_ns "$kind" "$kind" run --bundle "$WORK/$kind-node" b-node >/dev/null &&
-    jq -e '.tool == "node-hook" and .resolution.ok' "$WORK/reports/b-node.json" >/dev/null ||
-    { echo "container: the node hook did not run, or did not resolve a policy" >&2; exit 1; }
+  if ! in_ns "$kind" "$kind" run --bundle "$WORK/$kind-node" b-node >/dev/null ||
+    ! jq -e '.tool == "node-hook" and .resolution.ok' "$WORK/reports/b-node.json" >/dev/null; then
+    echo "container: the node hook did not run, or did not resolve a policy" >&2
+    exit 1
+  fi
 done
 
 # rows KIND: hyperfine's arguments for each row, one row per line (NAME<TAB>PREPARE<TAB>COMMAND).

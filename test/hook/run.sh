@@ -6,7 +6,7 @@
 # loader). On this x86-64 host `guest-arch auto` finds native entrypoints, so
 # a window applies to them through the preload. Ends with "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 WORK=$(mktemp -d /tmp/vaoci-hook-test.XXXXXX)
 source test/hook/lib.sh
 IDS=()
@@ -88,6 +88,7 @@ for kind in runc crun; do
   check "$kind: no annotations: no report" test ! -e "$WORK/reports/$ID.json"
 
   # An entrypoint on a volume mounted at run time cannot be read at create.
+  # shellcheck disable=SC2016 # $vol is a jq variable
   EDIT='.mounts += [{destination: "/vol", type: "bind", source: $vol, options: ["rbind", "ro"]}]'
   VOL_PROBE='["/vol/probe","--hold","/hold/done"]'
   run_wrapped "$kind" '{}' "$VOL_PROBE"
@@ -110,6 +111,7 @@ for kind in runc crun; do
   check "$kind: ... the sandbox runs untouched (mappings above 4 GiB)" says "new mappings at or above 0x100000000"
   check "$kind: ... no report" test ! -e "$WORK/reports/$ID.json"
   NO_REPORT=1 run_wrapped "$kind" '{"io.kubernetes.cri-o.ContainerType":"sandbox","vaoci.io/va-limit":"x86-64"}' "$PROBE"
+  # shellcheck disable=SC2016 # eval'd by check, after the run
   check "$kind: CRI-O's pod sandbox with the pod's bad annotation: started (exit 0), config.json unchanged, no report" \
     eval '[ "$RC" -eq 0 ] && cmp -s "$B/config.json" "$B/config.orig" && [ ! -e "$WORK/reports/$ID.json" ] && says "new mappings"'
 
@@ -122,6 +124,7 @@ for kind in runc crun; do
 
   run_wrapped "$kind" '{"vaoci.io/va-limit":"i386"}' '["/bin/probe-static","--hold","/hold/done"]'
   check "$kind: static entrypoint: started through vaoci-launch, every new mapping below 4 GiB" says "all below 0x100000000"
+  # shellcheck disable=SC2016 # $l is a jq variable
   check "$kind: ... process.args begins with the launcher, which is bound in" \
     jq -e --arg l "$BUILD/vaoci-launch" '.process.args[0:3] == [$l, "--", "/bin/probe-static"] and (.mounts | map(.destination) | index($l))' \
     "$B/config.json" >/dev/null

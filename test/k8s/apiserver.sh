@@ -167,7 +167,7 @@ cmd_env() {
 
 cmd_status() {
   local d; d=$(state_dir) || { echo "not started"; return 1; }
-  alive "$d/apiserver.pid" && alive "$d/etcd.pid" || { echo "dead ($d)"; return 1; }
+  if ! alive "$d/apiserver.pid" || ! alive "$d/etcd.pid"; then echo "dead ($d)"; return 1; fi
   # shellcheck disable=SC1091
   . "$d/env"
   [ "$(curl -s --cacert "$K8S_TEST_CA_FILE" -H "Authorization: Bearer $K8S_TEST_ADMIN_TOKEN" "$K8S_TEST_SERVER/readyz")" = ok ] \

@@ -22,7 +22,7 @@ const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFil
     let review;
     try {
       review = JSON.parse(body);
-    } catch (e) {
+    } catch {
       res.writeHead(400).end('bad json');
       return;
     }

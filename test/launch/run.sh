@@ -298,8 +298,11 @@ register "$work/bundle/vaoci-binfmt" F
 status=0
 run "$work/bundled" hidden exec_file PROBE_WINDOW=i386 || status=$?
 expect "$status" 0 "bundle, emulator hidden: it runs from the bundle and holds the bundle's window ($(grep '^maps:' "$work/bundled"))"
-grep -q "^argv\[0\]=$out/emu-static$" "$work/bundled" && pass "bundle: the emulator's argv[0] is its path in launch.conf" ||
+if grep -q "^argv\[0\]=$out/emu-static$" "$work/bundled"; then
+  pass "bundle: the emulator's argv[0] is its path in launch.conf"
+else
   fail "bundle: argv[0] $(grep '^argv\[0\]' "$work/bundled")"
+fi
 status=0
 run "$work/bundled" hidden exec_file VAOCI_VA_LIMIT=0x10000-0x10000000000 PROBE_WINDOW=0x10000-0x10000000000 || status=$?
 expect "$status" 0 "bundle: VAOCI_VA_LIMIT overrides its window ($(grep '^maps:' "$work/bundled"))"

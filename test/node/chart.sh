@@ -71,7 +71,7 @@ case $RESTART in
   *) echo "chart.sh: NODE_RESTART \`$RESTART\` — expected chart or operator" >&2; exit 2 ;;
 esac
 
-dump > $NODE_STATE/chart-dump-before.toml
+dump >"$NODE_STATE/chart-dump-before.toml"
 check "no handler vaoci before the install" bash -c "$(declare -f crictl); crictl info >/dev/null && ! crictl info | jq -e '.config.containerd.runtimes.vaoci' >/dev/null"
 
 # ---- install
@@ -94,6 +94,7 @@ if [ "$RESTART" = operator ]; then
   why=$(kubectl logs -n "$NS" ds/vaoci -c agent | tail -1)
   echo "     agent: ...${why#*(patched)}" | cut -c1-300
   check "the agent says the running engine lacks the handler" grep -qE 'the running containerd has no runtime handler "vaoci" \(it runs: .*runc\) — restart it' <<<"$why"
+  # shellcheck disable=SC2016 # $1 is the inner bash's
   check "vaoci doctor on the node: the engine check fails, the running engine lacks the handler" \
     bash -c '"$1/bin/vaoci" doctor --json | jq -e ".node.engine.running_handler == false and (.checks[] | select(.name == \"engine\") | .status == \"fail\")" >/dev/null' _ "$ROOT"
   say "the operator restarts containerd"
@@ -119,6 +120,7 @@ fi
 check "the agent's line says the running engine reports the handler" \
   grep -qF 'the running containerd reports the runtime handler "vaoci" (CRI status at /run/containerd/containerd.sock' <<<"$(kubectl logs -n "$NS" ds/vaoci -c agent | tail -1)"
 check "the drop-in is in place" test -f /etc/containerd/conf.d/50-vaoci.toml
+# shellcheck disable=SC2016 # $1 is the inner bash's
 check "vaoci doctor on the node: containerd $("$ROOT/bin/vaoci" doctor --json | jq -r .node.engine.version), handler in its config and in the running engine" \
   bash -c '"$1/bin/vaoci" doctor --json | jq -e ".node.engine.handler and .node.engine.running_handler" >/dev/null' _ "$ROOT"
 check "containerd config dump: handler vaoci passes vaoci.io/*" bash -c "$(declare -f dump); CONTAINERD=$CONTAINERD dump | grep -q 'vaoci.io/\*'"
@@ -161,8 +163,8 @@ ctr_yaml() { # name command...
   pod bad '    vaoci.io/va-limit: x86-64' "$(ctr_yaml main /bin/probe)"
   echo ---
   pod longrun '    vaoci.io/va-limit.main: i386' "$(ctr_yaml main /bin/sleep 3600)"
-} > $NODE_STATE/chart-test-pods.yaml
-kubectl apply -f $NODE_STATE/chart-test-pods.yaml >/dev/null
+} >"$NODE_STATE/chart-test-pods.yaml"
+kubectl apply -f "$NODE_STATE/chart-test-pods.yaml" >/dev/null
 say "test pods created"
 for p in i386 window plain; do
   kubectl wait -n "$TNS" --for=jsonpath='{.status.phase}'=Succeeded "pod/$p" --timeout=120s >/dev/null \
@@ -195,7 +197,7 @@ check "bad pod's container never ran (phase Pending or Failed, never running)" \
 
 # ---- helm test
 say "helm test"
-if helm test vaoci -n "$NS" --timeout 3m >$NODE_STATE/chart-helm-test.log 2>&1; then ok "helm test"; else bad "helm test"; cat $NODE_STATE/chart-helm-test.log; fi
+if helm test vaoci -n "$NS" --timeout 3m >"$NODE_STATE/chart-helm-test.log" 2>&1; then ok "helm test"; else bad "helm test"; cat "$NODE_STATE/chart-helm-test.log"; fi
 
 # ---- upgrade
 longrun_id=$(kubectl get pod -n "$TNS" longrun -o jsonpath='{.status.containerStatuses[0].containerID}')
@@ -213,6 +215,7 @@ check "webhook on: a good annotation is admitted, so the API server reached the 
   grep -q 'created (server dry run)' <<<"$admitted"
 refused=$(pod bad-webhook '    vaoci.io/va-limit: x86-64' "$(ctr_yaml main /bin/probe)" | kubectl apply -f - 2>&1) && bad "webhook on: a bad annotation was admitted"
 echo "$refused" | cut -c1-300 | sed 's/^/     webhook: /'
+# shellcheck disable=SC2016 # $1 and $2 are the inner bash's
 check "webhook on: the API server refuses the bad annotation with the wrapper's line" \
   bash -c 'grep -q "denied the request" <<<"$1" && grep -qF "$2" <<<"$1"' _ "$refused" "$want"
 check "webhook on: no pod bad-webhook was created" bash -c "! kubectl get pod -n $TNS bad-webhook >/dev/null 2>&1"
@@ -228,11 +231,11 @@ check "the upgrade restarted no engine (drop-in unchanged)" test "$restarts" = 1
 kubectl delete namespace "$TNS" --wait=true --timeout=120s >/dev/null
 say "helm uninstall"
 helm uninstall vaoci -n "$NS" --wait --timeout 5m >/dev/null || bad "helm uninstall"
-dump > $NODE_STATE/chart-dump-after.toml
-if diff -u $NODE_STATE/chart-dump-before.toml $NODE_STATE/chart-dump-after.toml >$NODE_STATE/chart-dump.diff; then
+dump >"$NODE_STATE/chart-dump-after.toml"
+if diff -u "$NODE_STATE/chart-dump-before.toml" "$NODE_STATE/chart-dump-after.toml" >"$NODE_STATE/chart-dump.diff"; then
   ok "containerd config dump after helm uninstall equals the one before helm install"
 else
-  bad "containerd config dump differs after uninstall"; head -30 $NODE_STATE/chart-dump.diff
+  bad "containerd config dump differs after uninstall"; head -30 "$NODE_STATE/chart-dump.diff"
 fi
 check "the drop-in is gone" test ! -e /etc/containerd/conf.d/50-vaoci.toml
 check "the engine is up (crictl version)" crictl version

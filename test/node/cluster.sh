@@ -87,7 +87,7 @@ wait_for() { # seconds description command...
   local secs=$1 what=$2; shift 2
   local deadline=$(( $(date +%s) + secs ))
   until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "cluster: gave up waiting ${secs} s for $what" >&2; return 1; }
     sleep 0.2
   done
 }
@@ -311,7 +311,7 @@ cmd_start() {
   command -v etcd >/dev/null || die "no etcd: .ci/install-kube installs etcd-server"
   [ -x /usr/lib/cni/bridge ] || die "no /usr/lib/cni/bridge: apt-get install containernetworking-plugins (.ci/install-deps)"
   if H=$(holder); then die "already running ($S): stop it first"; fi
-  [ -f "$IMAGES/pause.tar" ] && [ -f "$IMAGES/testbox.tar" ] || node "$HERE/images.mjs" "$IMAGES" >&2
+  if [ ! -f "$IMAGES/pause.tar" ] || [ ! -f "$IMAGES/testbox.tar" ]; then node "$HERE/images.mjs" "$IMAGES" >&2; fi
 
   cleanup_leftovers
   rm -rf "$S"; mkdir -p "$S"/{log,restart,overlay,containerd,kubelet,cni-ipam,etcd,sysctl}
@@ -473,7 +473,7 @@ kill_cgroup_tree() {
   local c
   for c in /sys/fs/cgroup/*/"$CGROOT"; do
     [ -d "$c" ] || continue
-    find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+    find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
   done
   sleep 0.2
   for c in /sys/fs/cgroup/*/"$CGROOT"; do
@@ -499,8 +499,9 @@ cmd_stop() {
   # anything else still in the node's mount namespace (shims, a hung helper)
   if [ -n "$H" ]; then
     local ns pid; ns=$(readlink "/proc/$H/ns/mnt")
-    for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-      [ "$pid" != "$H" ] && [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$ns" ] && kill -KILL "$pid" 2>/dev/null || true
+    for d in /proc/[0-9]*; do
+      pid=${d#/proc/}
+      if [ "$pid" != "$H" ] && [ "$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)" = "$ns" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
     done
   fi
   stop_pid "$S/holder.pid" 2

@@ -71,18 +71,18 @@ else
   pass "control: an unreserved cat is caught (${control##*$'\n'})"
 fi
 
-p="env LD_PRELOAD=$preload"
-one_line "silent without VAOCI_VA_LIMIT" 0 "" $p /bin/true
-one_line "silent on success" 0 "" $p VAOCI_VA_LIMIT=i386 /bin/true
-one_line "debug line on request" 0 "reserved .* outside i386" $p VAOCI_VA_LIMIT=i386 VAOCI_DEBUG=1 /bin/true
-one_line "bad window refuses to run" 127 'VAOCI_VA_LIMIT: va-limit `bogus`: expected' $p VAOCI_VA_LIMIT=bogus /bin/true
-one_line "bad window with warn runs" 0 "vaoci: warning: VAOCI_VA_LIMIT" $p VAOCI_VA_LIMIT=bogus VAOCI_ON_ERROR=warn /bin/true
-one_line "bad VAOCI_ON_ERROR" 127 'VAOCI_ON_ERROR `maybe`: expected fail or warn' $p VAOCI_VA_LIMIT=i386 VAOCI_ON_ERROR=maybe /bin/true
+p=(env "LD_PRELOAD=$preload")
+one_line "silent without VAOCI_VA_LIMIT" 0 "" "${p[@]}" /bin/true
+one_line "silent on success" 0 "" "${p[@]}" VAOCI_VA_LIMIT=i386 /bin/true
+one_line "debug line on request" 0 "reserved .* outside i386" "${p[@]}" VAOCI_VA_LIMIT=i386 VAOCI_DEBUG=1 /bin/true
+one_line "bad window refuses to run" 127 "VAOCI_VA_LIMIT: va-limit \`bogus\`: expected" "${p[@]}" VAOCI_VA_LIMIT=bogus /bin/true
+one_line "bad window with warn runs" 0 "vaoci: warning: VAOCI_VA_LIMIT" "${p[@]}" VAOCI_VA_LIMIT=bogus VAOCI_ON_ERROR=warn /bin/true
+one_line "bad VAOCI_ON_ERROR" 127 "VAOCI_ON_ERROR \`maybe\`: expected fail or warn" "${p[@]}" VAOCI_VA_LIMIT=i386 VAOCI_ON_ERROR=maybe /bin/true
 one_line "RLIMIT_AS refuses to run" 127 "RLIMIT_AS is 65536 MiB" \
   bash -c "ulimit -v 67108864; exec env LD_PRELOAD=$preload VAOCI_VA_LIMIT=i386 /bin/true"
 one_line "RLIMIT_AS with warn runs" 0 "vaoci: warning: .*RLIMIT_AS" \
   bash -c "ulimit -v 67108864; exec env LD_PRELOAD=$preload VAOCI_VA_LIMIT=i386 VAOCI_ON_ERROR=warn /bin/true"
-one_line "musl program, i386, silent" 0 "" $p VAOCI_VA_LIMIT=i386 "$out/musl_alloc"
+one_line "musl program, i386, silent" 0 "" "${p[@]}" VAOCI_VA_LIMIT=i386 "$out/musl_alloc"
 
 # A crash after reserving: the core stays small (< 64 MiB). Each reservation is in it as a PT_LOAD
 # with no bytes (the kernel dumps anonymous memory only once written, and nothing writes

@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Config } from '@oclif/core';
 import { VaociCommand } from '../../cli/src/lib/command';
@@ -47,10 +48,13 @@ function commandFiles(dir = COMMANDS_DIR, topic: string[] = []): Record<string, 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- command classes are inspected, not called
 type CommandClass = any;
 
+// The command files are found at run time (every file under cli/src/commands), so they are required, not imported.
+const load = createRequire(__filename);
+
 /** loadCommands requires every command file from the sources. */
 function loadCommands(): Record<string, CommandClass> {
   return Object.fromEntries(
-    Object.entries(commandFiles()).map(([id, file]) => [id, (require(file) as { default: CommandClass }).default]),
+    Object.entries(commandFiles()).map(([id, file]) => [id, (load(file) as { default: CommandClass }).default]),
   );
 }
 

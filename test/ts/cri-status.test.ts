@@ -6,6 +6,8 @@
  * the call can fail is one error. The real containerd 1.6 and 2.2 answer it
  * in make test-node.
  */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { criStatus, criVersion, parseStatus } from '../../cli/src/lib/cri/status';
 import { decode } from '../../cli/src/lib/cri/wire';
@@ -19,13 +21,13 @@ const socketOnNode = '/run/containerd/containerd.sock';
 let server: CriServer;
 
 beforeAll(async () => {
-  require('node:fs').mkdirSync(path.join(root, 'run/containerd'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'run/containerd'), { recursive: true });
   server = new CriServer(path.join(root, socketOnNode));
   await server.listen();
 });
 afterAll(async () => {
   await server.close();
-  require('node:fs').rmSync(root, { recursive: true, force: true });
+  fs.rmSync(root, { recursive: true, force: true });
 });
 
 describe('the protobuf reader', () => {
@@ -102,11 +104,10 @@ describe('asking the engine over its socket', () => {
   });
 
   test('a server that never answers: given up after the timeout, not hung', async () => {
-    const net = require('node:net');
     const held: Array<{ destroy(): void }> = [];
     const silent = net.createServer((c: { destroy(): void }) => held.push(c));
     const sock = path.join(root, 'silent.sock');
-    await new Promise((r) => silent.listen(sock, r));
+    await new Promise<void>((r) => silent.listen(sock, () => r()));
     await expect(criStatus(sock, 300)).rejects.toThrow('no answer in 300 ms');
     held.forEach((c) => c.destroy());
     await new Promise((r) => silent.close(r));

@@ -11,6 +11,7 @@ import { LaunchConfError, launchConfEmulator, parseLaunchConf } from '../../cli/
 import { handles, parseRegistration } from '../../cli/src/lib/policy/binfmt';
 import { ElfError, readElf } from '../../cli/src/lib/policy/elf';
 import { parseWindow, windowJson } from '../../cli/src/lib/policy/window';
+import { ELF_JSON, elfVectors } from './fixtures/elf-vectors';
 
 const DIR = path.resolve(__dirname, '../vectors/formats');
 
@@ -87,6 +88,12 @@ describe.each(FORMATS)('%s', (file, read) => {
   it('has vectors', () => expect(all.length).toBeGreaterThan(0));
   it.each(all.map((v) => [v.name, v] as const))('%s', (_name, v) => {
     expect(read(v)).toEqual(v.expect);
+  });
+});
+
+describe('elf.json is what test/ts/fixtures/elf-vectors.ts writes', () => {
+  it('has not been edited by hand or left behind a changed case', () => {
+    expect(JSON.parse(fs.readFileSync(ELF_JSON, 'utf8'))).toEqual(elfVectors());
   });
 });
 

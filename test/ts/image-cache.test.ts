@@ -192,8 +192,8 @@ describe('prune', () => {
       expect(validate('cli-prune', r.json)).toEqual([]);
       expect(r.json?.containers).toEqual([]);
       expect(r.json?.images).toEqual([{ id: hex(idle.config_digest).slice(0, 12), config_digest: idle.config_digest, references: ['idle'] }]);
-      expect([...r.json?.layers].sort()).toEqual([unused, `sha256:${trap}`].sort());
-      expect([...r.json?.partial].sort()).toEqual(
+      expect([...(r.json?.layers ?? [])].sort()).toEqual([unused, `sha256:${trap}`].sort());
+      expect([...(r.json?.partial ?? [])].sort()).toEqual(
         [`layers/sha256/${tmp}`, `layers/sha256/${noFs}`, `images/sha256/${hex(digest('broken'))}.json`].sort(),
       );
       expect(r.json?.freed_bytes).toBeGreaterThanOrEqual(freedExpected);
@@ -284,7 +284,7 @@ describe('the cache the real vaoci run demo makes', () => {
     expect(forced.code).toBe(0);
     expect(validate('cli-rmi', forced.json)).toEqual([]);
     expect(forced.json).toMatchObject({ removed: [{ config_digest: demo.config_digest }], layers: [], freed_bytes: 0 });
-    expect([...forced.json?.kept_layers].sort()).toEqual([...new Set(demo.layers)].sort());
+    expect([...(forced.json?.kept_layers ?? [])].sort()).toEqual([...new Set(demo.layers)].sort());
     for (const d of layerDirs) expect(fs.existsSync(path.join(d, 'fs'))).toBe(true);
     expect(fs.readdirSync(path.join(container.bundle, 'rootfs')).length).toBeGreaterThan(0); // the container's rootfs still reads
 
@@ -292,7 +292,7 @@ describe('the cache the real vaoci run demo makes', () => {
     expect(pruned.code).toBe(0);
     expect(validate('cli-prune', pruned.json)).toEqual([]);
     expect(pruned.json).toMatchObject({ containers: [container.id], images: [] });
-    expect([...pruned.json?.layers].sort()).toEqual([...new Set(demo.layers)].sort());
+    expect([...(pruned.json?.layers ?? [])].sort()).toEqual([...new Set(demo.layers)].sort());
     expect(pruned.json?.freed_bytes).toBeGreaterThanOrEqual(demo.size);
     for (const d of layerDirs) expect(fs.existsSync(d)).toBe(false);
     expect((await cli(['images', '--json'])).json).toEqual({ images: [], layers: { count: 0, bytes: 0, unused: 0, unused_bytes: 0 } });

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { Failure } from '../../cli/src/lib/errors';
 import { type LoadedImage, parseImageReference } from '../../cli/src/lib/image/source';
 import { type Image, imageConfig, layer, nestedIndex, sha256, tmpDir, writeDockerArchive, writeIndex, writeOciLayout } from './image-fixtures';
@@ -166,7 +167,7 @@ describe('docker-archive: docker save tars', () => {
 
   test('a compressed archive is one line saying an uncompressed tar was expected', async () => {
     const file = path.join(work, 'compressed.tar.gz');
-    fs.writeFileSync(file, require('node:zlib').gzipSync(Buffer.alloc(4096)));
+    fs.writeFileSync(file, zlib.gzipSync(Buffer.alloc(4096)));
     expect(await failLine(() => load(`docker-archive:${file}`))).toBe(
       `image \`docker-archive:${file}\`: no tar header at byte 0 of \`${file}\` — expected an uncompressed tar (as \`docker save\` / \`podman save\` write; gunzip a compressed one first)`,
     );

@@ -93,7 +93,7 @@ export function oneLine(message: string, flags: FlagInfo): string {
   const arg = /^Missing \d+ required args?:\n(\S+)/.exec(message);
   if (arg) return missing(arg[1], flags, 'missing').replace(/^--/, '');
   return message
-    .replace(/\u001b\[[0-9;]*m/g, '') // oclif dims the list of problems
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '') // oclif dims the list of problems (ESC [ … m)
     .replace(/See more help with --help\s*$/, '')
     .split('\n')
     .map((l) => l.trim())

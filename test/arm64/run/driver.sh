@@ -44,7 +44,7 @@ setup() {
 		ln -s "/usr/bin/qemu-$a" "/usr/libexec/qemu-binfmt/$a-binfmt-P" &&
 			cat "$P/qemu-$a.conf" >/proc/sys/fs/binfmt_misc/register || return 1
 	done
-	uname -r && node -p '`node ${process.version} ${process.arch}`' && vaoci --version &&
+	uname -r && node -p '"node " + process.version + " " + process.arch' && vaoci --version &&
 		cat /proc/sys/fs/binfmt_misc/qemu-x86_64 /proc/sys/fs/binfmt_misc/qemu-i386
 }
 
@@ -71,6 +71,7 @@ run_json auto "$X86" --below "$HIGH_BELOW" --linger-ms 500
 run_json i386 --platform linux/386 "$X86"
 # everything after IMAGE is the command (the image's Entrypoint replaced, as
 # podman does), its status vaoci's
+# shellcheck disable=SC2016 # $(uname -m) is for the container's sh, not this one
 block command vaoci run --runtime crun --rm --entrypoint /bin/sh "$X86" -c 'echo "$(uname -m) from sh"; exit 3'
 block images vaoci images
 # the wrapper's and hook's lines for every run above

@@ -12,9 +12,11 @@
  * - the process reports a non-root uid, as on a developer's machine;
  * - test.skip / describe.skip throw: a unit test has nothing to wait for.
  */
-// The module object itself (not a namespace copy): its functions are replaced in place.
-import childProcess = require('node:child_process');
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
+
+// The module object itself (not a namespace copy, which an import gives): its functions are replaced in place.
+const childProcess = createRequire(__filename)('node:child_process') as typeof import('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const TOOLS = path.join(ROOT, 'build', 'tools') + path.sep;

@@ -160,7 +160,7 @@ export function readLeases(paths: CachePaths): LeaseFile[] {
   return listNames(paths.leases)
     .filter((n) => /^\d+-[0-9a-f]+\.json$/.test(n))
     .map((name) => {
-      let lease: Lease | null = null;
+      let lease: Lease | null;
       try {
         const doc = JSON.parse(fs.readFileSync(path.join(paths.leases, name), 'utf8')) as Lease;
         const ok = Number.isInteger(doc.pid) && DIGEST.test(doc.config_digest) && Array.isArray(doc.layers) && doc.layers.every((l) => DIGEST.test(l));

@@ -50,7 +50,7 @@ export function runtimeStatus(code: number, logFile: string): number {
 
 /** logErrors are the messages of the error-level lines of a runtime's JSON log (none when it has none). */
 export function logErrors(logFile: string): string[] {
-  let text = '';
+  let text: string;
   try {
     text = fs.readFileSync(logFile, 'utf8');
   } catch {
