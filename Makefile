@@ -107,15 +107,18 @@ test-node: build image tools
 # Reliability (issue 7): 50 containers at once, each with its own window;
 # the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only,
 # RLIMIT_AS, vm.max_map_count, a hook timeout, a read-only rootfs); the symlink corpus through the
-# unpacker, the wrapper and the hook; the C parsers under libFuzzer, 10 s each.
-test-reliability: build
+# unpacker, the wrapper and the hook; the node installer killed after every step, out of disk,
+# racing itself, upgraded (issue 20: containerd 2.2.1 from tools); the C parsers under
+# libFuzzer, 10 s each.
+test-reliability: build tools
 	@test/reliability/concurrency.sh
 	@test/reliability/faults.sh
 	@test/reliability/corpus/run.sh
+	@test/reliability/installer.sh
 	@test/fuzz/run.sh 10
 
 # The reliability figures in one table (fuzzing FUZZ_SECONDS per target, default 60).
-reliability: build
+reliability: build tools
 	@test/reliability/report.sh
 
 # The fuzz targets for longer (FUZZ_SECONDS each, default 300).

@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
 import { validate } from '../../cli/src/lib/schema';
@@ -135,6 +136,51 @@ describe('containerd', () => {
     expect(parse(fs.readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8'))).toEqual({ version: 2, imports: ['/etc/containerd/conf.d/*.toml'] });
     await vaoci(['node', 'uninstall', '--host-root', root]);
     expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe('crash-safe: what a killed run leaves, the next run finishes (test/reliability/installer.sh kills at every step)', () => {
+  it('uninstall killed after putting a file back (its backup gone, the record still there): the next keeps the node\'s file', async () => {
+    const root = node({ ...V2, 'etc/vaoci/config.json': '{"runtime": "/usr/local/bin/runc"}\n' });
+    const before = snapshot(root);
+    await vaoci(['node', 'install', '--host-root', root]);
+    const backup = path.join(root, 'opt/vaoci/backup/%2Fetc%2Fvaoci%2Fconfig.json');
+    fs.renameSync(backup, path.join(root, 'etc/vaoci/config.json')); // what that uninstall had done
+    expect((await vaoci(['node', 'uninstall', '--host-root', root])).exit).toBe(0);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a record beside PREFIX (uninstall killed once it moved the record out, to remove PREFIX): status and the next uninstall find it', async () => {
+    const root = node(V2);
+    fs.rmSync(path.join(root, 'opt'), { recursive: true, force: true });
+    const before = snapshot(root);
+    await vaoci(['node', 'install', '--host-root', root]);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'opt/vaoci/install.json'), 'utf8')).created_dirs.slice(0, 2)).toEqual(['/opt', '/opt/vaoci']);
+    // beside /opt, the outermost directory vaoci made, under a name of the prefix's own
+    const side = `.vaoci-install-${crypto.createHash('sha256').update('/opt/vaoci').digest('hex').slice(0, 12)}.json`;
+    fs.renameSync(path.join(root, 'opt/vaoci/install.json'), path.join(root, side));
+    expect((await vaoci(['node', 'status', '--host-root', root, '--json'])).json?.installed).toBe(true);
+    expect((await vaoci(['node', 'uninstall', '--host-root', root])).exit).toBe(0);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a second installer waits for the one holding the lock (one line), then runs; a dead holder\'s lock is taken over', async () => {
+    const root = node(V2);
+    fs.mkdirSync(path.join(root, 'run'));
+    const sock = path.join(root, 'run/vaoci-node-install.sock');
+    const holder = net.createServer((c) => c.end());
+    await new Promise<void>((r) => holder.listen(sock, () => r()));
+    setTimeout(() => holder.close(), 600);
+    const t0 = Date.now();
+    const r = await vaoci(['node', 'install', '--host-root', root]);
+    expect([r.exit, r.stderr]).toEqual([0, `another vaoci node install or uninstall is running (lock \`${sock}\`); waiting\n`]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    expect(fs.existsSync(sock)).toBe(false);
+    // a holder killed with its socket still there: refused connections, so not waited for
+    expect(spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]).signal).toBe('SIGKILL');
+    expect(fs.existsSync(sock)).toBe(true);
+    const u = await vaoci(['node', 'uninstall', '--host-root', root]);
+    expect([u.exit, u.stderr]).toEqual([0, '']);
   });
 });
 

@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { badInput } from '../errors';
+import { Failure, badInput } from '../errors';
 import { buildBundle, launchConfigText } from '../bundle';
 import { type Registration, detectBinfmt, hostBinfmtIo, readRegistrations } from '../policy/binfmt';
 import type { Host } from './host';
@@ -124,18 +124,32 @@ function registration(host: Host, name: string): Registration | null {
   return readRegistrations(dirOf(host)).find((r) => r.name === name) ?? null;
 }
 
-const write = (host: Host, file: string, text: string) => fs.writeFileSync(path.join(dirOf(host), file), text);
+/** write is one write to the kernel; a refusal is one line naming the entry. */
+function write(host: Host, file: string, text: string): void {
+  try {
+    fs.writeFileSync(path.join(dirOf(host), file), text);
+  } catch (e) {
+    throw new Failure(`binfmt_misc: write \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'system');
+  }
+}
 
 /**
  * applyBinfmt registers the plan (after the bundle is written). Returns
  * whether the kernel's state changed. An entry already registered from the
  * same file with the same bundle bytes is left alone; flag F pinned the file
  * that was there at registration, so a new bundle means registering again.
+ *
+ * The order keeps one working handler for x86 binaries after every single
+ * write, wherever the installer is killed: binfmt_misc tries the newest
+ * registration first, so ours (newer) wins while the fronted entry is still
+ * enabled, and the fronted entry is enabled again before ours is taken away
+ * to be registered anew. Never is neither of the two enabled.
  */
 export function applyBinfmt(host: Host, p: BinfmtPlan, registered: string, bundleChanged: boolean): boolean {
   const ours = registration(host, p.entry);
   let changed = false;
   if (ours && (bundleChanged || ours.interpreter !== registered || !ours.enabled)) {
+    if (registration(host, p.front.name)?.enabled === false) write(host, p.front.name, '1');
     write(host, p.entry, '-1');
     changed = true;
   }
@@ -150,8 +164,8 @@ export function applyBinfmt(host: Host, p: BinfmtPlan, registered: string, bundl
   return changed;
 }
 
-/** removeBinfmt undoes a recorded registration: ours removed, the fronted entry enabled again. */
+/** removeBinfmt undoes a recorded registration: the fronted entry enabled again first (ours, newer, still wins meanwhile), then ours removed. */
 export function removeBinfmt(host: Host, r: BinfmtRecord): void {
+  if (registration(host, r.fronts)?.enabled === false) write(host, r.fronts, '1');
   if (registration(host, r.entry)) write(host, r.entry, '-1');
-  if (registration(host, r.fronts)) write(host, r.fronts, '1');
 }

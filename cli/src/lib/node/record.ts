@@ -1,8 +1,10 @@
 /**
- * The install record (schemas/node-install.schema.json) at PREFIX/install.json:
- * what vaoci wrote, what it replaced, which directories it made. It is what
- * makes a second install a no-op and an uninstall exact.
+ * The install record (schemas/node-install.schema.json) at PREFIX/install.json
+ * (beside PREFIX while PREFIX does not exist: sidePath): what vaoci wrote, what
+ * it replaced, which directories it made. It is what makes a second install a
+ * no-op, an uninstall exact, and a run killed half-way finished by the next.
  */
+import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { Failure } from '../errors';
 import { validate } from '../schema';
@@ -45,24 +47,82 @@ export function backupPath(prefix: string, file: string): string {
   return path.posix.join(prefix, 'backup', file.replace(/%/g, '%25').replace(/\//g, '%2F'));
 }
 
-/** readRecord returns the node's record, or undefined when vaoci is not installed there. */
-export function readRecord(host: Host, prefix: string): InstallRecord | undefined {
-  const text = host.read(recordPath(prefix));
-  if (text === undefined) return undefined;
+/**
+ * sidePath is where the record waits while PREFIX does not exist: in `dir`
+ * (a directory vaoci did not create, above PREFIX) under a name of its own
+ * per prefix. A fresh install writes it there before it creates PREFIX, and
+ * uninstall moves it there before it removes PREFIX, so a run killed between
+ * two directory operations still leaves a record naming every directory
+ * vaoci made.
+ */
+export function sidePath(prefix: string, dir: string): string {
+  const tag = crypto.createHash('sha256').update(prefix).digest('hex').slice(0, 12);
+  return path.posix.join(dir, `.vaoci-install-${tag}.json`);
+}
+
+/** sidePaths are the places a side record for `prefix` may be: beside each of its ancestors. */
+export function sidePaths(prefix: string): string[] {
+  const out: string[] = [];
+  for (let d = path.posix.dirname(prefix); ; d = path.posix.dirname(d)) {
+    out.push(sidePath(prefix, d));
+    if (d === '/') return out;
+  }
+}
+
+/** FoundRecord is a record and the node path it was read from. */
+export interface FoundRecord {
+  record: InstallRecord;
+  at: string;
+}
+
+/** findRecord reads the node's record — PREFIX/install.json, else a side record — or undefined when vaoci is not installed there. */
+export function findRecord(host: Host, prefix: string): FoundRecord | undefined {
+  for (const at of [recordPath(prefix), ...sidePaths(prefix)]) {
+    const text = host.read(at);
+    if (text !== undefined) return { record: parseRecord(at, text), at };
+  }
+  return undefined;
+}
+
+function parseRecord(at: string, text: string): InstallRecord {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new Failure(`\`${recordPath(prefix)}\`: not JSON — expected vaoci's install record`, 'system');
+    throw new Failure(`\`${at}\`: not JSON — expected vaoci's install record`, 'system');
   }
   const problems = validate('node-install', doc);
-  if (problems.length) throw new Failure(`\`${recordPath(prefix)}\` ${problems[0]}`, 'system');
+  if (problems.length) throw new Failure(`\`${at}\` ${problems[0]}`, 'system');
   return doc as InstallRecord;
 }
 
-/** writeRecord writes the record after checking it against its schema. */
+/** readRecord returns the node's record, or undefined when vaoci is not installed there. */
+export function readRecord(host: Host, prefix: string): InstallRecord | undefined {
+  return findRecord(host, prefix)?.record;
+}
+
+/**
+ * writeRecord writes the record after checking it against its schema: at
+ * PREFIX/install.json when PREFIX exists (then any side record goes), else
+ * as a side record in the nearest directory above PREFIX that exists.
+ */
 export function writeRecord(host: Host, record: InstallRecord): void {
   const problems = validate('node-install', record);
   if (problems.length) throw new Failure(`install record: ${problems[0]}`, 'system');
-  host.write(recordPath(record.prefix), `${JSON.stringify(record, null, 2)}\n`, 0o644);
+  const text = `${JSON.stringify(record, null, 2)}\n`;
+  const missing = host.missingDirs(record.prefix);
+  if (missing.length) {
+    host.write(sidePath(record.prefix, path.posix.dirname(missing[0])), text, 0o644);
+    return;
+  }
+  host.write(recordPath(record.prefix), text, 0o644);
+  removeSideRecords(host, record.prefix);
+}
+
+/** removeSideRecords removes every side record of `prefix` (and what a killed write of one left). */
+export function removeSideRecords(host: Host, prefix: string): void {
+  for (const side of sidePaths(prefix)) {
+    host.removeTemp(side);
+    if (host.exists(side)) host.remove(side);
+  }
 }
