@@ -16,7 +16,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo demo-arm64 tools fuzz reliability check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean
+.PHONY: deps build cli demo demo-arm64 tools fuzz reliability check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean nri test-nri
 
 deps: $(HOST_NODE)
 	@.ci/install-deps
@@ -50,7 +50,7 @@ test-unit: native-x86_64 hook-x86_64 cli
 # the end and fails if any lane failed; every lane runs even after a failure):
 # make check's lanes, then the system lanes (sanitizers, real programs, runtimes,
 # the cluster, the arm64 VM).
-TEST_LANES := $(CHECK_LANES) test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-node test-arm64
+TEST_LANES := $(CHECK_LANES) test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-node test-nri test-arm64
 
 test: deps build
 	@test/lanes.sh $(TEST_LANES)
@@ -103,6 +103,32 @@ test-k8s: build tools
 # upgrade, uninstall (test/node/chart.sh). Root.
 test-node: build image tools
 	@test/node/run.sh
+
+# NRI plugin (issue 16): vaoci-nri, Go around containerd/nri's stub, with
+# cgo linking the wrapper's C resolver and modifiers (the hook's static
+# libraries), static, for each arch whose C cross compiler cgo can use.
+NRI_SRCS := $(wildcard nri/*.go nri/*.c nri/*.h) nri/go.mod nri/go.sum
+NRI_GOARCH_x86_64 := amd64
+NRI_GOARCH_aarch64 := arm64
+define nri_arch
+build/$(1)/vaoci-nri: $(NRI_SRCS) build/$(1)/libvaoci-hookcommon.a build/$(1)/libvaoci-policy.a build/$(1)/libvaoci.a
+	cd nri && CGO_ENABLED=1 GOOS=linux GOARCH=$(NRI_GOARCH_$(1)) CC=$(CC_$(1)) CGO_LDFLAGS="-L$(CURDIR)/build/$(1)" \
+	  go build -mod=mod -trimpath -tags netgo,osusergo -ldflags '-s -w -linkmode external -extldflags -static' -o $(CURDIR)/$$@ .
+endef
+$(foreach a,$(NATIVE_ARCHES),$(eval $(call nri_arch,$(a))))
+
+nri: build/x86_64/vaoci-nri build/aarch64/vaoci-nri
+
+# test-nri's CRI client for the bench (pure Go).
+build/x86_64/vaoci-nri-bench: $(wildcard nri/bench/*.go) nri/go.mod nri/go.sum
+	cd nri && CGO_ENABLED=0 go build -mod=mod -trimpath -o $(CURDIR)/$@ ./bench
+
+# The NRI plugin on containerd 2.2.1 (build/tools) with NRI on, through CRI:
+# the Pod matrix and the faults; NRI_BENCH=N adds the side-by-side bench
+# (N containers per variant: bare, the wrapper, NRI).
+test-nri: nri build/x86_64/vaoci-nri-bench native-x86_64 hook-x86_64 tools
+	cd nri && CGO_LDFLAGS="-L$(CURDIR)/build/x86_64" go test -mod=mod -count=1 .
+	@NRI_BENCH=$${NRI_BENCH:-0} test/nri/run.sh
 
 # Reliability (issue 7): 50 containers at once, each with its own window;
 # the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only,

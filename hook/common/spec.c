@@ -44,17 +44,21 @@ static void check_node_files(struct vaoci_spec_policy *out) {
 }
 
 void vaoci_spec_resolve(const json_t *config, int dirfd, const json_t *node, struct vaoci_spec_policy *out) {
-  json_t *annotations = json_object_get(config, "annotations");
-  cleanup_json json_t *empty = json_object();
   const char *root = json_string_value(json_object_get(json_object_get(config, "root"), "path"));
   int rootfd = root ? openat(dirfd, root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-  if (!json_is_object(annotations))
-    annotations = empty;
-  snprintf(out->name, sizeof out->name, "%s", vaoci_container_name(annotations));
   vaoci_detect(rootfd, json_object_get(config, "process"), vaoci_node_string(node, "binfmt_dir", VAOCI_NODE_BINFMT_DIR),
                &out->facts);
   if (rootfd >= 0)
     close(rootfd);
+  vaoci_spec_resolve_facts(config, node, out);
+}
+
+void vaoci_spec_resolve_facts(const json_t *config, const json_t *node, struct vaoci_spec_policy *out) {
+  json_t *annotations = json_object_get(config, "annotations");
+  cleanup_json json_t *empty = json_object();
+  if (!json_is_object(annotations))
+    annotations = empty;
+  snprintf(out->name, sizeof out->name, "%s", vaoci_container_name(annotations));
   out->refused = vaoci_policy_resolve(annotations, node, out->name, &out->facts.detected, &out->policy) < 0;
   if (!out->refused)
     check_node_files(out);

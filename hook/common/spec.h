@@ -28,6 +28,10 @@ const char *vaoci_container_name(const json_t *annotations);
  * out->refused says whether on-error fail refused it. */
 void vaoci_spec_resolve(const json_t *config, int dirfd, const json_t *node, struct vaoci_spec_policy *out);
 
+/* vaoci_spec_resolve_facts is vaoci_spec_resolve with out->facts already
+ * gathered by the caller (vaoci-nri: no bundle, the image's architecture). */
+void vaoci_spec_resolve_facts(const json_t *config, const json_t *node, struct vaoci_spec_policy *out);
+
 /* What the modifiers need besides the policy. */
 struct vaoci_modify_ctx {
   const struct vaoci_policy *policy;
