@@ -16,7 +16,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo demo-arm64 tools fuzz reliability check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean nri test-nri
+.PHONY: deps build cli demo demo-arm64 tools fuzz reliability lint check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean nri test-nri
 
 deps: $(HOST_NODE)
 	@.ci/install-deps
@@ -32,6 +32,11 @@ cli:
 
 demo: deps build
 	@test/demo.sh
+
+# Every linter and formatter check, each timed (test/lint.sh: shellcheck,
+# clang-format, eslint, prettier; `test/lint.sh --fix` applies the formatters).
+lint: $(HOST_NODE)
+	@test/lint.sh
 
 # The fast lane, under two minutes, as any user: the C unit tests (both policy
 # resolvers on test/vectors among them) and jest's unit project — no root, no

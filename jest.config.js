@@ -31,7 +31,8 @@ const SYSTEM = [
 
 // A listed name that matches no file would leave a renamed system test in the unit set.
 for (const name of SYSTEM) {
-  if (!fs.existsSync(path.join(__dirname, 'test', 'ts', `${name}.test.ts`))) throw new Error(`jest.config.js: SYSTEM lists ${name}, but test/ts/${name}.test.ts does not exist`);
+  if (!fs.existsSync(path.join(__dirname, 'test', 'ts', `${name}.test.ts`)))
+    throw new Error(`jest.config.js: SYSTEM lists ${name}, but test/ts/${name}.test.ts does not exist`);
 }
 
 /** @type {import('ts-jest').JestConfigWithTsJest} */

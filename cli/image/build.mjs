@@ -175,7 +175,13 @@ async function main() {
       sizes[arch] = manifest.layers.reduce((n, l) => n + l.size, 0);
       await writeDockerArchive(
         path.join(o.out, `vaoci-${arch}.tar`),
-        { config: configBytes, configDigest: manifest.config.digest, layers: ps.map((p) => p.tar), diffIds: config.rootfs.diff_ids, repoTag: `${repository}:${tag}` },
+        {
+          config: configBytes,
+          configDigest: manifest.config.digest,
+          layers: ps.map((p) => p.tar),
+          diffIds: config.rootfs.diff_ids,
+          repoTag: `${repository}:${tag}`,
+        },
         mtime,
       );
     }
@@ -184,7 +190,9 @@ async function main() {
     const shown = replaceDir(tmp, layout);
     const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
     const seconds = (Number(process.hrtime.bigint() - started) / 1e9).toFixed(1);
-    console.log(`image: ${shown}:${tag} ${index.digest} (${repository}:${tag}; node ${NODE_PIN.version}; compressed amd64 ${mb(sizes.amd64)}, arm64 ${mb(sizes.arm64)}) in ${seconds} s`);
+    console.log(
+      `image: ${shown}:${tag} ${index.digest} (${repository}:${tag}; node ${NODE_PIN.version}; compressed amd64 ${mb(sizes.amd64)}, arm64 ${mb(sizes.arm64)}) in ${seconds} s`,
+    );
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -28,7 +28,11 @@ export function addDir(tree, dir, at, skip = () => false) {
 /** prodModules is the production node_modules of ROOT's package-lock.json, installed once into CACHE. */
 export function prodModules(root, cache) {
   const lock = fs.readFileSync(path.join(root, 'package-lock.json'));
-  const key = createHash('sha256').update(lock).update(fs.readFileSync(path.join(root, 'package.json'))).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(lock)
+    .update(fs.readFileSync(path.join(root, 'package.json')))
+    .digest('hex')
+    .slice(0, 16);
   const dir = path.join(cache, 'node_modules', key);
   if (fs.existsSync(path.join(dir, 'node_modules'))) return path.join(dir, 'node_modules');
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -36,10 +40,19 @@ export function prodModules(root, cache) {
   fs.mkdirSync(tmp, { recursive: true });
   for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(root, f), path.join(tmp, f));
   try {
-    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+      cwd: tmp,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`npm ci --omit=dev: ${String(e.stderr || e.message).trim().split('\n').pop()}`, { cause: e });
+    throw new Error(
+      `npm ci --omit=dev: ${String(e.stderr || e.message)
+        .trim()
+        .split('\n')
+        .pop()}`,
+      { cause: e },
+    );
   }
   fs.renameSync(tmp, dir);
   return path.join(dir, 'node_modules');

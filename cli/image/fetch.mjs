@@ -20,7 +20,12 @@ function run(cmd, args, cwd) {
   try {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    throw new FetchError(`${cmd} ${args.join(' ')}: ${String(e.stderr || e.message).trim().split('\n').pop()}`);
+    throw new FetchError(
+      `${cmd} ${args.join(' ')}: ${String(e.stderr || e.message)
+        .trim()
+        .split('\n')
+        .pop()}`,
+    );
   }
 }
 
@@ -59,7 +64,9 @@ export function nodeDir(cache, arch) {
     () => run('npm', ['pack', spec, '--pack-destination', path.join(cache, 'node'), '--silent', '--no-audit', '--no-fund'], cache),
     spec,
   );
-  return extracted(path.join(cache, 'node', `${pkg.name}-${NODE_PIN.version}`), (tmp) => run('tar', ['-xzf', tgz, '-C', tmp, '--strip-components=1', 'package/bin/node', 'package/LICENSE']));
+  return extracted(path.join(cache, 'node', `${pkg.name}-${NODE_PIN.version}`), (tmp) =>
+    run('tar', ['-xzf', tgz, '-C', tmp, '--strip-components=1', 'package/bin/node', 'package/LICENSE']),
+  );
 }
 
 /** debRoot is the pinned .debs of ARCH extracted into one tree (Debian's paths). */

@@ -44,7 +44,10 @@ export function addLibraries(tree, root, triplet, program) {
       if (seen.has(soname)) continue;
       seen.add(soname);
       const rel = [`lib/${triplet}/${soname}`, `usr/lib/${triplet}/${soname}`].find((r) => fs.existsSync(path.join(root, r)));
-      if (!rel) throw new Error(`${soname} (needed by ${path.basename(program)}): not in lib/${triplet} or usr/lib/${triplet} of the pinned .debs (cli/image/debs.json)`);
+      if (!rel)
+        throw new Error(
+          `${soname} (needed by ${path.basename(program)}): not in lib/${triplet} or usr/lib/${triplet} of the pinned .debs (cli/image/debs.json)`,
+        );
       todo.push(add(rel));
     }
   }

@@ -29,7 +29,11 @@ export function sourceDate(gitDir) {
   let epoch = process.env.SOURCE_DATE_EPOCH;
   if (!epoch && gitDir) {
     try {
-      epoch = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: gitDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      epoch = execFileSync('git', ['log', '-1', '--format=%ct'], {
+        cwd: gitDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       // not a git checkout: the fixed default
     }
@@ -62,7 +66,8 @@ export class Tree {
   }
 
   #parents(name) {
-    for (let p = path.posix.dirname(name); p !== '.'; p = path.posix.dirname(p)) if (!this.entries.has(p)) this.entries.set(p, { type: 'directory', mode: 0o755 });
+    for (let p = path.posix.dirname(name); p !== '.'; p = path.posix.dirname(p))
+      if (!this.entries.has(p)) this.entries.set(p, { type: 'directory', mode: 0o755 });
   }
 }
 
@@ -71,10 +76,28 @@ export async function layerTar(tree, mtime, out) {
   const entries = tree instanceof Tree ? tree.sorted() : tree;
   const pack = tar.pack();
   const chunks = [];
-  const done = out ? pipeline(pack, out) : new Promise((resolve, reject) => pack.on('data', (c) => chunks.push(c)).on('end', resolve).on('error', reject));
+  const done = out
+    ? pipeline(pack, out)
+    : new Promise((resolve, reject) =>
+        pack
+          .on('data', (c) => chunks.push(c))
+          .on('end', resolve)
+          .on('error', reject),
+      );
   for (const [name, e] of entries) {
     const content = e.content === undefined || Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content);
-    const header = { name, type: e.type, mode: e.mode, uid: 0, gid: 0, uname: '', gname: '', mtime, linkname: e.linkname, size: content?.length ?? 0 };
+    const header = {
+      name,
+      type: e.type,
+      mode: e.mode,
+      uid: 0,
+      gid: 0,
+      uname: '',
+      gname: '',
+      mtime,
+      linkname: e.linkname,
+      size: content?.length ?? 0,
+    };
     await new Promise((resolve, reject) => pack.entry(header, content ?? '', (err) => (err ? reject(err) : resolve())));
   }
   pack.finalize();

@@ -15,7 +15,14 @@ import { Plugin } from '@oclif/core';
 
 /** writeManifest loads every command of the package at `root` and writes its manifest; returns the command ids. */
 export async function writeManifest(root: string): Promise<string[]> {
-  const plugin = new Plugin({ root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true });
+  const plugin = new Plugin({
+    root,
+    type: 'core',
+    isRoot: true,
+    ignoreManifest: true,
+    errorOnManifestCreate: true,
+    respectNoCacheDefault: true,
+  });
   await plugin.load();
   for (const c of Object.values(plugin.manifest.commands)) {
     delete (c as { relativePath?: string[] }).relativePath;

@@ -150,8 +150,14 @@ static void take(struct vaoci_facts *f, int arch, const char *name, const struct
   snprintf(f->binfmt[arch].name, sizeof f->binfmt[arch].name, "%s", name);
   snprintf(f->binfmt[arch].interpreter, sizeof f->binfmt[arch].interpreter, "%s", reg->interpreter);
   snprintf(f->binfmt[arch].flags, sizeof f->binfmt[arch].flags, "%s", reg->flags);
-  *e = (struct vaoci_binfmt_entry){1, f->binfmt[arch].name, f->binfmt[arch].interpreter, f->binfmt[arch].flags, NULL,
-                                   vaoci_emulator_name(reg->interpreter), VAOCI_LINKAGE_UNKNOWN, 0};
+  *e = (struct vaoci_binfmt_entry){1,
+                                   f->binfmt[arch].name,
+                                   f->binfmt[arch].interpreter,
+                                   f->binfmt[arch].flags,
+                                   NULL,
+                                   vaoci_emulator_name(reg->interpreter),
+                                   VAOCI_LINKAGE_UNKNOWN,
+                                   0};
   int fd = open(reg->interpreter, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (launcher_behind(fd, reg->interpreter, behind, sizeof behind)) {
     e->launcher = 1;

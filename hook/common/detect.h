@@ -13,7 +13,7 @@
 
 /* vaoci_elf is what vaoci needs from an ELF header. */
 struct vaoci_elf {
-  int arch;    /* enum vaoci_policy_entry_arch */
+  int arch; /* enum vaoci_policy_entry_arch */
   int linkage; /* VAOCI_LINKAGE_STATIC or _DYNAMIC */
   char interp[VAOCI_INTERP_MAX];
 };

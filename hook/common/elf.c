@@ -40,7 +40,9 @@ static int arch_of(unsigned machine, unsigned elf_class, vaoci_error_t *err) {
   if (machine == EM_AARCH64_ && elf_class == VAOCI_ELFCLASS64)
     return VAOCI_ENTRY_ARCH_AARCH64;
   return vaoci_make_error(err, VAOCI_E_INVALID, 0, "ELF machine %u (%s-bit), not x86_64, i386 or aarch64", machine,
-                          elf_class == VAOCI_ELFCLASS32 ? "32" : elf_class == VAOCI_ELFCLASS64 ? "64" : "?");
+                          elf_class == VAOCI_ELFCLASS32   ? "32"
+                          : elf_class == VAOCI_ELFCLASS64 ? "64"
+                                                          : "?");
 }
 
 /* find_interp scans the program headers (the first PHNUM_MAX) for PT_INTERP; a short read ends the scan. */

@@ -36,7 +36,8 @@ static int resolve(int rootfd, const char *p, const char *cwd, int flags, char *
   char full[VAOCI_INROOT_PATH_MAX];
   vaoci_error_t err = {.sys_errno = ENAMETOOLONG};
   int n = snprintf(full, sizeof full, "%s%s%s", p[0] == '/' ? "" : cwd, p[0] == '/' ? "" : "/", p);
-  int fd = (size_t)n < sizeof full ? vaoci_inroot_open(rootfd, full, flags, out, size, &err) : -1; /* never a truncated path */
+  int fd = (size_t)n < sizeof full ? vaoci_inroot_open(rootfd, full, flags, out, size, &err)
+                                   : -1; /* never a truncated path */
   if (fd < 0)
     why(msg, msize, p, &err);
   return fd;

@@ -204,9 +204,9 @@ int vaoci_inroot_mkdirs(int rootfd, const char *path, int mode, vaoci_error_t *e
     }
     close(parent);
     if (fd < 0)
-      return err->sys_errno == ENOENT ? vaoci_make_error(err, VAOCI_E_INVALID, ENOENT,
-                                                         "`%s`: `%s` is a dangling symlink", path, prefix)
-                                      : fd;
+      return err->sys_errno == ENOENT
+                 ? vaoci_make_error(err, VAOCI_E_INVALID, ENOENT, "`%s`: `%s` is a dangling symlink", path, prefix)
+                 : fd;
     parent = fd;
   }
   return parent;

@@ -145,7 +145,9 @@ static int launch_args(json_t *config, const struct vaoci_modify_ctx *ctx, vaoci
 
 static int has_injection(const struct vaoci_modify_ctx *ctx) { return ctx->policy->method != VAOCI_METHOD_NONE; }
 static int has_launch(const struct vaoci_modify_ctx *ctx) { return ctx->policy->method == VAOCI_METHOD_LAUNCH; }
-static int has_window(const struct vaoci_modify_ctx *ctx) { return vaoci_policy_verifiable(ctx->policy) && ctx->hook_path; }
+static int has_window(const struct vaoci_modify_ctx *ctx) {
+  return vaoci_policy_verifiable(ctx->policy) && ctx->hook_path;
+}
 
 static const struct {
   const char *name;

@@ -35,8 +35,9 @@ const char *vaoci_node_string(const json_t *node, const char *key, const char *d
 /* log_max_bytes: the node config's log_max_mib (an integer 0-4096), else the default. */
 static long long log_max_bytes(const json_t *node) {
   const json_t *v = json_object_get(node, "log_max_mib");
-  long long mib = json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 4096 ? json_integer_value(v)
-                                                                                                      : VAOCI_NODE_LOG_MAX_MIB;
+  long long mib = json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 4096
+                      ? json_integer_value(v)
+                      : VAOCI_NODE_LOG_MAX_MIB;
   return mib << 20;
 }
 

@@ -30,7 +30,8 @@ static void check_node_files(struct vaoci_spec_policy *out) {
     if (access(p->mounts[i], F_OK) == 0)
       continue;
     char line[VAOCI_POLICY_LINE_MAX];
-    snprintf(line, sizeof line, "`%s`: missing on this node — expected it for the %s injection (vaoci node install puts it there)",
+    snprintf(line, sizeof line,
+             "`%s`: missing on this node — expected it for the %s injection (vaoci node install puts it there)",
              p->mounts[i], vaoci_policy_method_names[p->method]);
     vaoci_problems_add(&p->problems, line);
     if (p->on_error == VAOCI_ON_ERROR_WARN) {

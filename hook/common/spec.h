@@ -13,8 +13,8 @@
 struct vaoci_spec_policy {
   struct vaoci_facts facts;
   struct vaoci_policy policy;
-  char name[256];    /* from the CRI annotations, or "" */
-  int refused;       /* on-error fail refused it: the lines are policy.problems */
+  char name[256]; /* from the CRI annotations, or "" */
+  int refused; /* on-error fail refused it: the lines are policy.problems */
 };
 
 /* vaoci_container_name reads the name the CRI gave the container
@@ -35,7 +35,7 @@ void vaoci_spec_resolve_facts(const json_t *config, const json_t *node, struct v
 /* What the modifiers need besides the policy. */
 struct vaoci_modify_ctx {
   const struct vaoci_policy *policy;
-  const char *hook_path;   /* vaoci-hook on the node */
+  const char *hook_path; /* vaoci-hook on the node */
   const char *config_path; /* the node config, passed to the hook when not the default */
 };
 

@@ -17,10 +17,10 @@
 /* vaoci_hook_opts is the command line after the stage. */
 struct vaoci_hook_opts {
   const char *stage;
-  const char *va_limit;  /* --va-limit: the window vaoci-runtime resolved */
-  const char *on_error;  /* --on-error fail|warn */
+  const char *va_limit; /* --va-limit: the window vaoci-runtime resolved */
+  const char *on_error; /* --on-error fail|warn */
   const char *container; /* --container NAME */
-  long settle_ms;        /* --settle-ms: how long poststart waits for the window to hold */
+  long settle_ms; /* --settle-ms: how long poststart waits for the window to hold */
 };
 
 /* vaoci_hook_state is the OCI state the runtime writes on stdin. */

@@ -8,8 +8,10 @@
 #include "vaoci/version.h"
 
 static int usage(const char *why) {
-  fprintf(stderr, "vaoci-hook: %s; usage: vaoci-hook poststart|prestart|createRuntime|precreate "
-                  "[--va-limit W] [--on-error fail|warn] [--container NAME] [--settle-ms N], or vaoci-hook --version\n", why);
+  fprintf(stderr,
+          "vaoci-hook: %s; usage: vaoci-hook poststart|prestart|createRuntime|precreate "
+          "[--va-limit W] [--on-error fail|warn] [--container NAME] [--settle-ms N], or vaoci-hook --version\n",
+          why);
   return 2;
 }
 

@@ -155,12 +155,13 @@ static void describe(struct vaoci_hook_report *r) {
   if (r->verify && r->verify->holds)
     snprintf(r->message, sizeof r->message, "va-limit %s holds in pid %d", text, r->st->pid);
   else if (r->verify)
-    snprintf(r->message, sizeof r->message,
-             "va-limit %s does not hold in pid %d%s: %llu MiB in %llu gaps outside the window are free (first 0x%llx-0x%llx)",
-             text, r->st->pid, r->timed_out ? " before the hook's timeout (config.json)" : "", (unsigned long long)(r->verify->free_bytes >> 20),
-             (unsigned long long)r->verify->free_regions,
-             (unsigned long long)(r->verify->nfree_listed ? r->verify->free_list[0].start : 0),
-             (unsigned long long)(r->verify->nfree_listed ? r->verify->free_list[0].end : 0));
+    snprintf(
+        r->message, sizeof r->message,
+        "va-limit %s does not hold in pid %d%s: %llu MiB in %llu gaps outside the window are free (first 0x%llx-0x%llx)",
+        text, r->st->pid, r->timed_out ? " before the hook's timeout (config.json)" : "",
+        (unsigned long long)(r->verify->free_bytes >> 20), (unsigned long long)r->verify->free_regions,
+        (unsigned long long)(r->verify->nfree_listed ? r->verify->free_list[0].start : 0),
+        (unsigned long long)(r->verify->nfree_listed ? r->verify->free_list[0].end : 0));
 }
 
 /* window_of: the window vaoci-runtime passed, or the policy from the bundle. 1: verify; 0: nothing to do
@@ -290,8 +291,8 @@ int vaoci_hook_poststart(const struct vaoci_hook_opts *o, const json_t *node) {
     enforce(node, &r);
   } else {
     r.status = "pending", r.ok = 1;
-    snprintf(r.message, sizeof r.message, "pid %d has not exec'd yet (the runtime runs poststart first): a watcher verifies it",
-             r.st->pid);
+    snprintf(r.message, sizeof r.message,
+             "pid %d has not exec'd yet (the runtime runs poststart first): a watcher verifies it", r.st->pid);
     finish(node, &r);
     watch(o, node, &r, &v, env);
   }

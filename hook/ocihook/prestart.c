@@ -97,17 +97,19 @@ static int inject(const json_t *config, int dirfd, const struct vaoci_policy *p,
   if (rootfd < 0)
     return vaoci_make_error(err, VAOCI_E_SYSTEM, errno, "open the rootfs `%s`", root ? root : "(none)");
   if (p->method == VAOCI_METHOD_LAUNCH)
-    return vaoci_make_error(err, VAOCI_E_INVALID, 0,
-                            "%s is statically linked and must start under vaoci-launch, which only vaoci-runtime or the "
-                            "precreate hook can arrange (a createRuntime hook cannot change process.args)",
-                            p->args_count > 2 ? p->args[p->args_count - 1] : "the entrypoint");
-  if (p->method == VAOCI_METHOD_PRELOAD && (install(rootfd, p->preload_path, err) < 0 ||
-                                            preload_list(rootfd, p->preload_path, err) < 0))
+    return vaoci_make_error(
+        err, VAOCI_E_INVALID, 0,
+        "%s is statically linked and must start under vaoci-launch, which only vaoci-runtime or the "
+        "precreate hook can arrange (a createRuntime hook cannot change process.args)",
+        p->args_count > 2 ? p->args[p->args_count - 1] : "the entrypoint");
+  if (p->method == VAOCI_METHOD_PRELOAD &&
+      (install(rootfd, p->preload_path, err) < 0 || preload_list(rootfd, p->preload_path, err) < 0))
     return -err->status;
   if (env_missing(config, p, want, sizeof want))
     return vaoci_make_error(err, VAOCI_E_INVALID, 0,
                             "the process's environment lacks %s, which a hook cannot add: set it in the Pod spec, "
-                            "or register vaoci-runtime", want);
+                            "or register vaoci-runtime",
+                            want);
   return 0;
 }
 

@@ -18,15 +18,16 @@ static json_t *verify_json(const struct vaoci_verify_report *v) {
     json_array_append_new(free_list, json_pack("{s:o, s:o}", "start", vaoci_json_hex(v->free_list[i].start), "end",
                                                vaoci_json_hex(v->free_list[i].end)));
   for (size_t i = 0; i < v->nmapped_listed; i++)
-    json_array_append_new(mapped_list, json_pack("{s:o, s:o, s:s, s:s}", "start", vaoci_json_hex(v->mapped_list[i].start), "end",
-                                                 vaoci_json_hex(v->mapped_list[i].end), "perms", v->mapped_list[i].perms, "name",
-                                                 v->mapped_list[i].name));
-  return json_pack("{s:i, s:b, s:o, s:o, s:{s:I, s:I}, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}, s:I, s:f}", "pid",
-                   v->pid, "holds", v->holds, "floor", vaoci_json_hex(v->floor), "task_size", vaoci_json_hex(v->task_size), "reserved",
-                   "bytes", (json_int_t)v->reserved_bytes, "regions", (json_int_t)v->reserved_regions, "mapped",
-                   "bytes", (json_int_t)v->mapped_bytes, "regions", (json_int_t)v->mapped_regions, "list", mapped_list,
-                   "free", "bytes", (json_int_t)v->free_bytes, "regions", (json_int_t)v->free_regions, "list",
-                   free_list, "stack_keep_bytes", (json_int_t)v->stack_keep_bytes, "coverage", v->coverage);
+    json_array_append_new(mapped_list,
+                          json_pack("{s:o, s:o, s:s, s:s}", "start", vaoci_json_hex(v->mapped_list[i].start), "end",
+                                    vaoci_json_hex(v->mapped_list[i].end), "perms", v->mapped_list[i].perms, "name",
+                                    v->mapped_list[i].name));
+  return json_pack("{s:i, s:b, s:o, s:o, s:{s:I, s:I}, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}, s:I, s:f}", "pid", v->pid,
+                   "holds", v->holds, "floor", vaoci_json_hex(v->floor), "task_size", vaoci_json_hex(v->task_size),
+                   "reserved", "bytes", (json_int_t)v->reserved_bytes, "regions", (json_int_t)v->reserved_regions,
+                   "mapped", "bytes", (json_int_t)v->mapped_bytes, "regions", (json_int_t)v->mapped_regions, "list",
+                   mapped_list, "free", "bytes", (json_int_t)v->free_bytes, "regions", (json_int_t)v->free_regions,
+                   "list", free_list, "stack_keep_bytes", (json_int_t)v->stack_keep_bytes, "coverage", v->coverage);
 }
 
 static json_t *report_json(const struct vaoci_hook_report *r) {
@@ -36,8 +37,8 @@ static json_t *report_json(const struct vaoci_hook_report *r) {
   gmtime_r(&t, &tm);
   strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:i, s:s}, s:o, s:s, s:b, s:s, s:s, s:I, s:o}", "tool",
-                   "vaoci-hook", "stage", "poststart", "arch", vaoci_host_arch_name(), "time", stamp, "container",
-                   "id", r->st->id, "name", r->name ? r->name : "", "pid", r->st->pid, "bundle",
+                   "vaoci-hook", "stage", "poststart", "arch", vaoci_host_arch_name(), "time", stamp, "container", "id",
+                   r->st->id, "name", r->name ? r->name : "", "pid", r->st->pid, "bundle",
                    r->st->bundle ? r->st->bundle : "", "window", vaoci_json_window(&r->window), "on_error", r->on_error,
                    "ok", r->ok, "status", r->status, "message", r->message, "waited_ms", (json_int_t)r->waited_ms,
                    "verify", r->verify ? verify_json(r->verify) : json_null());

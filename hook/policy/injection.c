@@ -155,7 +155,8 @@ static int launch(struct ctx *c, const char *emulator) {
   window_env(c, VAOCI_METHOD_LAUNCH);
   p->args[p->args_count++] = p->launcher_path;
   if (emulator) {
-    snprintf(p->binfmt_flags_arg, sizeof p->binfmt_flags_arg, "--binfmt-flags=%s", c->entry->flags ? c->entry->flags : "");
+    snprintf(p->binfmt_flags_arg, sizeof p->binfmt_flags_arg, "--binfmt-flags=%s",
+             c->entry->flags ? c->entry->flags : "");
     p->args[p->args_count++] = p->binfmt_flags_arg;
   }
   p->args[p->args_count++] = "--";

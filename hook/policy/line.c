@@ -29,18 +29,12 @@ static size_t code_points(const char *s) {
 
 static const char *short_escape(unsigned char c) {
   switch (c) {
-  case '\b':
-    return "\\b";
-  case '\t':
-    return "\\t";
-  case '\n':
-    return "\\n";
-  case '\f':
-    return "\\f";
-  case '\r':
-    return "\\r";
-  default:
-    return NULL;
+  case '\b': return "\\b";
+  case '\t': return "\\t";
+  case '\n': return "\\n";
+  case '\f': return "\\f";
+  case '\r': return "\\r";
+  default: return NULL;
   }
 }
 
@@ -69,20 +63,14 @@ static void put_escaped(struct out *o, const char *s, size_t max) {
 
 static const char *type_name(const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_OBJECT:
-    return "object";
-  case JSON_ARRAY:
-    return "array";
-  case JSON_STRING:
-    return "string";
+  case JSON_OBJECT: return "object";
+  case JSON_ARRAY: return "array";
+  case JSON_STRING: return "string";
   case JSON_INTEGER:
-  case JSON_REAL:
-    return "number";
+  case JSON_REAL: return "number";
   case JSON_TRUE:
-  case JSON_FALSE:
-    return "boolean";
-  default:
-    return "null";
+  case JSON_FALSE: return "boolean";
+  default: return "null";
   }
 }
 

@@ -7,8 +7,8 @@
 #include <jansson.h>
 #include "policy.h"
 
-#define VAOCI_LINE_VALUE_MAX 64  /* code points of a value shown */
-#define VAOCI_LINE_KEY_MAX 128   /* code points of a key shown */
+#define VAOCI_LINE_VALUE_MAX 64 /* code points of a value shown */
+#define VAOCI_LINE_KEY_MAX 128 /* code points of a key shown */
 #define VAOCI_LINE_SUGGEST_MAX 32
 #define VAOCI_LINE_PREFIX_MIN 3
 

@@ -15,7 +15,7 @@
 #include "policy_gen.h"
 #include "vaoci/window.h"
 
-#define VAOCI_POLICY_LINE_MAX 2048  /* one problem line: holds the longest (cut key and value, escaped) */
+#define VAOCI_POLICY_LINE_MAX 2048 /* one problem line: holds the longest (cut key and value, escaped) */
 #define VAOCI_POLICY_PROBLEMS_MAX 64 /* lines kept; more are only counted (dropped) */
 #define VAOCI_POLICY_KEY_TEXT_MAX 80 /* an annotation key that passed the length rule, or a pointer */
 #define VAOCI_POLICY_ENV_MAX 4
@@ -30,18 +30,18 @@ struct vaoci_problems {
 /* The detected facts (schemas/policy.schema.json#/$defs/detected). A NULL
  * string means absent. */
 struct vaoci_entrypoint {
-  int present;       /* 0: nothing was detected */
-  const char *path;  /* inside the rootfs; may be NULL with error */
+  int present; /* 0: nothing was detected */
+  const char *path; /* inside the rootfs; may be NULL with error */
   const char *error; /* non-NULL: why no architecture could be read */
-  int arch;          /* enum vaoci_policy_entry_arch */
-  int linkage;       /* VAOCI_LINKAGE_STATIC or _DYNAMIC */
+  int arch; /* enum vaoci_policy_entry_arch */
+  int linkage; /* VAOCI_LINKAGE_STATIC or _DYNAMIC */
 };
 
 struct vaoci_binfmt_entry {
   int present; /* 0: no enabled entry handles this architecture */
   const char *entry, *interpreter, *flags, *loader;
   int emulator; /* enum vaoci_policy_binfmt_emulator */
-  int linkage;  /* enum vaoci_policy_linkage */
+  int linkage; /* enum vaoci_policy_linkage */
   int launcher; /* the interpreter is vaoci-binfmt, in front of the emulator named */
 };
 
@@ -55,11 +55,11 @@ struct vaoci_detected {
 
 /* vaoci_chosen is the setting that won for one key. */
 struct vaoci_chosen {
-  int word;                   /* index into the key's values, or VAOCI_SET_VA_LIMIT_WINDOW */
+  int word; /* index into the key's values, or VAOCI_SET_VA_LIMIT_WINDOW */
   struct vaoci_window window; /* when word is the window */
-  const char *raw;            /* the text as written */
-  int source;                 /* enum vaoci_policy_source (never detected here) */
-  char key[VAOCI_POLICY_KEY_TEXT_MAX];      /* annotation key or node pointer; "" for the default */
+  const char *raw; /* the text as written */
+  int source; /* enum vaoci_policy_source (never detected here) */
+  char key[VAOCI_POLICY_KEY_TEXT_MAX]; /* annotation key or node pointer; "" for the default */
   char line_key[VAOCI_POLICY_KEY_TEXT_MAX]; /* names the setting in a problem line */
 };
 
@@ -83,11 +83,11 @@ struct vaoci_policy {
   struct vaoci_window window;
   int emulator; /* enum vaoci_policy_emulator */
   int on_error; /* enum vaoci_policy_on_error */
-  int method;   /* enum vaoci_policy_method */
+  int method; /* enum vaoci_policy_method */
   int env_count, mount_count;
   struct vaoci_env env[VAOCI_POLICY_ENV_MAX];
   const char *mounts[VAOCI_POLICY_MOUNTS_MAX];
-  int args_count;      /* launch: what goes before process.args */
+  int args_count; /* launch: what goes before process.args */
   const char *args[4]; /* vaoci-launch, [--binfmt-flags=FLAGS,] "--", [the emulator] (the bracketed: a guest's) */
   struct vaoci_source sources[VAOCI_FIELD_COUNT];
   /* storage for values built here */
@@ -108,8 +108,8 @@ struct vaoci_policy {
  * the window itself (qemu's reserved_va for i386, FEX above 4 GiB), and its
  * own process is mapped wherever the host put it. */
 static inline int vaoci_policy_verifiable(const struct vaoci_policy *p) {
-  return p->has_window && (p->method == VAOCI_METHOD_PRELOAD || p->method == VAOCI_METHOD_LAUNCH ||
-                           p->method == VAOCI_METHOD_BINFMT);
+  return p->has_window &&
+         (p->method == VAOCI_METHOD_PRELOAD || p->method == VAOCI_METHOD_LAUNCH || p->method == VAOCI_METHOD_BINFMT);
 }
 
 /* vaoci_policy_resolve resolves one container. annotations is a JSON object

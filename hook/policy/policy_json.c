@@ -34,7 +34,8 @@ static json_t *injection_json(const struct vaoci_policy *p) {
     json_object_set_new(env, p->env[i].name, json_string(p->env[i].value));
   for (int i = 0; i < p->mount_count; i++)
     json_array_append_new(mounts, json_string(p->mounts[i]));
-  json_t *inj = json_pack("{s:s, s:o, s:o}", "method", vaoci_policy_method_names[p->method], "env", env, "mounts", mounts);
+  json_t *inj =
+      json_pack("{s:s, s:o, s:o}", "method", vaoci_policy_method_names[p->method], "env", env, "mounts", mounts);
   if (inj && p->args_count) {
     json_t *args = json_array();
     for (int i = 0; i < p->args_count; i++)
@@ -51,14 +52,13 @@ json_t *vaoci_policy_to_json(const struct vaoci_policy *p) {
     json_array_append_new(warnings, json_string(p->problems.lines[i]));
   if (p->has_window)
     vaoci_window_format(&p->window, va, sizeof va);
-  return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:{s:o, s:o, s:o, s:o}, s:o}",
-                   "container", p->container, "guest_arch", vaoci_policy_guest_arch_names[p->guest_arch], "va_limit",
-                   va, "window", window_json(p), "emulator", vaoci_policy_emulator_names[p->emulator], "on_error",
-                   vaoci_policy_on_error_names[p->on_error], "injection", injection_json(p), "sources", "va_limit",
-                   source_json(&p->sources[VAOCI_FIELD_VA_LIMIT]), "guest_arch",
-                   source_json(&p->sources[VAOCI_FIELD_GUEST_ARCH]), "emulator",
-                   source_json(&p->sources[VAOCI_FIELD_EMULATOR]), "on_error",
-                   source_json(&p->sources[VAOCI_FIELD_ON_ERROR]), "warnings", warnings);
+  return json_pack(
+      "{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "container", p->container, "guest_arch",
+      vaoci_policy_guest_arch_names[p->guest_arch], "va_limit", va, "window", window_json(p), "emulator",
+      vaoci_policy_emulator_names[p->emulator], "on_error", vaoci_policy_on_error_names[p->on_error], "injection",
+      injection_json(p), "sources", "va_limit", source_json(&p->sources[VAOCI_FIELD_VA_LIMIT]), "guest_arch",
+      source_json(&p->sources[VAOCI_FIELD_GUEST_ARCH]), "emulator", source_json(&p->sources[VAOCI_FIELD_EMULATOR]),
+      "on_error", source_json(&p->sources[VAOCI_FIELD_ON_ERROR]), "warnings", warnings);
 }
 
 /* lookup finds text in a generated name table; -1 when absent. */

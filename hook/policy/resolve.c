@@ -160,7 +160,8 @@ int vaoci_policy_resolve(const json_t *annotations, const json_t *node_config, c
     return 0;
   }
   vaoci_policy_collect(annotations, node_config, out->container, chosen, &out->problems);
-  out->on_error = chosen[VAOCI_KEY_ON_ERROR].word == VAOCI_SET_ON_ERROR_WARN ? VAOCI_ON_ERROR_WARN : VAOCI_ON_ERROR_FAIL;
+  out->on_error =
+      chosen[VAOCI_KEY_ON_ERROR].word == VAOCI_SET_ON_ERROR_WARN ? VAOCI_ON_ERROR_WARN : VAOCI_ON_ERROR_FAIL;
   vaoci_source_of(&chosen[VAOCI_KEY_ON_ERROR], &out->sources[VAOCI_FIELD_ON_ERROR]);
   if (out->problems.count && out->on_error == VAOCI_ON_ERROR_FAIL)
     return -VAOCI_E_INVALID;
@@ -180,8 +181,9 @@ int vaoci_policy_resolve(const json_t *annotations, const json_t *node_config, c
     snprintf(problem, sizeof problem, "%s", e.problem);
   else {
     const struct vaoci_entrypoint *ep = detected ? &detected->entrypoint : NULL;
-    vaoci_policy_inject(out, &chosen[VAOCI_KEY_VA_LIMIT], &chosen[VAOCI_KEY_EMULATOR], binfmt_for(out->guest_arch, detected),
-                        ep && ep->present && !ep->error ? ep : NULL, node_config, problem, sizeof problem);
+    vaoci_policy_inject(out, &chosen[VAOCI_KEY_VA_LIMIT], &chosen[VAOCI_KEY_EMULATOR],
+                        binfmt_for(out->guest_arch, detected), ep && ep->present && !ep->error ? ep : NULL, node_config,
+                        problem, sizeof problem);
   }
   /* Under fail there are no earlier problems here (they returned above): the line stands alone. */
   if (problem[0])

@@ -3,10 +3,10 @@
 #include "args.h"
 
 /* Options that take a value when written without '=' (runc 1.1, crun 1.8). */
-static const char *const global_valued[] = {"--log", "--log-format", "--log-level", "--root", "--criu",
-                                            "--rootless", "--cgroup-manager", NULL};
-static const char *const command_valued[] = {"--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds",
-                                             "--config", "-f", NULL};
+static const char *const global_valued[] = {"--log",  "--log-format", "--log-level",      "--root",
+                                            "--criu", "--rootless",   "--cgroup-manager", NULL};
+static const char *const command_valued[] = {
+    "--bundle", "-b", "--console-socket", "--pid-file", "--preserve-fds", "--config", "-f", NULL};
 
 static int in(const char *const *list, const char *word) {
   for (; *list; list++)

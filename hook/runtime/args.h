@@ -7,13 +7,13 @@
 #define VAOCI_RUNTIME_ARGS_H
 
 struct vaoci_runtime_args {
-  const char *command;    /* NULL when there is none (--version, --help) */
-  const char *bundle;     /* --bundle/-b, else NULL (the current directory) */
-  const char *config;     /* crun's --config/-f, else NULL (BUNDLE/config.json) */
-  const char *id;         /* the container id, else NULL */
-  const char *log;        /* --log FILE, else NULL */
+  const char *command; /* NULL when there is none (--version, --help) */
+  const char *bundle; /* --bundle/-b, else NULL (the current directory) */
+  const char *config; /* crun's --config/-f, else NULL (BUNDLE/config.json) */
+  const char *id; /* the container id, else NULL */
+  const char *log; /* --log FILE, else NULL */
   const char *log_format; /* --log-format text|json, else NULL */
-  int version;            /* --version before any command: what runs (main.c) */
+  int version; /* --version before any command: what runs (main.c) */
 };
 
 /* vaoci_runtime_args_parse reads argv (argv[0] is the program). */

@@ -12,9 +12,9 @@
 
 /* bundle is one config.json: where it lives, its bytes, the document. */
 struct bundle {
-  int dirfd;        /* the bundle directory: root.path is relative to it */
+  int dirfd; /* the bundle directory: root.path is relative to it */
   int config_dirfd; /* the directory config.json is in (crun's --config may put it elsewhere) */
-  char name[256];   /* config.json's file name in config_dirfd */
+  char name[256]; /* config.json's file name in config_dirfd */
   mode_t mode;
   json_t *doc;
 };
@@ -70,13 +70,15 @@ static void say_problems(const struct vaoci_runtime_args *a, const json_t *node,
     vaoci_runtime_say(a, node, sp->refused ? VAOCI_SAY_ERROR : VAOCI_SAY_WARNING, sp->policy.problems.lines[i]);
 }
 
-static void log_decision(const struct vaoci_runtime_args *a, const json_t *node, const struct vaoci_policy *p, int changed) {
+static void log_decision(const struct vaoci_runtime_args *a, const json_t *node, const struct vaoci_policy *p,
+                         int changed) {
   char window[VAOCI_WINDOW_TEXT_MAX] = "none";
   if (!p->has_window && p->method == VAOCI_METHOD_NONE)
     return; /* nothing decided: keep the log to the containers vaoci acts on */
   if (p->has_window)
     vaoci_window_format(&p->window, window, sizeof window);
-  vaoci_log(node, "vaoci-runtime", "%s: container \"%s\": va-limit %s, guest %s, emulator %s, injection %s, config.json %s",
+  vaoci_log(node, "vaoci-runtime",
+            "%s: container \"%s\": va-limit %s, guest %s, emulator %s, injection %s, config.json %s",
             a->id ? a->id : "-", p->container, window, vaoci_policy_guest_arch_names[p->guest_arch],
             vaoci_policy_emulator_names[p->emulator], vaoci_policy_method_names[p->method],
             changed ? "updated" : "already prepared");
@@ -113,7 +115,9 @@ int vaoci_runtime_create(const struct vaoci_runtime_args *a, const json_t *node)
   int fail = !unread && sp->policy.on_error != VAOCI_ON_ERROR_WARN;
   char line[VAOCI_ERROR_MSG_MAX + 64];
   snprintf(line, sizeof line, "%s%s", err.msg,
-           fail ? "" : unread ? " (passed to the runtime unchanged)" : " (on-error warn: the container starts without vaoci)");
+           fail     ? ""
+           : unread ? " (passed to the runtime unchanged)"
+                    : " (on-error warn: the container starts without vaoci)");
   vaoci_runtime_say(a, node, fail ? VAOCI_SAY_ERROR : VAOCI_SAY_WARNING, line);
   return fail ? -1 : 0;
 }

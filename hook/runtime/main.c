@@ -29,12 +29,14 @@ static const char *real_runtime(const json_t *node, const char *node_path, vaoci
   const char *rt = json_string_value(json_object_get(node, "runtime"));
   struct stat self, other;
   if (!rt || rt[0] != '/')
-    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "node config `%s`: `runtime` must be the real runtime's absolute path",
-                            node_path), NULL;
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0,
+                            "node config `%s`: `runtime` must be the real runtime's absolute path", node_path),
+           NULL;
   if (stat(rt, &other) < 0)
     return vaoci_make_error(err, VAOCI_E_SYSTEM, errno, "node config `%s`: runtime `%s`", node_path, rt), NULL;
   if (stat("/proc/self/exe", &self) == 0 && self.st_dev == other.st_dev && self.st_ino == other.st_ino)
-    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "node config `%s`: runtime `%s` is vaoci-runtime itself", node_path, rt),
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "node config `%s`: runtime `%s` is vaoci-runtime itself",
+                            node_path, rt),
            NULL;
   return rt;
 }

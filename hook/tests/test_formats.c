@@ -21,7 +21,8 @@ static void verdict(const char *file, const char *name, const json_t *want, json
   if (json_equal(want, got)) {
     passed++;
   } else {
-    char *w = json_dumps(want, JSON_SORT_KEYS | JSON_ENCODE_ANY), *g = json_dumps(got, JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    char *w = json_dumps(want, JSON_SORT_KEYS | JSON_ENCODE_ANY),
+         *g = json_dumps(got, JSON_SORT_KEYS | JSON_ENCODE_ANY);
     failed++;
     fprintf(stderr, "FAIL %s: %s\n  expected: %s\n  got:      %s\n", file, name, w, g);
     free(w);
@@ -77,11 +78,11 @@ static json_t *binfmt_case(const json_t *v) {
   if (vaoci_binfmt_parse(json_string_value(json_object_get(v, "text")), &reg) < 0)
     return json_null();
   int magic = reg.has_magic && reg.magic_len > 0;
-  return json_pack("{s:b, s:s, s:s, s:I, s:o, s:o, s:{s:b, s:b}}", "enabled", reg.enabled, "interpreter",
-                   reg.interpreter, "flags", reg.flags, "offset", (json_int_t)reg.offset, "magic",
-                   magic ? hex_json(reg.magic, reg.magic_len) : json_null(), "mask",
-                   magic ? hex_json(reg.mask, reg.magic_len) : json_null(), "handles", "x86_64",
-                   vaoci_binfmt_handles(&reg, VAOCI_BINFMT_X86_64), "i386", vaoci_binfmt_handles(&reg, VAOCI_BINFMT_I386));
+  return json_pack(
+      "{s:b, s:s, s:s, s:I, s:o, s:o, s:{s:b, s:b}}", "enabled", reg.enabled, "interpreter", reg.interpreter, "flags",
+      reg.flags, "offset", (json_int_t)reg.offset, "magic", magic ? hex_json(reg.magic, reg.magic_len) : json_null(),
+      "mask", magic ? hex_json(reg.mask, reg.magic_len) : json_null(), "handles", "x86_64",
+      vaoci_binfmt_handles(&reg, VAOCI_BINFMT_X86_64), "i386", vaoci_binfmt_handles(&reg, VAOCI_BINFMT_I386));
 }
 
 static json_t *window_case(const json_t *v) {
@@ -93,7 +94,8 @@ static json_t *window_case(const json_t *v) {
   vaoci_window_format(&w, text, sizeof text);
   snprintf(lower, sizeof lower, "0x%llx", (unsigned long long)w.lower);
   snprintf(upper, sizeof upper, "0x%llx", (unsigned long long)w.upper);
-  return json_pack("{s:s, s:s, s:s, s:b}", "text", text, "lower", lower, "upper", upper, "wraps", vaoci_window_wraps(&w));
+  return json_pack("{s:s, s:s, s:s, s:b}", "text", text, "lower", lower, "upper", upper, "wraps",
+                   vaoci_window_wraps(&w));
 }
 
 static json_t *launch_conf_case(const json_t *v) {
@@ -130,7 +132,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "FAIL %s: no vectors (%s)\n", path, doc ? "no vectors array" : jerr.text);
     }
     json_array_foreach(vectors, i, v) {
-      verdict(formats[f].file, json_string_value(json_object_get(v, "name")), json_object_get(v, "expect"), formats[f].run(v));
+      verdict(formats[f].file, json_string_value(json_object_get(v, "name")), json_object_get(v, "expect"),
+              formats[f].run(v));
     }
     json_decref(doc);
   }

@@ -186,9 +186,21 @@ struct args_case {
 
 static void test_args(void) {
   static const struct args_case cases[] = {
-      {"containerd's shim", {"runc", "--root", "/run/r", "--log", "/l.json", "--log-format", "json", "create", "--bundle",
-                             "/b", "--pid-file", "/p", NULL}, "create", "/b", NULL, "/l.json", 1},
-      {"id after options", {"runc", "create", "-b", "/b", "--console-socket", "/s", "ctr1", NULL}, "create", "/b", "ctr1", NULL, 1},
+      {"containerd's shim",
+       {"runc", "--root", "/run/r", "--log", "/l.json", "--log-format", "json", "create", "--bundle", "/b",
+        "--pid-file", "/p", NULL},
+       "create",
+       "/b",
+       NULL,
+       "/l.json",
+       1},
+      {"id after options",
+       {"runc", "create", "-b", "/b", "--console-socket", "/s", "ctr1", NULL},
+       "create",
+       "/b",
+       "ctr1",
+       NULL,
+       1},
       {"--bundle=", {"crun", "--log=/l", "run", "--bundle=/b", "-d", "id2", NULL}, "run", "/b", "id2", "/l", 1},
       {"a container called create", {"runc", "start", "create", NULL}, "start", NULL, "create", NULL, 0},
       {"a bundle called create", {"runc", "delete", "--force", "x", NULL}, "delete", NULL, "x", NULL, 0},
@@ -208,7 +220,8 @@ static void test_args(void) {
   }
   /* --version is the wrapper's only before a command: after one it is that command's (runc exec ... --version). */
   struct vaoci_runtime_args a;
-  const char *version[] = {"runc", "--root", "/r", "--version", NULL}, *exec[] = {"runc", "exec", "id", "--version", NULL};
+  const char *version[] = {"runc", "--root", "/r", "--version", NULL},
+             *exec[] = {"runc", "exec", "id", "--version", NULL};
   vaoci_runtime_args_parse(4, (char **)version, &a);
   CHECK(a.version == 1 && !a.command, "args: --version before any command is the wrapper's");
   vaoci_runtime_args_parse(4, (char **)exec, &a);
@@ -266,12 +279,14 @@ static void test_log_rotate(void) {
   long long size, size1;
   long lines = count_lines(path, &size), lines1 = count_lines(old, &size1);
   CHECK(ok, "log rotate: every writer wrote every line");
-  CHECK(lines >= 0 && lines1 > 0, "log rotate: rotated, and every line in LOG and LOG.1 is whole (%ld, %ld)", lines, lines1);
+  CHECK(lines >= 0 && lines1 > 0, "log rotate: rotated, and every line in LOG and LOG.1 is whole (%ld, %ld)", lines,
+        lines1);
   /* Bounded, but not by one line per writer: a writer descheduled between its flock and its rename
    * lets the others append past the limit meanwhile (they skip the rotation rather than wait), and
    * the arm64 VM (8 writers on 2 emulated CPUs) measured LOG.1 at 6.3 KiB in 2 of 14 runs. 4x the
    * limit still tells rotation apart from none: the writers append 150 KiB in all. */
-  CHECK(size < 4 * MAX && size1 < 4 * MAX, "log rotate: LOG %lld and LOG.1 %lld bytes stay within 4x the 4 KiB limit", size, size1);
+  CHECK(size < 4 * MAX && size1 < 4 * MAX, "log rotate: LOG %lld and LOG.1 %lld bytes stay within 4x the 4 KiB limit",
+        size, size1);
   DIR *d = opendir(dir);
   int entries = 0;
   for (struct dirent *e; d && (e = readdir(d));)
@@ -290,21 +305,25 @@ static void test_log_rotate(void) {
 }
 
 static void test_binfmt(void) {
-  static const char qemu[] = "enabled\ninterpreter /usr/libexec/qemu-binfmt/x86_64-binfmt-P\nflags: POCF\noffset 0\n"
-                             "magic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
-  static const char i386[] = "enabled\ninterpreter /usr/bin/FEXInterpreter\nflags: POCF\noffset 0\n"
-                             "magic 7f454c4601010100000000000000000002000300\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
+  static const char qemu[] =
+      "enabled\ninterpreter /usr/libexec/qemu-binfmt/x86_64-binfmt-P\nflags: POCF\noffset 0\n"
+      "magic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
+  static const char i386[] =
+      "enabled\ninterpreter /usr/bin/FEXInterpreter\nflags: POCF\noffset 0\n"
+      "magic 7f454c4601010100000000000000000002000300\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
   struct vaoci_binfmt_reg r;
   CHECK(vaoci_binfmt_parse(qemu, &r) == 0 && r.enabled && !strcmp(r.flags, "POCF"), "binfmt: parse qemu");
   CHECK(vaoci_binfmt_handles(&r, VAOCI_BINFMT_X86_64) && !vaoci_binfmt_handles(&r, VAOCI_BINFMT_I386),
         "binfmt: qemu runs x86_64 only");
   CHECK(vaoci_emulator_name(r.interpreter) == VAOCI_BINFMT_EMULATOR_QEMU, "binfmt: named qemu");
   CHECK(vaoci_binfmt_parse(i386, &r) == 0 && vaoci_binfmt_handles(&r, VAOCI_BINFMT_I386) &&
-            vaoci_emulator_name(r.interpreter) == VAOCI_BINFMT_EMULATOR_FEX, "binfmt: FEX for i386");
+            vaoci_emulator_name(r.interpreter) == VAOCI_BINFMT_EMULATOR_FEX,
+        "binfmt: FEX for i386");
   CHECK(vaoci_binfmt_parse("register\n", &r) < 0, "binfmt: not a registration");
   /* The fuzzer's find (test/fuzz/regressions/binfmt/): an offset near UINT_MAX wrapped offset + length. */
   CHECK(vaoci_binfmt_parse("enabled\ninterpreter /q\noffset 4294967295\nmagic 7f454c46\n", &r) == 0 &&
-            !vaoci_binfmt_handles(&r, VAOCI_BINFMT_X86_64), "binfmt: an offset past the header matches nothing");
+            !vaoci_binfmt_handles(&r, VAOCI_BINFMT_X86_64),
+        "binfmt: an offset past the header matches nothing");
 }
 
 /* A bundle (native/include/vaoci/bundle.h) in front of qemu, and a
@@ -315,7 +334,8 @@ static void test_binfmt_launcher(void) {
   if (!mkdtemp(dir))
     return;
   static const char conf[] = "# test\nemulator = /usr/bin/qemu-x86_64-static\nva-limit = x86_64\n";
-  struct vaoci_bundle_trailer t = {VAOCI_BUNDLE_ALIGN, 4, VAOCI_BUNDLE_ALIGN + 4, sizeof conf - 1, {0}, VAOCI_BUNDLE_MAGIC};
+  struct vaoci_bundle_trailer t = {VAOCI_BUNDLE_ALIGN, 4,   VAOCI_BUNDLE_ALIGN + 4,
+                                   sizeof conf - 1,    {0}, VAOCI_BUNDLE_MAGIC};
   snprintf(p, sizeof p, "%s/vaoci-binfmt", dir);
   FILE *f = fopen(p, "w");
   fseek(f, VAOCI_BUNDLE_ALIGN, SEEK_SET);
@@ -323,7 +343,8 @@ static void test_binfmt_launcher(void) {
   fwrite(conf, 1, sizeof conf - 1, f);
   fwrite(&t, 1, sizeof t, f);
   fclose(f);
-  static const char *const magic = "magic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
+  static const char *const magic =
+      "magic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n";
   snprintf(reg, sizeof reg, "enabled\ninterpreter %s\nflags: POCF\noffset 0\n%s", p, magic);
   snprintf(p, sizeof p, "%s/vaoci-qemu-x86_64", dir);
   f = fopen(p, "w"), fputs(reg, f), fclose(f);

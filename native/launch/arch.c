@@ -11,8 +11,8 @@ __asm__(".text\n"
         ".global _start\n"
         ".type _start, @function\n"
         "_start:\n"
-        "  xor %ebp, %ebp\n"        /* the outermost frame */
-        "  mov %rsp, %rdi\n"        /* argc, argv, envp, auxv */
+        "  xor %ebp, %ebp\n" /* the outermost frame */
+        "  mov %rsp, %rdi\n" /* argc, argv, envp, auxv */
         "  and $-16, %rsp\n"
         "  call launch_entry\n"
         "  hlt\n");

@@ -47,7 +47,8 @@ static int window_set(struct launch_opts *o, const char *text, const char *origi
 static int binfmt_flags_set(struct launch_opts *o, const char *flags, vaoci_error_t *err) {
   for (const char *f = flags; *f; f++)
     if (*f != 'P' && *f != 'O' && *f != 'C' && *f != 'F')
-      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "--binfmt-flags `%s`: expected letters of POCF (binfmt_misc's flags)", flags);
+      return vaoci_make_error(err, VAOCI_E_INVALID, 0,
+                              "--binfmt-flags `%s`: expected letters of POCF (binfmt_misc's flags)", flags);
   o->as_binfmt = 1;
   o->preserve_argv0 = 0;
   for (const char *f = flags; *f; f++)

@@ -101,7 +101,8 @@ static long read_bundle(char *buf, size_t size, struct launch_opts *o, vaoci_err
   return (long)t.config_size;
 }
 
-static int apply_config(const struct vaoci_launch_conf *c, const char *name, struct launch_opts *o, vaoci_error_t *err) {
+static int apply_config(const struct vaoci_launch_conf *c, const char *name, struct launch_opts *o,
+                        vaoci_error_t *err) {
   if (c->va_limit[0]) {
     if (vaoci_window_parse(c->va_limit, &o->window, err) < 0)
       return vaoci_wrap_error(err, "%s: va-limit", name);

@@ -67,8 +67,7 @@ static int check_header(struct launch_image *img, vaoci_error_t *err) {
     return REFUSE("%s: program header size %u, expected %u", img->path, (unsigned)e->e_phentsize,
                   vaoci_elf_phentsize(VAOCI_ELFCLASS64));
   if (e->e_phnum == 0 || e->e_phnum > LAUNCH_PHDR_MAX)
-    return REFUSE("%s: %u program headers, expected 1-%u", img->path, (unsigned)e->e_phnum,
-                  (unsigned)LAUNCH_PHDR_MAX);
+    return REFUSE("%s: %u program headers, expected 1-%u", img->path, (unsigned)e->e_phnum, (unsigned)LAUNCH_PHDR_MAX);
   uint64_t table = (uint64_t)e->e_phnum * sizeof(Elf64_Phdr);
   if (e->e_phoff > img->file_size || table > img->file_size - e->e_phoff)
     return REFUSE("%s: program headers past the end of the file", img->path);
@@ -161,7 +160,8 @@ static int check_program(struct launch_image *img, vaoci_error_t *err) {
     char interp[128];
     if (p->p_type == PT_INTERP)
       return REFUSE("%s: dynamically linked (interpreter %s): vaoci-launch loads static programs; "
-                    "dynamic ones take the preload", img->path, interp_name(img, p, interp, sizeof interp));
+                    "dynamic ones take the preload",
+                    img->path, interp_name(img, p, interp, sizeof interp));
     if (p->p_type == PT_GNU_STACK)
       img->exec_stack = (p->p_flags & PF_X) != 0;
     if (p->p_type == PT_GNU_PROPERTY)
@@ -240,8 +240,8 @@ static long read_at(int fd, void *buf, uint64_t len, uint64_t off) {
  * from img->base), then checks them all. */
 static int read_headers(struct launch_image *img, vaoci_error_t *err) {
   int r;
-  long n = read_at(img->fd, img->head, sizeof img->head < img->file_size ? sizeof img->head : img->file_size,
-                   img->base);
+  long n =
+      read_at(img->fd, img->head, sizeof img->head < img->file_size ? sizeof img->head : img->file_size, img->base);
   if (n < 0)
     return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, (int)-n, "%s: cannot read", img->path);
   img->head_len = (uint64_t)n;

@@ -35,14 +35,14 @@ _Static_assert(sizeof(void *) == 8, "vaoci-launch loads 64-bit programs on 64-bi
 #endif
 
 /* Exit statuses, as env(1) and the shells use them. */
-#define LAUNCH_EXIT_FAILED 125     /* vaoci-launch itself: usage, config, reservation, loading */
+#define LAUNCH_EXIT_FAILED 125 /* vaoci-launch itself: usage, config, reservation, loading */
 #define LAUNCH_EXIT_CANNOT_RUN 126 /* PROGRAM exists but is refused */
 #define LAUNCH_EXIT_NOT_FOUND 127
 
 #define LAUNCH_PATH_MAX 4096
 #define LAUNCH_AUXV_MAX 64
 #define LAUNCH_PHDR_MAX (65536 / sizeof(Elf64_Phdr)) /* the kernel's limit on the table */
-#define LAUNCH_HEAD_SIZE 4096                        /* first bytes read: header, usually the phdrs */
+#define LAUNCH_HEAD_SIZE 4096 /* first bytes read: header, usually the phdrs */
 
 /* launch_self is what the kernel handed this process. */
 struct launch_self {
@@ -51,25 +51,25 @@ struct launch_self {
   char **envp;
   Elf64_auxv_t *auxv; /* up to and excluding AT_NULL */
   size_t nauxv;
-  uint64_t strings;   /* the lowest string exec copied onto our stack */
+  uint64_t strings; /* the lowest string exec copied onto our stack */
 };
 
 /* launch_opts is what to launch, and how. */
 struct launch_opts {
-  const char *path;           /* the file opened: AT_EXECFN in direct mode */
-  char **argv;                /* the program's argv (inside the launcher's own, edited in place) */
+  const char *path; /* the file opened: AT_EXECFN in direct mode */
+  char **argv; /* the program's argv (inside the launcher's own, edited in place) */
   int argc;
-  const char *execfn;         /* AT_EXECFN's string */
+  const char *execfn; /* AT_EXECFN's string */
   int have_window;
   struct vaoci_window window;
   enum vaoci_algo algo;
-  int warn;                   /* VAOCI_ON_ERROR=warn: run unprotected if reserving fails */
-  const char *debug;          /* VAOCI_DEBUG: 1, json or maps */
-  int binfmt;                 /* keep AT_FLAGS, AT_EXECFD and comm as the kernel set them */
-  int as_binfmt;              /* --binfmt-flags: PROGRAM is an emulator, started as binfmt_misc would for argv[1] */
-  int preserve_argv0;         /* --binfmt-flags with P: the guest's argv[0] kept, AT_FLAGS says so */
-  const char *comm;           /* the name the process takes (the program's, or the guest's) */
-  int embedded;               /* the program is the bundle's emulator: fd, at base, size bytes */
+  int warn; /* VAOCI_ON_ERROR=warn: run unprotected if reserving fails */
+  const char *debug; /* VAOCI_DEBUG: 1, json or maps */
+  int binfmt; /* keep AT_FLAGS, AT_EXECFD and comm as the kernel set them */
+  int as_binfmt; /* --binfmt-flags: PROGRAM is an emulator, started as binfmt_misc would for argv[1] */
+  int preserve_argv0; /* --binfmt-flags with P: the guest's argv[0] kept, AT_FLAGS says so */
+  const char *comm; /* the name the process takes (the program's, or the guest's) */
+  int embedded; /* the program is the bundle's emulator: fd, at base, size bytes */
   int fd;
   uint64_t base, size;
 };
@@ -80,20 +80,20 @@ struct launch_opts {
 struct launch_image {
   const char *path;
   int fd;
-  uint64_t base;        /* where the ELF starts in the file (a bundle's emulator), else 0 */
-  uint64_t file_size;   /* the ELF's own size */
+  uint64_t base; /* where the ELF starts in the file (a bundle's emulator), else 0 */
+  uint64_t file_size; /* the ELF's own size */
   uint64_t head_len;
   Elf64_Ehdr eh;
   const Elf64_Phdr *ph; /* into head, or phdr_buf */
   uint64_t page;
-  int pie;              /* ET_DYN: placed by mmap; ET_EXEC: at its own addresses */
-  uint64_t lo, hi;      /* page-rounded extent of the PT_LOADs, unbiased */
-  uint64_t align;       /* largest PT_LOAD alignment, at least a page */
-  uint64_t phdr_vaddr;  /* where the program headers are mapped, unbiased */
-  int exec_stack;       /* PT_GNU_STACK asks for PF_X */
-  int bti;              /* aarch64: GNU property BTI, honoured when the CPU has it */
-  uint64_t bias;        /* load bias once placed (0 for ET_EXEC) */
-  uint64_t brk;         /* first page after the highest segment, biased */
+  int pie; /* ET_DYN: placed by mmap; ET_EXEC: at its own addresses */
+  uint64_t lo, hi; /* page-rounded extent of the PT_LOADs, unbiased */
+  uint64_t align; /* largest PT_LOAD alignment, at least a page */
+  uint64_t phdr_vaddr; /* where the program headers are mapped, unbiased */
+  int exec_stack; /* PT_GNU_STACK asks for PF_X */
+  int bti; /* aarch64: GNU property BTI, honoured when the CPU has it */
+  uint64_t bias; /* load bias once placed (0 for ET_EXEC) */
+  uint64_t brk; /* first page after the highest segment, biased */
   unsigned char head[LAUNCH_HEAD_SIZE] __attribute__((aligned(4096))); /* the first bytes of the file */
   Elf64_Phdr phdr_buf[LAUNCH_PHDR_MAX]; /* program headers beyond them, or unaligned */
 };
@@ -101,7 +101,7 @@ struct launch_image {
 /* launch_strings measures argv or envp (launch_stack_measure). */
 struct launch_strings {
   uint64_t count, len; /* strings, and their bytes with the NULs */
-  int block;           /* back to back in memory: copied at once */
+  int block; /* back to back in memory: copied at once */
 };
 
 /* launch_stack_in is everything the fresh stack is built from. */
@@ -113,7 +113,7 @@ struct launch_stack_in {
   const Elf64_auxv_t *auxv; /* the launcher's own */
   size_t nauxv;
   unsigned char random[16]; /* AT_RANDOM's bytes */
-  uint64_t sp_offset;       /* a random drop below the strings, as the kernel's arch_align_stack */
+  uint64_t sp_offset; /* a random drop below the strings, as the kernel's arch_align_stack */
   uint64_t phdr, phnum, entry;
   int binfmt;
   uint64_t at_flags; /* AT_FLAGS outside binfmt mode: AT_FLAGS_PRESERVE_ARGV0 for --binfmt-flags with P */
@@ -183,8 +183,7 @@ int launch_map_segments(struct launch_image *img, unsigned long hwcap2, vaoci_er
 /* stack.c */
 void launch_stack_measure(struct launch_stack_in *in);
 uint64_t launch_stack_need(const struct launch_stack_in *in);
-int launch_stack_build(char *top, const struct launch_stack_in *in, struct launch_stack_out *out,
-                       vaoci_error_t *err);
+int launch_stack_build(char *top, const struct launch_stack_in *in, struct launch_stack_out *out, vaoci_error_t *err);
 int launch_stack_map(const struct launch_stack_in *in, int exec_stack, uint64_t page, uint64_t top_hint, char **top,
                      vaoci_error_t *err);
 

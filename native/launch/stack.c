@@ -120,7 +120,10 @@ static int program_value(const struct launch_stack_in *in, const struct auxv_val
   case AT_BASE_PLATFORM: *val = v->base_platform; return 1;
   /* binfmt_misc's own entries: the emulator behind us must see them; a
    * program run directly never has them. */
-  case AT_FLAGS: if (!in->binfmt) *val = in->at_flags; return !in->binfmt;
+  case AT_FLAGS:
+    if (!in->binfmt)
+      *val = in->at_flags;
+    return !in->binfmt;
   case AT_EXECFD: return in->binfmt ? 0 : -1;
   default: return 0;
   }
@@ -153,8 +156,7 @@ static size_t build_auxv(const struct launch_stack_in *in, const struct auxv_val
   return n;
 }
 
-int launch_stack_build(char *top, const struct launch_stack_in *in, struct launch_stack_out *out,
-                       vaoci_error_t *err) {
+int launch_stack_build(char *top, const struct launch_stack_in *in, struct launch_stack_out *out, vaoci_error_t *err) {
   char *p = top;
   static const uint64_t null_word = 0;
   struct auxv_values v;

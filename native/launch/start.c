@@ -73,7 +73,6 @@ unsigned long getauxval(unsigned long type) {
   return launch_auxv_get(self_seen, type);
 }
 
-
 /* launch_entry is called by _start with the kernel's stack pointer:
  * argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL. */
 __attribute__((used, noreturn)) void launch_entry(uint64_t *sp) {
@@ -89,7 +88,7 @@ __attribute__((used, noreturn)) void launch_entry(uint64_t *sp) {
   while (self.auxv[self.nauxv].a_type != AT_NULL)
     self.nauxv++;
   /* exec copies argv's strings lowest, then envp's, then AT_EXECFN's */
-  self.strings = self.argc ? (uint64_t)(uintptr_t)self.argv[0]
+  self.strings = self.argc      ? (uint64_t)(uintptr_t)self.argv[0]
                  : self.envp[0] ? (uint64_t)(uintptr_t)self.envp[0]
                                 : launch_auxv_get(&self, AT_EXECFN);
   self_seen = &self;

@@ -58,8 +58,8 @@ static void report_success(const char *window, const char *debug) {
     vaoci_formatf(line, sizeof line,
                   "{\"vaoci\":\"preload\",\"window\":\"%s\",\"algorithm\":\"%s\",\"nanoseconds\":%lu,"
                   "\"syscalls\":%lu,\"bytes\":%lu,\"regions\":%lu}\n",
-                  window, vaoci_algo_name(s->algo_used), (unsigned long)s->nanoseconds,
-                  (unsigned long)s->syscalls, (unsigned long)s->bytes, (unsigned long)s->regions);
+                  window, vaoci_algo_name(s->algo_used), (unsigned long)s->nanoseconds, (unsigned long)s->syscalls,
+                  (unsigned long)s->bytes, (unsigned long)s->regions);
   else
     vaoci_formatf(line, sizeof line, "vaoci: reserved %lu GiB in %lu regions outside %s (%s, %lu us, %lu syscalls)\n",
                   (unsigned long)(s->bytes >> 30), (unsigned long)s->regions, window, vaoci_algo_name(s->algo_used),

@@ -36,7 +36,7 @@ static uint64_t edge_run(uint64_t edge, uint64_t limit, int dir, uint64_t page) 
   uint64_t room = (dir < 0 ? edge - limit : limit - edge) / page;
   uint64_t max = room < EDGE_PAGES ? room : EDGE_PAGES;
   uint64_t lo = 0, hi = 1; /* lo pages known mapped; hi the next to try */
-#define RUN_MAPPED(k) (dir < 0 ? mapped(edge - (k) * page, edge, page) : mapped(edge, edge + (k) * page, page))
+#define RUN_MAPPED(k) (dir < 0 ? mapped(edge - (k)*page, edge, page) : mapped(edge, edge + (k)*page, page))
   while (hi <= max && RUN_MAPPED(hi)) {
     lo = hi;
     hi *= 2;

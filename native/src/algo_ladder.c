@@ -4,8 +4,8 @@
 #include "reserve_internal.h"
 #include "sys.h"
 
-static int fill_chunk(struct vaoci_reservation *res, const struct vaoci_plan *plan, uint64_t start,
-                      uint64_t len, vaoci_error_t *err) {
+static int fill_chunk(struct vaoci_reservation *res, const struct vaoci_plan *plan, uint64_t start, uint64_t len,
+                      vaoci_error_t *err) {
   long r = vaoci_fixed_map(start, start + len, res->map_window, plan->page_size);
   if (r == -17 /* EEXIST */) {
     if (len <= plan->page_size)

@@ -16,8 +16,8 @@ static uint64_t page_round(const struct vaoci_reservation *res, uint64_t len) {
 
 /* take_place maps at a found place: NOREPLACE into a free gap, or MAP_FIXED
  * over vaoci's own reservation (which is then forgotten). */
-static long take_place(struct vaoci_reservation *res, const struct vaoci_place *p, uint64_t len, int prot,
-                       int flags, int fd, long offset) {
+static long take_place(struct vaoci_reservation *res, const struct vaoci_place *p, uint64_t len, int prot, int flags,
+                       int fd, long offset) {
   flags |= p->from_reservation ? VAOCI_MAP_FIXED : VAOCI_MAP_FIXED_NOREPLACE;
   long r = vaoci_sys_mmap(p->addr, len, prot, flags, fd, offset);
   if (!vaoci_sys_failed(r) && p->from_reservation)
@@ -87,8 +87,8 @@ int vaoci_mremap_range(struct vaoci_reservation *res, uint64_t old_addr, uint64_
     return vaoci_make_error(err, VAOCI_E_SYSTEM, -c, "mremap_range: claim 0x%lx", (unsigned long)place.addr);
   long r = vaoci_sys_mremap(old_addr, old_len, new_len, MREMAP_MAYMOVE_ | MREMAP_FIXED_, place.addr);
   if (vaoci_sys_failed(r))
-    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "mremap_range: move 0x%lx to 0x%lx",
-                            (unsigned long)old_addr, (unsigned long)place.addr);
+    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "mremap_range: move 0x%lx to 0x%lx", (unsigned long)old_addr,
+                            (unsigned long)place.addr);
   if (vaoci_rereserve(res, old_addr, old_addr + page_round(res, old_len)) < 0)
     return vaoci_make_error(err, VAOCI_E_NOMEM, 12, "mremap_range: could not reserve vacated 0x%lx again",
                             (unsigned long)old_addr);
@@ -96,8 +96,8 @@ int vaoci_mremap_range(struct vaoci_reservation *res, uint64_t old_addr, uint64_
   return 0;
 }
 
-int vaoci_shmat_range(struct vaoci_reservation *res, int shmid, uint64_t begin, uint64_t end, int shmflg,
-                      uint64_t *out, vaoci_error_t *err) {
+int vaoci_shmat_range(struct vaoci_reservation *res, int shmid, uint64_t begin, uint64_t end, int shmflg, uint64_t *out,
+                      vaoci_error_t *err) {
   long r;
   if (begin == end) {
     r = vaoci_sys_shmat(shmid, 0, shmflg);

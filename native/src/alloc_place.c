@@ -22,8 +22,8 @@ size_t vaoci_allowed_spans(const struct vaoci_reservation *res, uint64_t begin, 
 }
 
 /* first_fit returns the lowest align-aligned address in set ∩ allowed with len free bytes. */
-static int first_fit(const struct vaoci_span_set *set, const struct vaoci_span *allowed, size_t nallowed,
-                     uint64_t len, uint64_t align, uint64_t *addr) {
+static int first_fit(const struct vaoci_span_set *set, const struct vaoci_span *allowed, size_t nallowed, uint64_t len,
+                     uint64_t align, uint64_t *addr) {
   for (size_t i = 0; i < set->count; i++) {
     for (size_t a = 0; a < nallowed; a++) {
       uint64_t s = set->items[i].start > allowed[a].start ? set->items[i].start : allowed[a].start;

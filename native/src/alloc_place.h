@@ -10,8 +10,7 @@ struct vaoci_place {
 };
 
 /* vaoci_allowed_spans turns (begin, end) into up to two allowed spans of user space. */
-size_t vaoci_allowed_spans(const struct vaoci_reservation *res, uint64_t begin, uint64_t end,
-                           struct vaoci_span out[2]);
+size_t vaoci_allowed_spans(const struct vaoci_reservation *res, uint64_t begin, uint64_t end, struct vaoci_span out[2]);
 
 /* vaoci_find_place picks the lowest fitting free gap, else reservation piece. */
 int vaoci_find_place(const struct vaoci_reservation *res, const struct vaoci_span *allowed, size_t nallowed,

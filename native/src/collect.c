@@ -40,7 +40,6 @@ int vaoci_collect_gaps(int maps_fd, int use_query, const struct vaoci_span *targ
   if (r < 0)
     return r;
   if (vaoci_gap_walk_finish(&w) < 0)
-    return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "collect gaps: more than %d free gaps",
-                            VAOCI_SPAN_SET_MAX);
+    return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "collect gaps: more than %d free gaps", VAOCI_SPAN_SET_MAX);
   return 0;
 }

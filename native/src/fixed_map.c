@@ -29,8 +29,7 @@ size_t vaoci_fixed_pieces(uint64_t start, uint64_t end, uint64_t map_window, uin
                           struct vaoci_span out[VAOCI_FIXED_PIECES_MAX]) {
   /* No split: no window below the task size, a span on one side of the top,
    * or one short enough for any vm.mmap_min_addr below LOW_FLOOR_MAX. */
-  if (!map_window || start > map_window || end <= map_window + page ||
-      end - start <= map_window - LOW_FLOOR_MAX) {
+  if (!map_window || start > map_window || end <= map_window + page || end - start <= map_window - LOW_FLOOR_MAX) {
     out[0] = (struct vaoci_span){start, end};
     return 1;
   }

@@ -48,15 +48,16 @@ static void put_conversion(struct out *o, char conv, int longness, va_list *ap) 
   case 's': put_str(o, va_arg(*ap, const char *)); return;
   case 'c': put_char(o, (char)va_arg(*ap, int)); return;
   case '%': put_char(o, '%'); return;
-  case 'd':
-    put_signed(o, longness ? va_arg(*ap, long long) : va_arg(*ap, int));
-    return;
+  case 'd': put_signed(o, longness ? va_arg(*ap, long long) : va_arg(*ap, int)); return;
   case 'u':
   case 'x':
     u = longness ? va_arg(*ap, unsigned long long) : va_arg(*ap, unsigned);
     put_unsigned(o, u, conv == 'x' ? 16 : 10);
     return;
-  default: put_char(o, '%'); put_char(o, conv); return;
+  default:
+    put_char(o, '%');
+    put_char(o, conv);
+    return;
   }
 }
 

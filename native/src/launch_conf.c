@@ -51,8 +51,8 @@ static int parse_line(const char *s, const char *e, const char *name, int line, 
     size_t size;
     char *dst = field(c, k, &size);
     if ((size_t)(ve - vs) + 1 > size || ve == vs)
-      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "%s line %d: %s: expected a value of 1-%zu characters",
-                              name, line, keys[k], size - 1);
+      return vaoci_make_error(err, VAOCI_E_INVALID, 0, "%s line %d: %s: expected a value of 1-%zu characters", name,
+                              line, keys[k], size - 1);
     size_t n = (size_t)(ve - vs);
     for (size_t i = 0; i < n; i++)
       dst[i] = vs[i];
@@ -70,7 +70,7 @@ static int parse_line(const char *s, const char *e, const char *name, int line, 
 }
 
 int vaoci_launch_conf_parse(const char *text, size_t len, const char *name, struct vaoci_launch_conf *c,
-                        vaoci_error_t *err) {
+                            vaoci_error_t *err) {
   c->emulator[0] = c->va_limit[0] = c->on_error[0] = c->algo[0] = '\0';
   int line = 1;
   for (const char *s = text, *end = text + len; s < end; line++) {
@@ -83,8 +83,8 @@ int vaoci_launch_conf_parse(const char *text, size_t len, const char *name, stru
     s = e + 1;
   }
   if (!c->emulator[0])
-    return vaoci_make_error(err, VAOCI_E_INVALID, 0,
-                            "%s: emulator: missing; expected `emulator = /path/to/emulator`", name);
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "%s: emulator: missing; expected `emulator = /path/to/emulator`",
+                            name);
   if (c->emulator[0] != '/')
     return vaoci_make_error(err, VAOCI_E_INVALID, 0, "%s: emulator `%s`: expected an absolute path", name, c->emulator);
   return 0;

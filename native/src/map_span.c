@@ -28,8 +28,8 @@ int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err) {
     return vaoci_make_error(err, VAOCI_E_MAP_COUNT, 12,
                             "map 0x%lx+0x%lx: vm.max_map_count (%lu) reached; raise it with sysctl",
                             (unsigned long)addr, (unsigned long)len, (unsigned long)max);
-  return vaoci_make_error(err, VAOCI_E_NOMEM, 12, "map 0x%lx+0x%lx (%lu GiB): out of memory",
-                          (unsigned long)addr, (unsigned long)len, (unsigned long)(len / GIB));
+  return vaoci_make_error(err, VAOCI_E_NOMEM, 12, "map 0x%lx+0x%lx (%lu GiB): out of memory", (unsigned long)addr,
+                          (unsigned long)len, (unsigned long)(len / GIB));
 }
 
 int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, vaoci_error_t *err) {
@@ -41,8 +41,7 @@ int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, 
     return vaoci_make_error(err, VAOCI_E_UNSUPPORTED, 0, "map 0x%lx: MAP_FIXED_NOREPLACE unsupported (Linux < 4.17)",
                             (unsigned long)start);
   if (r != 0)
-    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "map 0x%lx+0x%lx", (unsigned long)start,
-                            (unsigned long)len);
+    return vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-r, "map 0x%lx+0x%lx", (unsigned long)start, (unsigned long)len);
   if (vaoci_span_set_add(&res->regions, start, end) < 0) {
     vaoci_sys_munmap(start, len);
     return vaoci_make_error(err, VAOCI_E_CAPACITY, 0, "record 0x%lx: more than %d regions", (unsigned long)start,

@@ -94,8 +94,7 @@ static char chunk[64 * 1024];
 
 /* parse_lines hands every complete line in buf[0, len) to the visitor and
  * returns how many bytes it consumed (the rest is a partial line). */
-static long parse_lines(size_t len, int *line_no, vaoci_maps_visit_fn fn, void *ctx, int *stop,
-                        vaoci_error_t *err) {
+static long parse_lines(size_t len, int *line_no, vaoci_maps_visit_fn fn, void *ctx, int *stop, vaoci_error_t *err) {
   size_t pos = 0;
   for (size_t end = 0; end < len && !*stop; end++) {
     if (chunk[end] != '\n')

@@ -62,8 +62,7 @@ int vaoci_maps_parse_line(const char *line, size_t len, struct vaoci_vma *out) {
   return 0;
 }
 
-int vaoci_maps_parse_text(const char *text, size_t len, vaoci_maps_visit_fn fn, void *ctx,
-                          vaoci_error_t *err) {
+int vaoci_maps_parse_text(const char *text, size_t len, vaoci_maps_visit_fn fn, void *ctx, vaoci_error_t *err) {
   size_t pos = 0;
   int line_no = 0;
   while (pos < len) {
@@ -74,8 +73,7 @@ int vaoci_maps_parse_text(const char *text, size_t len, vaoci_maps_visit_fn fn, 
     if (end > pos) {
       struct vaoci_vma vma;
       if (vaoci_maps_parse_line(text + pos, end - pos, &vma) < 0)
-        return vaoci_make_error(err, VAOCI_E_INVALID, 0, "maps line %d: expected `START-END PERMS ...`",
-                                line_no);
+        return vaoci_make_error(err, VAOCI_E_INVALID, 0, "maps line %d: expected `START-END PERMS ...`", line_no);
       int stop = fn(ctx, &vma);
       if (stop)
         return stop;

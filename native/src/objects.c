@@ -3,7 +3,7 @@
 #include "auxv.h"
 #include "objects.h"
 
-static void add_segments(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
+static void add_segments(const ElfW(Phdr) * ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
   uint64_t low = UINT64_MAX, high = 0;
   for (unsigned i = 0; i < n; i++) {
     if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
@@ -18,7 +18,7 @@ static void add_segments(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64
     vaoci_span_set_add(&out->objects, low, high);
 }
 
-static int is_elf(const ElfW(Ehdr) *e) {
+static int is_elf(const ElfW(Ehdr) * e) {
   return e->e_ident[EI_MAG0] == ELFMAG0 && e->e_ident[EI_MAG1] == ELFMAG1 && e->e_ident[EI_MAG2] == ELFMAG2 &&
          e->e_ident[EI_MAG3] == ELFMAG3 && e->e_phentsize == sizeof(ElfW(Phdr));
 }
@@ -35,7 +35,7 @@ static void add_object(uint64_t base, uint64_t page, struct vaoci_known *out) {
 }
 
 /* program_bias is the load bias of the main program, from its PT_PHDR. */
-static int program_bias(const ElfW(Phdr) *ph, unsigned n, uint64_t *bias) {
+static int program_bias(const ElfW(Phdr) * ph, unsigned n, uint64_t *bias) {
   for (unsigned i = 0; i < n; i++) {
     if (ph[i].p_type == PT_PHDR) {
       *bias = (uint64_t)(uintptr_t)ph - ph[i].p_vaddr;
@@ -48,7 +48,7 @@ static int program_bias(const ElfW(Phdr) *ph, unsigned n, uint64_t *bias) {
 
 /* add_libraries walks the dynamic loader's list (DT_DEBUG → r_debug → r_map),
  * as debuggers do; glibc and musl both fill it before any constructor runs. */
-static void add_libraries(const ElfW(Phdr) *ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
+static void add_libraries(const ElfW(Phdr) * ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
   for (unsigned i = 0; i < n; i++) {
     if (ph[i].p_type != PT_DYNAMIC)
       continue;

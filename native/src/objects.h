@@ -9,7 +9,7 @@
 /* vaoci_known is what the process knows it has mapped. */
 struct vaoci_known {
   struct vaoci_span_set segments; /* every PT_LOAD segment, page-rounded as the loaders map them */
-  struct vaoci_span_set objects;  /* each object's extent, first segment to last: the holes
+  struct vaoci_span_set objects; /* each object's extent, first segment to last: the holes
                                      between segments are usually filled (glibc maps them PROT_NONE) */
 };
 

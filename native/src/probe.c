@@ -49,7 +49,6 @@ static uint64_t stack_anchor(void) {
   return (uint64_t)(uintptr_t)&here;
 }
 
-
 /* top_of turns VA bits into the exact task size: x86-64 keeps the top page of
  * user space unmappable (TASK_SIZE = 2^47 - 4096); arm64 does not. */
 static uint64_t top_of(int bits, uint64_t page) {

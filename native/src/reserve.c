@@ -23,9 +23,7 @@ uint64_t vaoci_now_ns(void) {
 static const char *const algo_names[] = {"known", "query", "gaps", "halving", "ladder"};
 #define NALGOS (sizeof algo_names / sizeof algo_names[0])
 
-const char *vaoci_algo_name(enum vaoci_algo algo) {
-  return (unsigned)algo < NALGOS ? algo_names[algo] : "unknown";
-}
+const char *vaoci_algo_name(enum vaoci_algo algo) { return (unsigned)algo < NALGOS ? algo_names[algo] : "unknown"; }
 
 int vaoci_algo_parse(const char *text, enum vaoci_algo *out, vaoci_error_t *err) {
   for (unsigned i = 0; i < NALGOS; i++) {
@@ -167,8 +165,7 @@ int vaoci_release(struct vaoci_reservation *res, vaoci_error_t *err) {
   for (size_t i = 0; i < res->regions.count; i++) {
     long m = vaoci_sys_munmap(res->regions.items[i].start, vaoci_span_len(res->regions.items[i]));
     if (vaoci_sys_failed(m) && r == 0)
-      r = vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-m, "release 0x%lx",
-                           (unsigned long)res->regions.items[i].start);
+      r = vaoci_make_error(err, VAOCI_E_SYSTEM, (int)-m, "release 0x%lx", (unsigned long)res->regions.items[i].start);
   }
   res->regions.count = 0;
   return r;

@@ -106,9 +106,8 @@ static int verify_end(struct classify *c, uint64_t stack_keep_bytes, vaoci_error
   return 0;
 }
 
-int vaoci_verify_text(const char *text, size_t len, const struct vaoci_window *w, uint64_t floor,
-                      uint64_t task_size, uint64_t stack_keep_bytes, struct vaoci_verify_report *out,
-                      vaoci_error_t *err) {
+int vaoci_verify_text(const char *text, size_t len, const struct vaoci_window *w, uint64_t floor, uint64_t task_size,
+                      uint64_t stack_keep_bytes, struct vaoci_verify_report *out, vaoci_error_t *err) {
   struct classify c;
   verify_begin(&c, w, floor, task_size, out);
   int r = vaoci_maps_parse_text(text, len, verify_visit, &c, err);

@@ -46,11 +46,9 @@ static int parse_custom(const char *text, struct vaoci_window *out, vaoci_error_
   const char *p = text;
   uint64_t lower, upper;
   if (parse_hex(&p, &lower) < 0 || *p++ != '-' || parse_hex(&p, &upper) < 0 || *p)
-    return vaoci_make_error(err, VAOCI_E_INVALID, 0,
-                            "va-limit `%s`: expected x86_64, i386 or 0xLOWER-0xUPPER", text);
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "va-limit `%s`: expected x86_64, i386 or 0xLOWER-0xUPPER", text);
   if (lower == upper)
-    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "va-limit `%s`: expected LOWER != UPPER (empty window)",
-                            text);
+    return vaoci_make_error(err, VAOCI_E_INVALID, 0, "va-limit `%s`: expected LOWER != UPPER (empty window)", text);
   if ((lower | upper) % WINDOW_ALIGN)
     return vaoci_make_error(err, VAOCI_E_INVALID, 0, "va-limit `%s`: expected 4096-aligned bounds", text);
   out->kind = VAOCI_WINDOW_CUSTOM;
@@ -100,8 +98,7 @@ static int clip(uint64_t start, uint64_t end, uint64_t floor, uint64_t ceiling, 
   return 1;
 }
 
-int vaoci_window_complement(const struct vaoci_window *w, uint64_t floor, uint64_t ceiling,
-                            struct vaoci_span out[2]) {
+int vaoci_window_complement(const struct vaoci_window *w, uint64_t floor, uint64_t ceiling, struct vaoci_span out[2]) {
   int n = 0;
   if (vaoci_window_wraps(w))
     return clip(w->upper, w->lower, floor, ceiling, &out[0]);

@@ -20,19 +20,19 @@ static inline int in_child(int (*fn)(void)) {
 }
 
 /* CHILD_CASE runs fn in a child and records whether it exited with want. */
-#define CHILD_CASE(fn, want, desc)                                              \
-  do {                                                                          \
-    int got_ = in_child(fn);                                                    \
-    CHECK(got_ == (want), "%s: child exited %d, want %d", desc, got_, want);   \
+#define CHILD_CASE(fn, want, desc)                                                                                     \
+  do {                                                                                                                 \
+    int got_ = in_child(fn);                                                                                           \
+    CHECK(got_ == (want), "%s: child exited %d, want %d", desc, got_, want);                                           \
   } while (0)
 
 /* FAILS prints why a child case fails and returns 1 from it. */
-#define FAILS(...)                       \
-  do {                                   \
-    fprintf(stderr, "  child: ");        \
-    fprintf(stderr, __VA_ARGS__);        \
-    fputc('\n', stderr);                 \
-    return 1;                            \
+#define FAILS(...)                                                                                                     \
+  do {                                                                                                                 \
+    fprintf(stderr, "  child: ");                                                                                      \
+    fprintf(stderr, __VA_ARGS__);                                                                                      \
+    fputc('\n', stderr);                                                                                               \
+    return 1;                                                                                                          \
   } while (0)
 
 #endif

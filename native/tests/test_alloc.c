@@ -141,8 +141,7 @@ static int case_mremap_out_and_back(void) {
   if (((char *)r)[0] != 7)
     FAILS("contents lost in the move back");
   if (!still_holds())
-    FAILS("the vacated range outside the window was not reserved again (%lu free)",
-          (unsigned long)report.free_bytes);
+    FAILS("the vacated range outside the window was not reserved again (%lu free)", (unsigned long)report.free_bytes);
   return 0;
 }
 
@@ -163,11 +162,13 @@ static int case_shmat(void) {
   int id = shmget(IPC_PRIVATE, 2 * MIB, IPC_CREAT | 0600);
   if (id < 0 || setup())
     return 1;
-  if (vaoci_shmat_range(&res, id, 0x10000000, 0x20000000, 0, &p, &err) < 0 || !inside(p, 2 * MIB, 0x10000000, 0x20000000))
+  if (vaoci_shmat_range(&res, id, 0x10000000, 0x20000000, 0, &p, &err) < 0 ||
+      !inside(p, 2 * MIB, 0x10000000, 0x20000000))
     FAILS("shmat_range inside: 0x%lx %s", (unsigned long)p, err.msg);
   if (vaoci_shmat_range(&res, id, T41, T40 * 4, 0, &q, &err) < 0 || !inside(q, 2 * MIB, T41, T40 * 4))
     FAILS("shmat_range outside: 0x%lx %s", (unsigned long)q, err.msg);
-  if (vaoci_shmat_range(&res, id, 0x80000000, 0x40000000, 0, &r, &err) < 0 || !inside(r, 2 * MIB, 0x80000000, 0x40000000))
+  if (vaoci_shmat_range(&res, id, 0x80000000, 0x40000000, 0, &r, &err) < 0 ||
+      !inside(r, 2 * MIB, 0x80000000, 0x40000000))
     FAILS("shmat_range wrap: 0x%lx %s", (unsigned long)r, err.msg);
   shmctl(id, IPC_RMID, NULL); /* freed when the child exits */
   ((char *)p)[5] = 42;

@@ -72,7 +72,10 @@ static void m_filesz(void) { ph()[1].p_filesz = 0x900; }
 static void m_past_eof(void) { ph()[2].p_offset = 0x3f80; }
 static void m_misaligned(void) { ph()[1].p_offset = 0x1100; }
 static void m_align(void) { ph()[1].p_align = 0x3000; }
-static void m_overlap(void) { ph()[1].p_vaddr = 0x400100; ph()[1].p_offset = 0x100; }
+static void m_overlap(void) {
+  ph()[1].p_vaddr = 0x400100;
+  ph()[1].p_offset = 0x100;
+}
 static void m_order(void) { ph()[2].p_vaddr = 0x200f00; }
 static void m_huge(void) { ph()[2].p_memsz = 1ull << 63; }
 static void m_entry_data(void) { eh()->e_entry = 0x403f10; }
@@ -163,8 +166,14 @@ static void test_elf_facts(void) {
 /* A GNU property note asking for BTI: the text is then mapped PROT_BTI. */
 static void test_elf_bti(void) {
   base_elf(ET_EXEC);
-  static const uint32_t note[] = {4, 16, NT_GNU_PROPERTY_TYPE_0, 0x00554e47 /* "GNU" */,
-                                  GNU_PROPERTY_AARCH64_FEATURE_1_AND, 4, GNU_PROPERTY_AARCH64_FEATURE_1_BTI, 0};
+  static const uint32_t note[] = {4,
+                                  16,
+                                  NT_GNU_PROPERTY_TYPE_0,
+                                  0x00554e47 /* "GNU" */,
+                                  GNU_PROPERTY_AARCH64_FEATURE_1_AND,
+                                  4,
+                                  GNU_PROPERTY_AARCH64_FEATURE_1_BTI,
+                                  0};
   memcpy(img.head + 0x180, note, sizeof note);
   phdr(4, PT_GNU_PROPERTY, PF_R, 0x180, 0x400180, sizeof note, sizeof note);
   vaoci_error_t err;
@@ -225,12 +234,23 @@ static char platform[] = "x86_64";
 static unsigned char own_random[16] = {1};
 
 static Elf64_auxv_t own_auxv[] = {
-    {AT_SYSINFO_EHDR, {0x7fff0000}}, {AT_HWCAP, {0xbfebfbff}}, {AT_PAGESZ, {4096}},
-    {AT_PHDR, {0x7f0000000040}},     {AT_PHENT, {56}},         {AT_PHNUM, {9}},
-    {AT_BASE, {0}},                  {AT_FLAGS, {1}},          {AT_ENTRY, {0x7f0000001000}},
-    {AT_UID, {1000}},                {AT_SECURE, {0}},         {AT_RANDOM, {0}},
-    {AT_HWCAP2, {2}},                {AT_EXECFN, {0}},         {AT_PLATFORM, {0}},
-    {AT_EXECFD, {5}},                {AT_MINSIGSTKSZ, {3632}},
+    {AT_SYSINFO_EHDR, {0x7fff0000}},
+    {AT_HWCAP, {0xbfebfbff}},
+    {AT_PAGESZ, {4096}},
+    {AT_PHDR, {0x7f0000000040}},
+    {AT_PHENT, {56}},
+    {AT_PHNUM, {9}},
+    {AT_BASE, {0}},
+    {AT_FLAGS, {1}},
+    {AT_ENTRY, {0x7f0000001000}},
+    {AT_UID, {1000}},
+    {AT_SECURE, {0}},
+    {AT_RANDOM, {0}},
+    {AT_HWCAP2, {2}},
+    {AT_EXECFN, {0}},
+    {AT_PLATFORM, {0}},
+    {AT_EXECFD, {5}},
+    {AT_MINSIGSTKSZ, {3632}},
 };
 #define NOWN (sizeof own_auxv / sizeof own_auxv[0])
 
@@ -239,7 +259,7 @@ static struct launch_stack_out out;
 
 static void stack_in(int binfmt, size_t nauxv) {
   own_auxv[11].a_un.a_val = (uint64_t)(uintptr_t)own_random;
-  own_auxv[13].a_un.a_val = (uint64_t)(uintptr_t)"/launcher/path";
+  own_auxv[13].a_un.a_val = (uint64_t)(uintptr_t) "/launcher/path";
   own_auxv[14].a_un.a_val = (uint64_t)(uintptr_t)platform;
   memset(&in, 0, sizeof in);
   in.argv = cur_argv;
@@ -286,8 +306,8 @@ static void build(const char *desc, int binfmt, size_t nauxv) {
   CHECK(sp[0] == 4, "%s: argc %lu", desc, (unsigned long)sp[0]);
   char **argv = (char **)(sp + 1), **envp = argv + 5;
   for (int i = 0; i < 4; i++)
-    CHECK(in_buf((uint64_t)(uintptr_t)argv[i], buf, top) && strcmp(argv[i], stack_argv[i]) == 0,
-          "%s: argv[%d] `%s`", desc, i, argv[i]);
+    CHECK(in_buf((uint64_t)(uintptr_t)argv[i], buf, top) && strcmp(argv[i], stack_argv[i]) == 0, "%s: argv[%d] `%s`",
+          desc, i, argv[i]);
   CHECK(argv[4] == NULL && envp[2] == NULL, "%s: argv and envp NULL-terminated", desc);
   CHECK(strcmp(envp[0], "A=1") == 0 && strcmp(envp[1], "PATH=/bin") == 0, "%s: envp copied", desc);
   CHECK((char **)out.auxv == envp + 3, "%s: auxv right after envp", desc);
@@ -345,35 +365,59 @@ struct args_case {
   const char *desc;
   const char *argv[6];
   const char *env0;
-  int want;           /* 0 ok, 1 help, -1 error */
+  int want; /* 0 ok, 1 help, -1 error */
   const char *window; /* expected window text, or the error's substring */
-  int prog;           /* index of PROGRAM in argv */
+  int prog; /* index of PROGRAM in argv */
 };
 
 static const struct args_case args_cases[] = {
     {"flag", {"vaoci-launch", "--va-limit", "i386", "prog", "a", NULL}, NULL, 0, "i386", 3},
     {"flag=", {"vaoci-launch", "--va-limit=0x10000-0x10000000000", "prog", NULL}, NULL, 0, "0x10000-0x10000000000", 2},
     {"environment", {"vaoci-launch", "prog", "--va-limit", NULL}, "VAOCI_VA_LIMIT=x86_64", 0, "x86_64", 1},
-    {"flag beats environment", {"vaoci-launch", "--va-limit", "i386", "prog", NULL}, "VAOCI_VA_LIMIT=bogus", 0,
-     "i386", 3},
+    {"flag beats environment",
+     {"vaoci-launch", "--va-limit", "i386", "prog", NULL},
+     "VAOCI_VA_LIMIT=bogus",
+     0,
+     "i386",
+     3},
     {"no window at all", {"vaoci-launch", "prog", NULL}, NULL, 0, "none", 1},
     {"-- ends the flags", {"vaoci-launch", "--", "-prog", NULL}, NULL, 0, "none", 2},
     {"--help", {"vaoci-launch", "--help", NULL}, NULL, 1, NULL, 0},
-    {"bad window flag", {"vaoci-launch", "--va-limit", "x86-64", "prog", NULL}, NULL, -1,
-     "--va-limit: va-limit `x86-64`: expected x86_64, i386 or 0xLOWER-0xUPPER", 0},
-    {"bad window variable", {"vaoci-launch", "prog", NULL}, "VAOCI_VA_LIMIT=0x1000-0x1000", -1,
-     "VAOCI_VA_LIMIT: va-limit `0x1000-0x1000`", 0},
-    {"bad VAOCI_ON_ERROR", {"vaoci-launch", "prog", NULL}, "VAOCI_ON_ERROR=maybe", -1,
-     "VAOCI_ON_ERROR `maybe`: expected fail or warn", 0},
+    {"bad window flag",
+     {"vaoci-launch", "--va-limit", "x86-64", "prog", NULL},
+     NULL,
+     -1,
+     "--va-limit: va-limit `x86-64`: expected x86_64, i386 or 0xLOWER-0xUPPER",
+     0},
+    {"bad window variable",
+     {"vaoci-launch", "prog", NULL},
+     "VAOCI_VA_LIMIT=0x1000-0x1000",
+     -1,
+     "VAOCI_VA_LIMIT: va-limit `0x1000-0x1000`",
+     0},
+    {"bad VAOCI_ON_ERROR",
+     {"vaoci-launch", "prog", NULL},
+     "VAOCI_ON_ERROR=maybe",
+     -1,
+     "VAOCI_ON_ERROR `maybe`: expected fail or warn",
+     0},
     {"bad VAOCI_ALGO", {"vaoci-launch", "prog", NULL}, "VAOCI_ALGO=fast", -1, "VAOCI_ALGO: algorithm `fast`", 0},
     {"unknown flag", {"vaoci-launch", "-x", "prog", NULL}, NULL, -1, "flag `-x`: expected --va-limit W", 0},
     {"no PROGRAM", {"vaoci-launch", "--va-limit", "i386", NULL}, NULL, -1, "PROGRAM missing", 0},
     {"--binfmt-flags", {"vaoci-launch", "--binfmt-flags=POF", "--", "emu", "guest", NULL}, NULL, 0, "none", 3},
     {"--binfmt-flags empty", {"vaoci-launch", "--binfmt-flags", "", "emu", "guest", NULL}, NULL, 0, "none", 3},
-    {"--binfmt-flags bad letter", {"vaoci-launch", "--binfmt-flags=PX", "emu", "guest", NULL}, NULL, -1,
-     "--binfmt-flags `PX`: expected letters of POCF", 0},
-    {"--binfmt-flags without a guest", {"vaoci-launch", "--binfmt-flags=P", "--", "emu", NULL}, NULL, -1,
-     "expected the emulator and the guest program", 0},
+    {"--binfmt-flags bad letter",
+     {"vaoci-launch", "--binfmt-flags=PX", "emu", "guest", NULL},
+     NULL,
+     -1,
+     "--binfmt-flags `PX`: expected letters of POCF",
+     0},
+    {"--binfmt-flags without a guest",
+     {"vaoci-launch", "--binfmt-flags=P", "--", "emu", NULL},
+     NULL,
+     -1,
+     "expected the emulator and the guest program",
+     0},
 };
 
 static void test_args(void) {

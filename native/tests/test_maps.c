@@ -16,8 +16,7 @@ struct line_case {
 static const struct line_case line_cases[] = {
     {"file mapping", "558163980000-558163982000 r--p 00000000 fe:00 247026                     /usr/bin/cat", 1,
      0x558163980000, 0x558163982000, "r--p", "/usr/bin/cat", 0},
-    {"anonymous", "7f3a7b050000-7f3a7b072000 rw-p 00000000 00:00 0 ", 1, 0x7f3a7b050000, 0x7f3a7b072000, "rw-p", "",
-     1},
+    {"anonymous", "7f3a7b050000-7f3a7b072000 rw-p 00000000 00:00 0 ", 1, 0x7f3a7b050000, 0x7f3a7b072000, "rw-p", "", 1},
     {"reservation", "100000000-7ffd00000000 ---p 00000000 00:00 0", 1, 0x100000000, 0x7ffd00000000, "---p", "", 1},
     {"named special", "7ffd70d6d000-7ffd70d8e000 rw-p 00000000 00:00 0                          [stack]", 1,
      0x7ffd70d6d000, 0x7ffd70d8e000, "rw-p", "[stack]", 0},

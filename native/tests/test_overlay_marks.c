@@ -207,7 +207,8 @@ static void errors(void) {
     vaoci_error_t e = {0};
     static const char r2[] = "wlocked/x";
     int r = overlay_marks_apply(root, r2, sizeof r2, &e);
-    _exit(r == -VAOCI_E_SYSTEM && e.sys_errno == EACCES && strstr(e.msg, "whiteout `") && strstr(e.msg, "/locked`: openat: ")
+    _exit(r == -VAOCI_E_SYSTEM && e.sys_errno == EACCES && strstr(e.msg, "whiteout `") &&
+                  strstr(e.msg, "/locked`: openat: ")
               ? 0
               : 1);
   }

@@ -73,8 +73,8 @@ static int case_same_set(void) {
       first = res.regions;
     else if (first.count != res.regions.count ||
              memcmp(first.items, res.regions.items, first.count * sizeof first.items[0]) != 0)
-      FAILS("%s reserved %zu regions (%lu bytes), known %zu (%lu bytes)", vaoci_algo_name(algos[a]),
-            res.regions.count, (unsigned long)vaoci_span_set_bytes(&res.regions), first.count,
+      FAILS("%s reserved %zu regions (%lu bytes), known %zu (%lu bytes)", vaoci_algo_name(algos[a]), res.regions.count,
+            (unsigned long)vaoci_span_set_bytes(&res.regions), first.count,
             (unsigned long)vaoci_span_set_bytes(&first));
     if (vaoci_release(&res, &err) < 0)
       FAILS("release: %s", err.msg);
@@ -170,8 +170,8 @@ static int case_stack_claimed(void) {
           (unsigned long long)after);
 #endif
   if (after == want) { /* a hint into the zone (where it is claimed) goes to the window */
-    void *p = mmap((void *)(uintptr_t)(want + (1u << 20)), 65536, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p =
+        mmap((void *)(uintptr_t)(want + (1u << 20)), 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
       FAILS("mmap with a hint in the stack zone failed");
     if (!vaoci_window_contains(&res.window, (uint64_t)(uintptr_t)p, (uint64_t)(uintptr_t)p + 65536))
@@ -274,7 +274,9 @@ int main(void) {
   CHILD_CASE(case_same_set_crowded, 0, "all five algorithms reserve the same set among 600 mappings (query then text)");
   CHILD_CASE(case_stack_grows, 0, "a 7.6 MB recursion still works after reserving");
   CHILD_CASE(case_stack_blocked, 128 + SIGSEGV, "control: the recursion dies when the keep zone is taken");
-  CHILD_CASE(case_stack_claimed, 0, "the stack's zone: [stack] grown over it on arm64 (a hint there lands inside), else free; recursion works");
+  CHILD_CASE(
+      case_stack_claimed, 0,
+      "the stack's zone: [stack] grown over it on arm64 (a hint there lands inside), else free; recursion works");
   CHILD_CASE(case_rlimit_as, 0, "RLIMIT_AS 64 GiB: loud failure, nothing left reserved");
   CHILD_CASE(case_rlimit_as_halving, 0, "RLIMIT_AS 64 GiB: halving fails loudly too");
   CHILD_CASE(case_map_count, 0, "vm.max_map_count full: loud failure naming it");

@@ -34,8 +34,8 @@ static void test_parse(void) {
     int r = vaoci_window_parse(c->text, &w, &err);
     CHECK((r == 0) == c->ok, "%s: parse `%s` returned %d (%s)", c->desc, c->text, r, err.msg);
     if (c->ok && r == 0)
-      CHECK(w.lower == c->lower && w.upper == c->upper, "%s: bounds 0x%lx-0x%lx", c->desc,
-            (unsigned long)w.lower, (unsigned long)w.upper);
+      CHECK(w.lower == c->lower && w.upper == c->upper, "%s: bounds 0x%lx-0x%lx", c->desc, (unsigned long)w.lower,
+            (unsigned long)w.upper);
     if (!c->ok)
       CHECK(err.status == VAOCI_E_INVALID && strstr(err.msg, "va-limit") && strstr(err.msg, "expected"),
             "%s: error names the key and what was expected: %s", c->desc, err.msg);
@@ -78,8 +78,8 @@ static void test_complement(void) {
     int n = vaoci_window_complement(&w, FLOOR, CEIL, out);
     CHECK(n == c->n, "%s: %d spans, want %d", c->desc, n, c->n);
     for (int k = 0; k < n && k < c->n; k++)
-      CHECK(out[k].start == c->spans[k].start && out[k].end == c->spans[k].end, "%s: span %d is 0x%lx-0x%lx",
-            c->desc, k, (unsigned long)out[k].start, (unsigned long)out[k].end);
+      CHECK(out[k].start == c->spans[k].start && out[k].end == c->spans[k].end, "%s: span %d is 0x%lx-0x%lx", c->desc,
+            k, (unsigned long)out[k].start, (unsigned long)out[k].end);
   }
 }
 

@@ -31,26 +31,35 @@ struct cell {
 };
 
 static int parse_opts(int argc, char **argv, struct bench_opts *o, vaoci_error_t *err) {
-  static const struct option longopts[] = {{"va-limit", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'r'},
-                                           {"algos", required_argument, 0, 'a'},    {"dynamic", required_argument, 0, 'd'},
-                                           {"preload", required_argument, 0, 'p'},  {"progress", no_argument, 0, 'P'},
-                                           {"mappings", required_argument, 0, 'm'}, {0, 0, 0, 0}};
+  static const struct option longopts[] = {
+      {"va-limit", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'r'},
+      {"algos", required_argument, 0, 'a'},    {"dynamic", required_argument, 0, 'd'},
+      {"preload", required_argument, 0, 'p'},  {"progress", no_argument, 0, 'P'},
+      {"mappings", required_argument, 0, 'm'}, {0, 0, 0, 0}};
   *o = (struct bench_opts){"i386", "known,query,gaps,halving,ladder", "/bin/true", NULL, 200, 0, 0};
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-    if (c == 'w') o->window = optarg;
-    else if (c == 'a') o->algos = optarg;
-    else if (c == 'd') o->dynamic = optarg;
-    else if (c == 'p') o->preload = optarg;
-    else if (c == 'P') o->progress = 1;
-    else if (c == 'r' && tool_parse_count("--runs", optarg, 100000, &o->runs, err) < 0) return -1;
-    else if (c == 'm' && tool_parse_count("--mappings", optarg, MAX_MAPPINGS, &o->mappings, err) < 0) return -1;
+    if (c == 'w')
+      o->window = optarg;
+    else if (c == 'a')
+      o->algos = optarg;
+    else if (c == 'd')
+      o->dynamic = optarg;
+    else if (c == 'p')
+      o->preload = optarg;
+    else if (c == 'P')
+      o->progress = 1;
+    else if (c == 'r' && tool_parse_count("--runs", optarg, 100000, &o->runs, err) < 0)
+      return -1;
+    else if (c == 'm' && tool_parse_count("--mappings", optarg, MAX_MAPPINGS, &o->mappings, err) < 0)
+      return -1;
     else if (c == '?')
-      return vaoci_make_error(err, VAOCI_E_INVALID, 0,
-                              "bench: flag `%s`: expected --va-limit, --runs, --algos, --dynamic, --preload, --mappings "
-                              "or --progress",
-                              argv[optind - 1]);
+      return vaoci_make_error(
+          err, VAOCI_E_INVALID, 0,
+          "bench: flag `%s`: expected --va-limit, --runs, --algos, --dynamic, --preload, --mappings "
+          "or --progress",
+          argv[optind - 1]);
   }
   /* The preload reserves in its constructor, before any code of the program could map anything. */
   if (o->mappings && strcmp(o->dynamic, "none") != 0)
@@ -78,8 +87,8 @@ static int make_cells(const struct bench_opts *o, int dynamic, struct cell *cell
     if (vaoci_algo_parse(tok, &a, err) < 0)
       return vaoci_wrap_error(err, "--algos");
     for (int d = 0; d <= dynamic && n < MAX_CELLS; d++)
-      cells[n++] = (struct cell){.algo = a, .dynamic = d, .ns = calloc((size_t)o->runs, 8),
-                                 .syscalls = calloc((size_t)o->runs, 8)};
+      cells[n++] = (struct cell){
+          .algo = a, .dynamic = d, .ns = calloc((size_t)o->runs, 8), .syscalls = calloc((size_t)o->runs, 8)};
   }
   return n;
 }

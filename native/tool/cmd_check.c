@@ -15,9 +15,10 @@ static struct vaoci_reservation reservation;
 static struct vaoci_verify_report report;
 
 static int parse_opts(int argc, char **argv, struct check_opts *o, vaoci_error_t *err) {
-  static const struct option longopts[] = {
-      {"va-limit", required_argument, 0, 'w'}, {"algo", required_argument, 0, 'a'},
-      {"samples", required_argument, 0, 'n'}, {0, 0, 0, 0}};
+  static const struct option longopts[] = {{"va-limit", required_argument, 0, 'w'},
+                                           {"algo", required_argument, 0, 'a'},
+                                           {"samples", required_argument, 0, 'n'},
+                                           {0, 0, 0, 0}};
   o->samples = 1000;
   int c;
   opterr = 0;

@@ -81,7 +81,9 @@ static int next_record(const char *input, size_t len, size_t *pos, size_t index,
   if (r->kind != 'w' && r->kind != 'o')
     return invalid(err, index, start, n_raw, "unknown kind — expected `w` (a whiteout) or `o` (an opaque directory)");
   if (r->len == 0)
-    return r->kind == 'o' ? 0 : invalid(err, index, start, n_raw, "a whiteout of the layer root — expected a path below it");
+    return r->kind == 'o'
+               ? 0
+               : invalid(err, index, start, n_raw, "a whiteout of the layer root — expected a path below it");
   for (size_t at = 0; at <= r->len;) {
     const char *slash = memchr(r->path + at, '/', r->len - at);
     size_t n = (slash ? (size_t)(slash - r->path) : r->len) - at;

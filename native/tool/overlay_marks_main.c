@@ -14,14 +14,13 @@
  * at most a few KiB each), low enough that a runaway writer fails cleanly. */
 #define INPUT_MAX ((size_t)256 << 20)
 
-static const char usage[] =
-    "usage: vaoci-overlay-marks ROOT < RECORDS\n"
-    "  writes overlayfs whiteouts (0/0 character devices) and opaque directories\n"
-    "  (trusted.overlay.opaque=y) under ROOT, never through a symlink\n"
-    "records: KIND PATH NUL, KIND `w` (whiteout) or `o` (opaque; empty PATH: ROOT),\n"
-    "         PATH relative to ROOT, components joined by `/`\n"
-    "--version: this program, vaoci's version and the architecture, on one line\n"
-    "exit codes: 0 ok, 1 a mark could not be written, 2 bad input\n";
+static const char usage[] = "usage: vaoci-overlay-marks ROOT < RECORDS\n"
+                            "  writes overlayfs whiteouts (0/0 character devices) and opaque directories\n"
+                            "  (trusted.overlay.opaque=y) under ROOT, never through a symlink\n"
+                            "records: KIND PATH NUL, KIND `w` (whiteout) or `o` (opaque; empty PATH: ROOT),\n"
+                            "         PATH relative to ROOT, components joined by `/`\n"
+                            "--version: this program, vaoci's version and the architecture, on one line\n"
+                            "exit codes: 0 ok, 1 a mark could not be written, 2 bad input\n";
 
 /* read_all reads stdin to its end into a malloc'd buffer. */
 static char *read_all(size_t *len, vaoci_error_t *err) {

@@ -16,9 +16,7 @@ void tool_begin(struct tool_ctx *ctx) {
 #endif
 }
 
-static int exit_code_for(int status) {
-  return status == VAOCI_E_INVALID ? EXIT_BAD_INPUT : EXIT_CHECK_FAILED;
-}
+static int exit_code_for(int status) { return status == VAOCI_E_INVALID ? EXIT_BAD_INPUT : EXIT_CHECK_FAILED; }
 
 int tool_fail(struct tool_ctx *ctx, const vaoci_error_t *err) {
   fprintf(stderr, "vaoci-reserve %s: %s\n", ctx->command, err->msg);

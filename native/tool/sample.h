@@ -8,9 +8,9 @@
 /* sample_result counts one kind of allocation. */
 struct sample_result {
   const char *kind; /* "mmap", "mmap-hint", "mmap-high", "shmat", "mremap" */
-  long count;       /* allocations made */
-  long outside;     /* of them, outside the window */
-  long refused;     /* the kernel said no (window full): not a failure */
+  long count; /* allocations made */
+  long outside; /* of them, outside the window */
+  long refused; /* the kernel said no (window full): not a failure */
   uint64_t first_outside;
 };
 

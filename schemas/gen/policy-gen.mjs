@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT_C = 'hook/policy/policy_gen.h';
 const OUT_TS = 'cli/src/lib/policy/grammar.gen.ts';
-const SOURCES = 'schemas/annotations.schema.json, schemas/node-config.schema.json, schemas/policy.schema.json, schemas/gen/policy-messages.json, schemas/gen/cri-sandbox.json';
+const SOURCES =
+  'schemas/annotations.schema.json, schemas/node-config.schema.json, schemas/policy.schema.json, schemas/gen/policy-messages.json, schemas/gen/cri-sandbox.json';
 
 function load(rel) {
   return JSON.parse(readFileSync(join(ROOT, rel), 'utf8'));
@@ -80,14 +81,19 @@ function facts() {
   const policy = load('schemas/policy.schema.json');
   const messages = load('schemas/gen/policy-messages.json').messages;
   const sandbox = load('schemas/gen/cri-sandbox.json').markers;
-  need(Array.isArray(sandbox) && sandbox.length && sandbox.every((m) => typeof m.key === 'string' && typeof m.value === 'string'),
-    'cri-sandbox.json: expected markers, a non-empty array of {key, value}');
+  need(
+    Array.isArray(sandbox) && sandbox.length && sandbox.every((m) => typeof m.key === 'string' && typeof m.value === 'string'),
+    'cri-sandbox.json: expected markers, a non-empty array of {key, value}',
+  );
 
   const fullKeys = Object.keys(ann.properties);
   const prefix = fullKeys[0].slice(0, fullKeys[0].indexOf('/') + 1);
   need(prefix === 'vaoci.io/' && fullKeys.every((k) => k.startsWith(prefix)), 'annotations: every property must be vaoci.io/KEY');
   const keyMax = ann.propertyNames?.then?.maxLength;
-  need(ann.propertyNames?.if?.pattern === `^${escape(prefix)}` && Number.isInteger(keyMax), 'annotations: expected propertyNames if ^vaoci\\.io/ then maxLength');
+  need(
+    ann.propertyNames?.if?.pattern === `^${escape(prefix)}` && Number.isInteger(keyMax),
+    'annotations: expected propertyNames if ^vaoci\\.io/ then maxLength',
+  );
   need(ann.additionalProperties === false, 'annotations: must be closed (unknown vaoci.io/ keys are errors)');
 
   const keys = fullKeys.map((full) => {
@@ -97,8 +103,10 @@ function facts() {
     const def = ann.$defs[defName];
     need(def, `annotations: ${full} must $ref a $defs entry`);
     const configField = name.replace(/-/g, '_');
-    need(node.properties.defaults.properties[configField]?.$ref === `annotations.schema.json${ref}`,
-      `node-config: defaults/${configField} must $ref annotations.schema.json${ref}`);
+    need(
+      node.properties.defaults.properties[configField]?.$ref === `annotations.schema.json${ref}`,
+      `node-config: defaults/${configField} must $ref annotations.schema.json${ref}`,
+    );
     const values = consts(def, defName);
     const hasWindow = def.anyOf.some((b) => b.$ref === '#/$defs/windowRange');
     const builtin = node.properties.defaults.properties[configField].default;
@@ -123,9 +131,9 @@ function facts() {
   };
   const hostDir = dflt(inj.host_dir, 'injection/host_dir');
   const preload = dflt(inj.preload, 'injection/preload');
-  need(preload.startsWith(`${hostDir}/`), 'node-config: injection/preload default must lie under host_dir\'s default');
+  need(preload.startsWith(`${hostDir}/`), "node-config: injection/preload default must lie under host_dir's default");
   const launcher = dflt(inj.launcher, 'injection/launcher');
-  need(launcher.startsWith(`${hostDir}/`), 'node-config: injection/launcher default must lie under host_dir\'s default');
+  need(launcher.startsWith(`${hostDir}/`), "node-config: injection/launcher default must lie under host_dir's default");
   const node_defaults = {
     hostDir,
     preloadSubpath: preload.slice(hostDir.length + 1),
@@ -210,12 +218,14 @@ function emitC(f) {
   p('static const struct vaoci_policy_key_info vaoci_policy_keys[VAOCI_KEY_COUNT] = {');
   for (const k of f.keys) {
     const id = cName(k.name).toLowerCase();
-    p(`    {${cString(k.name)}, ${cString(k.configField)}, vaoci_${id}_values, ${k.values.length}, ${k.hasWindow ? 1 : 0}, ${k.values.indexOf(k.builtin)}, ${k.containerMax},`);
+    p(
+      `    {${cString(k.name)}, ${cString(k.configField)}, vaoci_${id}_values, ${k.values.length}, ${k.hasWindow ? 1 : 0}, ${k.values.indexOf(k.builtin)}, ${k.containerMax},`,
+    );
     p(`     ${cString(f.expect[k.name])}},`);
   }
   p('};');
   p();
-  p('/* The node config\'s defaults (schemas/node-config.schema.json). */');
+  p("/* The node config's defaults (schemas/node-config.schema.json). */");
   p(`#define VAOCI_NODE_HOST_DIR ${cString(f.node.hostDir)}`);
   p(`#define VAOCI_NODE_PRELOAD_SUBPATH ${cString(f.node.preloadSubpath)} /* under host_dir */`);
   p(`#define VAOCI_NODE_LAUNCHER_SUBPATH ${cString(f.node.launcherSubpath)} /* under host_dir */`);
@@ -242,7 +252,7 @@ function emitC(f) {
     p(`#define VAOCI_EXPECT_${cName(camelToSnake(id))} ${cString(text)}`);
   }
   p();
-  p('/* The resolved policy\'s vocabularies (schemas/policy.schema.json), index = enum. */');
+  p("/* The resolved policy's vocabularies (schemas/policy.schema.json), index = enum. */");
   for (const [name, values] of Object.entries(f.policy)) {
     const id = camelToSnake(name);
     p(`enum vaoci_policy_${id} {`);
@@ -273,14 +283,14 @@ function emitTs(f) {
   out.push('');
   const docs = {
     PREFIX: 'PREFIX is the annotation domain every vaoci key starts with.',
-    KEY_NAME_MAX: 'KEY_NAME_MAX is the longest key name after PREFIX (Kubernetes\' annotation name limit).',
+    KEY_NAME_MAX: "KEY_NAME_MAX is the longest key name after PREFIX (Kubernetes' annotation name limit).",
     KEYS: 'KEYS describes each annotation key: values, window form, node-config field, built-in default, longest container name.',
-    WINDOW: 'WINDOW holds the hex window facts read from windowRange\'s pattern.',
+    WINDOW: "WINDOW holds the hex window facts read from windowRange's pattern.",
     LABEL: 'LABEL holds the characters of a DNS-1123 label: at its edges, and inside it.',
     EXPECT: 'EXPECT holds the "expected ..." texts of the error lines; %s and %d are filled in order.',
-    NODE: 'NODE holds the node config\'s defaults.',
+    NODE: "NODE holds the node config's defaults.",
     SANDBOX: 'SANDBOX lists the annotations (key, exact value) that mark a pod sandbox: never a window or an injection.',
-    POLICY: 'POLICY holds the resolved policy\'s vocabularies.',
+    POLICY: "POLICY holds the resolved policy's vocabularies.",
   };
   for (const [name, value] of Object.entries(data)) {
     out.push(`/** ${docs[name]} */`);

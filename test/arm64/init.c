@@ -45,8 +45,7 @@ static int split_args(char *line, char **argv)
 	char *save = NULL;
 
 	line[strcspn(line, "\r\n")] = '\0';
-	for (char *tok = strtok_r(line, " \t", &save); tok && argc < MAX_ARGS;
-	     tok = strtok_r(NULL, " \t", &save))
+	for (char *tok = strtok_r(line, " \t", &save); tok && argc < MAX_ARGS; tok = strtok_r(NULL, " \t", &save))
 		argv[argc++] = tok;
 	argv[argc] = NULL;
 	return (argc > 0 && argv[0][0] == '#') ? 0 : argc;

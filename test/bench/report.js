@@ -22,4 +22,6 @@ for (const [file, text] of Object.entries(svgs)) fs.writeFileSync(path.join(dir,
 fs.writeFileSync(path.join(dir, 'report.md'), markdown);
 process.stdout.write(markdown);
 const plots = Object.keys(svgs).length;
-process.stderr.write(`bench: wrote ${path.relative(process.cwd(), path.join(dir, 'report.md'))} and ${plots} SVG plot${plots === 1 ? '' : 's'} beside it\n`);
+process.stderr.write(
+  `bench: wrote ${path.relative(process.cwd(), path.join(dir, 'report.md'))} and ${plots} SVG plot${plots === 1 ? '' : 's'} beside it\n`,
+);

@@ -27,7 +27,32 @@ const OUT = path.resolve(process.argv[2] ?? path.join(ROOT, 'build', 'demo-image
 const MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1704067200) * 1000);
 const BUSYBOX = process.env.BUSYBOX ?? '/bin/busybox';
 const CC = process.env.CC ?? 'gcc';
-const APPLETS = ['cat', 'cp', 'date', 'echo', 'env', 'false', 'grep', 'head', 'id', 'ls', 'mkdir', 'mv', 'printf', 'ps', 'pwd', 'rm', 'sed', 'sh', 'sleep', 'tail', 'touch', 'true', 'uname', 'wc'];
+const APPLETS = [
+  'cat',
+  'cp',
+  'date',
+  'echo',
+  'env',
+  'false',
+  'grep',
+  'head',
+  'id',
+  'ls',
+  'mkdir',
+  'mv',
+  'printf',
+  'ps',
+  'pwd',
+  'rm',
+  'sed',
+  'sh',
+  'sleep',
+  'tail',
+  'touch',
+  'true',
+  'uname',
+  'wc',
+];
 
 function die(line) {
   console.error(`demo-image: ${line}`);
@@ -53,7 +78,12 @@ function probeWithLibs(work) {
   try {
     execFileSync(CC, ['-O2', '-o', out, 'test/hook/probe.c'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
-    die(`${CC} test/hook/probe.c failed: ${String(e.stderr ?? e.message).trim().split('\n').pop()}`);
+    die(
+      `${CC} test/hook/probe.c failed: ${String(e.stderr ?? e.message)
+        .trim()
+        .split('\n')
+        .pop()}`,
+    );
   }
   const libs = new Map();
   for (const line of execFileSync('ldd', [out], { encoding: 'utf8' }).split('\n')) {
@@ -95,7 +125,13 @@ async function main() {
       created,
       architecture: 'amd64',
       os: 'linux',
-      config: { Entrypoint: ['/bin/probe'], Cmd: ['--linger-ms', '500'], Env: [PATH_ENV], WorkingDir: '/', Labels: { 'org.opencontainers.image.title': 'vaoci demo' } },
+      config: {
+        Entrypoint: ['/bin/probe'],
+        Cmd: ['--linger-ms', '500'],
+        Env: [PATH_ENV],
+        WorkingDir: '/',
+        Labels: { 'org.opencontainers.image.title': 'vaoci demo' },
+      },
       rootfs: { type: 'layers', diff_ids: [sha256(tarBytes)] },
       history: [{ created, created_by: 'test/demo-image/build.mjs' }],
     };

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for test/hook/*.sh: a tiny rootfs, OCI bundles made by `runc spec`,
 # a node config, and the runtimes to run them with. Sourced, not run.
 # The crun cgroup workaround (this VM's hybrid cgroup layout) lives here

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # podman (sourced by run.sh), two ways, with the flags DESIGN.md names for this
 # VM and runc underneath: through its hooks dir (the file `vaoci hooks
 # precreate` prints; vaoci-hook rewrites the config as vaoci-runtime would),
@@ -56,6 +57,7 @@ if timeout 60 podman "${PODMAN_FLAGS[@]}" run "${RUN_FLAGS[@]}" --rootfs "$WORK/
     shift
     for a in "$@"; do ann+=(--annotation "$a"); done
     cp -a "$WORK/rootfs" "$rootfs"
+    # shellcheck disable=SC2016 # $1 and $@ are the inner sh's
     OUT=$(unshare -m --propagation private sh -c 'mkdir -p "$1/etc-up" "$1/etc-work" &&
             mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/etc-up,workdir=$1/etc-work" /etc &&
             mkdir -p /etc/vaoci && cp "$1/node-runc.json" /etc/vaoci/config.json && shift && exec "$@"' sh "$WORK" \

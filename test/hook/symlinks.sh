@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The symlink corpus (sourced by run.sh): vaoci-hook createRuntime writes the
 # preload and /etc/ld.so.preload into images whose /etc, /etc/ld.so.preload
 # or the preload's directory are symlinks (absolute, relative climbing out,
@@ -27,6 +28,7 @@ hook_bundle() {
 prestart() { create_runtime "$HB" "$WORK/node-runc.json"; }
 
 installed() { grep -qxF "$PRELOAD" "$HB/rootfs/$1" && cmp -s "$PRELOAD" "$HB/rootfs$PRELOAD"; }
+# shellcheck disable=SC2153 # HOUT is set by create_runtime (lib.sh, sourced by run.sh)
 one_line_or_ok() { [ "$HRC" -eq 0 ] || [ "$(wc -l <<<"$HOUT")" -eq 1 ]; }
 
 hook_bundle plain

@@ -30,8 +30,10 @@ const server = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFil
     const msg = obj.metadata && obj.metadata.annotations && obj.metadata.annotations['vaoci.io/deny'];
     const response = { uid: review.request.uid, allowed: !msg };
     if (msg) response.status = { code: 403, message: msg };
-    console.error(`deny-webhook: ${req.url} ${review.request.operation} ${review.request.kind.kind} ` +
-      `${(obj.metadata && obj.metadata.name) || '?'} -> ${msg ? 'deny' : 'allow'}`);
+    console.error(
+      `deny-webhook: ${req.url} ${review.request.operation} ${review.request.kind.kind} ` +
+        `${(obj.metadata && obj.metadata.name) || '?'} -> ${msg ? 'deny' : 'allow'}`,
+    );
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }));
   });

@@ -136,9 +136,10 @@ static int check_maps(const char *window, char **argv) {
   volatile char local = 0;
   void *thread_stack = NULL;
   char *small = malloc(16);
-  uint64_t own[] = {(uint64_t)&check_maps, (uint64_t)&data_var, (uint64_t)bss_var, (uint64_t)&tls_var,
-                    (uint64_t)&local, (uint64_t)argv[0], (uint64_t)initial_envp[0], getauxval(AT_PHDR),
-                    getauxval(AT_RANDOM), getauxval(AT_EXECFN), (uint64_t)small};
+  uint64_t own[] = {(uint64_t)&check_maps,     (uint64_t)&data_var, (uint64_t)bss_var,
+                    (uint64_t)&tls_var,        (uint64_t)&local,    (uint64_t)argv[0],
+                    (uint64_t)initial_envp[0], getauxval(AT_PHDR),  getauxval(AT_RANDOM),
+                    getauxval(AT_EXECFN),      (uint64_t)small};
   const char *own_names[] = {"text", "data", "bss", "tls", "stack", "argv", "envp", "phdr", "random", "execfn", "heap"};
   allocate(&thread_stack);
   nnow = read_maps(now);
@@ -146,7 +147,8 @@ static int check_maps(const char *window, char **argv) {
     const struct vma *v = vma_of(now, nnow, own[i]);
     if (!v || !inside(v->start, v->end))
       return printf("maps: OUTSIDE %s: its %s at 0x%lx (%s)\n", window, own_names[i], (unsigned long)own[i],
-                    v ? v->name : "unmapped"), 1;
+                    v ? v->name : "unmapped"),
+             1;
   }
   const struct vma *ts = vma_of(now, nnow, (uint64_t)thread_stack); /* musl unmaps it at the join, glibc keeps it */
   if (!inside((uint64_t)thread_stack, (uint64_t)thread_stack + 1) || (ts && !inside(ts->start, ts->end)))
@@ -161,7 +163,8 @@ static int check_maps(const char *window, char **argv) {
     fresh++;
     if (!inside(now[i].start, now[i].end))
       return printf("maps: OUTSIDE %s: new mapping %lx-%lx %s %s\n", window, (unsigned long)now[i].start,
-                    (unsigned long)now[i].end, now[i].perms, now[i].name), 1;
+                    (unsigned long)now[i].end, now[i].perms, now[i].name),
+             1;
   }
   printf("maps: %zu own addresses and %zu new mappings inside %s\n", sizeof own / sizeof own[0], fresh, window);
   return fresh > 0 ? 0 : 1;
@@ -211,10 +214,10 @@ static void print_auxv(void) {
   static const struct {
     const char *name;
     unsigned long type;
-  } keys[] = {{"AT_PAGESZ", AT_PAGESZ}, {"AT_HWCAP", AT_HWCAP}, {"AT_HWCAP2", AT_HWCAP2},
-              {"AT_CLKTCK", AT_CLKTCK}, {"AT_SECURE", AT_SECURE}, {"AT_UID", AT_UID},
-              {"AT_EUID", AT_EUID},     {"AT_GID", AT_GID},       {"AT_EGID", AT_EGID},
-              {"AT_FLAGS", AT_FLAGS},   {"AT_BASE", AT_BASE},     {"AT_MINSIGSTKSZ", AT_MINSIGSTKSZ},
+  } keys[] = {{"AT_PAGESZ", AT_PAGESZ}, {"AT_HWCAP", AT_HWCAP},    {"AT_HWCAP2", AT_HWCAP2},
+              {"AT_CLKTCK", AT_CLKTCK}, {"AT_SECURE", AT_SECURE},  {"AT_UID", AT_UID},
+              {"AT_EUID", AT_EUID},     {"AT_GID", AT_GID},        {"AT_EGID", AT_EGID},
+              {"AT_FLAGS", AT_FLAGS},   {"AT_BASE", AT_BASE},      {"AT_MINSIGSTKSZ", AT_MINSIGSTKSZ},
               {"AT_PHENT", AT_PHENT},   {"getauxval(AT_HWCAP)", 0}};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     printf("auxv %s=0x%lx\n", keys[i].name, keys[i].type ? (unsigned long)raw_aux(keys[i].type) : getauxval(AT_HWCAP));

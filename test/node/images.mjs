@@ -25,13 +25,38 @@ const OUT = path.resolve(process.argv[2] ?? path.join(ROOT, 'build', 'node', 'im
 const MTIME = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? 1704067200) * 1000);
 const BUSYBOX = process.env.BUSYBOX ?? '/bin/busybox';
 const CC = process.env.CC ?? 'gcc';
-const APPLETS = ['cat', 'cp', 'echo', 'env', 'false', 'grep', 'head', 'id', 'ls', 'mkdir', 'printf', 'ps', 'sed', 'sh', 'sleep', 'tail', 'true', 'uname', 'wc'];
+const APPLETS = [
+  'cat',
+  'cp',
+  'echo',
+  'env',
+  'false',
+  'grep',
+  'head',
+  'id',
+  'ls',
+  'mkdir',
+  'printf',
+  'ps',
+  'sed',
+  'sh',
+  'sleep',
+  'tail',
+  'true',
+  'uname',
+  'wc',
+];
 
 function cc(args) {
   try {
     execFileSync(args[0], args.slice(1), { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
-    console.error(`node-images: ${args.join(' ')} failed: ${String(e.stderr ?? e.message).trim().split('\n').pop()}`);
+    console.error(
+      `node-images: ${args.join(' ')} failed: ${String(e.stderr ?? e.message)
+        .trim()
+        .split('\n')
+        .pop()}`,
+    );
     process.exit(1);
   }
 }
@@ -56,7 +81,11 @@ async function image(file, repoTag, tree, config) {
       history: [{ created, created_by: 'test/node/images.mjs' }],
     }),
   );
-  await writeDockerArchive(file, { config: cfg, configDigest: sha256(cfg), layers: [tarBytes], diffIds: [sha256(tarBytes)], repoTag }, MTIME);
+  await writeDockerArchive(
+    file,
+    { config: cfg, configDigest: sha256(cfg), layers: [tarBytes], diffIds: [sha256(tarBytes)], repoTag },
+    MTIME,
+  );
   console.log(`node-images: ${path.relative(process.cwd(), file)} ${repoTag} ${sha256(cfg)}`);
 }
 

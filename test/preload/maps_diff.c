@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
     }
   }
   vaoci_verify_text(atext, alen, &w, vaoci_probe_mmap_min_addr(), task, (8ull << 20) + (1ull << 20), &report, &err);
-  printf("mappings before %zu, after %zu, new %ld, new outside %ld, free outside %lu bytes\n", before.n, after.n,
-         fresh, outside_count, (unsigned long)report.free_bytes);
+  printf("mappings before %zu, after %zu, new %ld, new outside %ld, free outside %lu bytes\n", before.n, after.n, fresh,
+         outside_count, (unsigned long)report.free_bytes);
   return outside_count == 0 && fresh > 0 && report.holds ? 0 : 1;
 }

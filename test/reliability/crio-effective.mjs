@@ -24,13 +24,23 @@ function merge(into, doc) {
 function canonical(v) {
   if (Array.isArray(v)) return v.map(canonical);
   if (!isTable(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, canonical(v[k])]),
+  );
 }
 
 const root = process.argv[2];
 const dropins = path.join(root, 'etc/crio/crio.conf.d');
 const files = [path.join(root, 'etc/crio/crio.conf')];
-if (fs.existsSync(dropins) && fs.statSync(dropins).isDirectory()) files.push(...fs.readdirSync(dropins).sort().map((n) => path.join(dropins, n)));
+if (fs.existsSync(dropins) && fs.statSync(dropins).isDirectory())
+  files.push(
+    ...fs
+      .readdirSync(dropins)
+      .sort()
+      .map((n) => path.join(dropins, n)),
+  );
 const config = {};
 for (const f of files) {
   if (!fs.existsSync(f) || fs.statSync(f).isDirectory()) continue;

@@ -16,7 +16,8 @@ __attribute__((constructor)) static void fault(void) {
   if (fill && *fill == '1') {
     void *last = NULL, *p;
     /* alternate protections, so the kernel cannot merge neighbours into one mapping */
-    for (long n = 0; (p = mmap(NULL, 4096, n % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) != MAP_FAILED; n++)
+    for (long n = 0;
+         (p = mmap(NULL, 4096, n % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) != MAP_FAILED; n++)
       last = p;
     if (last)
       munmap(last, 4096);

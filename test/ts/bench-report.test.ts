@@ -19,9 +19,28 @@ const I386 = { text: 'i386', lower: '0x0', upper: '0x100000000', wraps: false };
 const BITS40 = { text: '0x10000-0x10000000000', lower: '0x10000', upper: '0x10000000000', wraps: false };
 
 /** result is one bench row: median in µs, ratios to ladder and gaps. */
-function result(algorithm: BenchResult['algorithm'], process: BenchResult['process'], medianUs: number, vsGaps: number | null, bytes = 1 << 30): BenchResult {
+function result(
+  algorithm: BenchResult['algorithm'],
+  process: BenchResult['process'],
+  medianUs: number,
+  vsGaps: number | null,
+  bytes = 1 << 30,
+): BenchResult {
   const ns = medianUs * 1000;
-  return { algorithm, process, runs: 10, failed: 0, median_ns: ns, p90_ns: ns * 1.2, min_ns: ns * 0.8, syscalls_median: 16, bytes, regions: 4, speedup_vs_ladder: 4, speedup_vs_gaps: vsGaps };
+  return {
+    algorithm,
+    process,
+    runs: 10,
+    failed: 0,
+    median_ns: ns,
+    p90_ns: ns * 1.2,
+    min_ns: ns * 0.8,
+    syscalls_median: 16,
+    bytes,
+    regions: 4,
+    speedup_vs_ladder: 4,
+    speedup_vs_gaps: vsGaps,
+  };
 }
 
 function report(window: BenchReport['window'], results: BenchResult[], mappings = 0): BenchReport {
@@ -94,7 +113,11 @@ describe('summaries and axes', () => {
 });
 
 describe('goals: met or not met on either side of the line', () => {
-  const fast = report(I386, [result('known', 'static', 24.3, 1.84), result('known', 'dynamic', 30.0, 1.93), result('gaps', 'static', 44.7, 1)]);
+  const fast = report(I386, [
+    result('known', 'static', 24.3, 1.84),
+    result('known', 'dynamic', 30.0, 1.93),
+    result('gaps', 'static', 44.7, 1),
+  ]);
   const slow = report(I386, [result('known', 'static', 24.3, 1.84), result('known', 'dynamic', 30.1, 1.93)]);
   const behind = report(I386, [result('known', 'static', 24.3, 0.95), result('known', 'dynamic', 29, 1.2)]);
 
@@ -144,7 +167,9 @@ describe('goals: met or not met on either side of the line', () => {
     const rows = { bare: [0.009], wrapper: [0.0095], 'wrapper+hooks': [hooks], prepared: [0.0099], 'prepared, node hook': [0.08] };
     const [f] = figures({ container: timing(group('crun 1.8.1', rows)) });
     expect(f.goals.map((g) => [g.text, g.met])).toEqual([['crun 1.8.1: wrapper + hooks ≤ +3 ms over bare', met]]);
-    expect(f.notes).toEqual(['crun 1.8.1: the hook\'s job in Node.js instead of vaoci-hook costs +70.1 ms, 8.08x against the native row (prepared).']);
+    expect(f.notes).toEqual([
+      "crun 1.8.1: the hook's job in Node.js instead of vaoci-hook costs +70.1 ms, 8.08x against the native row (prepared).",
+    ]);
   });
 
   test.each([
@@ -157,7 +182,9 @@ describe('goals: met or not met on either side of the line', () => {
 
   test('launch: the i386 row is the one held to the goal', () => {
     const rows = { direct: [1e-3], 'launched, no window': [2e-3], 'launched, i386': [1.2e-3] };
-    expect(verdicts({ launch: timing(group('true-glibc', rows)) })).toEqual([['true-glibc: launched with the i386 window ≤ 1.3x per process', true]]);
+    expect(verdicts({ launch: timing(group('true-glibc', rows)) })).toEqual([
+      ['true-glibc: launched with the i386 window ≤ 1.3x per process', true],
+    ]);
   });
 });
 
@@ -166,7 +193,11 @@ describe('the report', () => {
     report(I386, [result('known', 'static', n * 0.8, n > 10 ? 0.7 : 1.4), result('gaps', 'static', n * 0.5 + 40, 1)], n),
   );
   const sections: Sections = {
-    reservation: { how: 'h', load: 'l', reports: [report(I386, [result('known', 'static', 24, 1.8), result('known', 'dynamic', 31, 1.9)])] },
+    reservation: {
+      how: 'h',
+      load: 'l',
+      reports: [report(I386, [result('known', 'static', 24, 1.8), result('known', 'dynamic', 31, 1.9)])],
+    },
     growth: { how: 'h', reports: growth },
     cli: { how: 'h', load: 'l', groups: [group('cli', { 'node -e 0': [0.06], 'bin/vaoci --version': [0.064] })] },
   };
@@ -175,7 +206,13 @@ describe('the report', () => {
     const f = figures({ growth: sections.growth })[0];
     expect(f.rows.map((r) => r[0])).toEqual(['10', '100', '1000', '10000']);
     expect(f.columns).toEqual(['mappings', 'known µs (syscalls)', 'gaps µs (syscalls)']);
-    expect(f.goals).toEqual([{ text: 'none in the README: shown for how the cost grows', measured: 'known vs gaps, times faster: 10: 1.40x, 100: 0.70x, 1000: 0.70x, 10000: 0.70x', met: null }]);
+    expect(f.goals).toEqual([
+      {
+        text: 'none in the README: shown for how the cost grows',
+        measured: 'known vs gaps, times faster: 10: 1.40x, 100: 0.70x, 1000: 0.70x, 10000: 0.70x',
+        met: null,
+      },
+    ]);
     const chart = f.charts[0].chart;
     expect(chart.kind === 'line' && chart.series.map((s) => [s.name, s.points.map((p) => p[0])])).toEqual([
       ['known (default)', [10, 100, 1000, 10000]],
@@ -185,7 +222,9 @@ describe('the report', () => {
 
   test('Markdown: every goal in one table with its verdict; cells escaped', () => {
     const { markdown } = buildReport(sections);
-    expect(markdown).toContain('| Reservation, here | i386: default (known) ≤ 30 µs median, static and dynamic, ahead of FEX-style gap-fill | static 24.0 µs, 1.80x gaps; dynamic 31.0 µs, 1.90x gaps | not met |');
+    expect(markdown).toContain(
+      '| Reservation, here | i386: default (known) ≤ 30 µs median, static and dynamic, ahead of FEX-style gap-fill | static 24.0 µs, 1.80x gaps; dynamic 31.0 µs, 1.90x gaps | not met |',
+    );
     expect(markdown).toContain('| CLI start-up | `bin/vaoci --version` ≤ 150 ms | 64.0 ms median | met |');
     expect(markdown).toContain('![Reservation (i386) in a process that already has N mappings](growth.svg)');
     expect(cell('a|b\nc')).toBe('a\\|b c');
@@ -200,7 +239,15 @@ describe('the report', () => {
     expect(growthSvg.getElementsByTagName('polyline')).toHaveLength(2);
     expect(growthSvg.getElementsByTagName('circle')).toHaveLength(8);
     const bars = parseSvg(
-      barChartSvg({ kind: 'bar', title: 'a <b> & c', unit: 'ms', caption: 'median', legend: { base: 'x' }, groups: [{ name: 'g', bars: [{ label: '<row>', value: 2, tone: 'base' }] }], goal: { value: 3, label: 'goal ≤ 3 ms' } }),
+      barChartSvg({
+        kind: 'bar',
+        title: 'a <b> & c',
+        unit: 'ms',
+        caption: 'median',
+        legend: { base: 'x' },
+        groups: [{ name: 'g', bars: [{ label: '<row>', value: 2, tone: 'base' }] }],
+        goal: { value: 3, label: 'goal ≤ 3 ms' },
+      }),
     );
     const texts = Array.from(bars.getElementsByTagName('text')).map((t) => t.textContent);
     expect(texts).toEqual(expect.arrayContaining(['a <b> & c', '<row>', 'goal ≤ 3 ms', '2.00 ms']));

@@ -18,7 +18,15 @@ const QEMU_MASK = 'fffffffffffefe00fffffffffffffffffeffffff';
 const FEX_MASK = 'fffffffffffefe00000000000000fffffeffffff';
 
 /** registration writes the kernel's text for one entry. */
-function registration(o: { enabled?: boolean; interpreter: string; flags?: string; magic?: string; mask?: string; offset?: number; extension?: string }): string {
+function registration(o: {
+  enabled?: boolean;
+  interpreter: string;
+  flags?: string;
+  magic?: string;
+  mask?: string;
+  offset?: number;
+  extension?: string;
+}): string {
   const lines = [o.enabled === false ? 'disabled' : 'enabled', `interpreter ${o.interpreter}`, `flags: ${o.flags ?? ''}`];
   if (o.extension) lines.push(`extension .${o.extension}`);
   else {
@@ -155,13 +163,26 @@ describe('detectBinfmt on a directory', () => {
     const bundle = path.join(tmp, 'bundle', 'vaoci-binfmt');
     fs.mkdirSync(path.dirname(bundle));
     const launcher = fs.readFileSync(interpreters.qemuStatic); // any bytes stand for vaoci-launch here
-    fs.writeFileSync(bundle, buildBundle(launcher, fs.readFileSync(interpreters.qemuStatic), launchConfigText({ emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64' })));
+    fs.writeFileSync(
+      bundle,
+      buildBundle(
+        launcher,
+        fs.readFileSync(interpreters.qemuStatic),
+        launchConfigText({ emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64' }),
+      ),
+    );
     const plain = path.join(tmp, 'plain', 'vaoci-binfmt');
     fs.mkdirSync(path.dirname(plain));
     fs.writeFileSync(plain, launcher);
     const dir = binfmtDir('launcher', {
       'vaoci-qemu-x86_64': registration({ interpreter: bundle, flags: 'POCF', magic: X86_64_MAGIC, mask: QEMU_MASK }),
-      'qemu-x86_64': registration({ enabled: false, interpreter: interpreters.qemuStatic, flags: 'POCF', magic: X86_64_MAGIC, mask: QEMU_MASK }),
+      'qemu-x86_64': registration({
+        enabled: false,
+        interpreter: interpreters.qemuStatic,
+        flags: 'POCF',
+        magic: X86_64_MAGIC,
+        mask: QEMU_MASK,
+      }),
       'x-i386': registration({ interpreter: plain, flags: 'F', magic: I386_MAGIC, mask: QEMU_MASK }),
     });
     expect(readBundleFile(bundle)?.config).toEqual({ emulator: '/usr/bin/qemu-x86_64-static', 'va-limit': 'x86_64' });
@@ -175,9 +196,18 @@ describe('detectBinfmt on a directory', () => {
   });
 
   test('dynamic FEX: its loader is reported', () => {
-    const dir = binfmtDir('fex', { 'FEX-x86_64': registration({ interpreter: interpreters.fex, flags: 'POCF', magic: X86_64_MAGIC, mask: FEX_MASK }) });
+    const dir = binfmtDir('fex', {
+      'FEX-x86_64': registration({ interpreter: interpreters.fex, flags: 'POCF', magic: X86_64_MAGIC, mask: FEX_MASK }),
+    });
     expect(detectBinfmt(dir)).toEqual({
-      x86_64: { entry: 'FEX-x86_64', emulator: 'fex', interpreter: interpreters.fex, flags: 'POCF', linkage: 'dynamic', loader: '/lib/ld-linux-aarch64.so.1' },
+      x86_64: {
+        entry: 'FEX-x86_64',
+        emulator: 'fex',
+        interpreter: interpreters.fex,
+        flags: 'POCF',
+        linkage: 'dynamic',
+        loader: '/lib/ld-linux-aarch64.so.1',
+      },
       i386: null,
     });
   });
@@ -187,20 +217,39 @@ describe('detectBinfmt on a directory', () => {
       'a-qemu': registration({ enabled: false, interpreter: interpreters.qemuDynamic, flags: 'F', magic: X86_64_MAGIC, mask: QEMU_MASK }),
       'b-box64': registration({ interpreter: interpreters.box64, magic: X86_64_MAGIC, mask: QEMU_MASK }),
       'c-fex': registration({ interpreter: interpreters.fex, flags: 'F', magic: X86_64_MAGIC, mask: FEX_MASK }),
-      'python': registration({ interpreter: '/usr/bin/python3', extension: 'py' }),
+      python: registration({ interpreter: '/usr/bin/python3', extension: 'py' }),
     });
-    expect(detectBinfmt(dir).x86_64).toEqual({ entry: 'b-box64', emulator: 'box64', interpreter: interpreters.box64, flags: '', linkage: 'dynamic', loader: '/lib/ld-linux-aarch64.so.1' });
+    expect(detectBinfmt(dir).x86_64).toEqual({
+      entry: 'b-box64',
+      emulator: 'box64',
+      interpreter: interpreters.box64,
+      flags: '',
+      linkage: 'dynamic',
+      loader: '/lib/ld-linux-aarch64.so.1',
+    });
     expect(readRegistrations(dir).map((r) => r.name)).toEqual(['a-qemu', 'b-box64', 'c-fex', 'python']);
   });
 
   test('binfmt_misc disabled as a whole: nothing', () => {
-    const dir = binfmtDir('off', { 'qemu-x86_64': registration({ interpreter: interpreters.qemuStatic, flags: 'F', magic: X86_64_MAGIC, mask: QEMU_MASK }) }, 'disabled');
+    const dir = binfmtDir(
+      'off',
+      { 'qemu-x86_64': registration({ interpreter: interpreters.qemuStatic, flags: 'F', magic: X86_64_MAGIC, mask: QEMU_MASK }) },
+      'disabled',
+    );
     expect(detectBinfmt(dir)).toEqual({ x86_64: null, i386: null });
   });
 
   test('an interpreter that cannot be read has unknown linkage (Rosetta outside its VM)', () => {
-    const dir = binfmtDir('rosetta', { rosetta: registration({ interpreter: '/mnt/lima-rosetta/rosetta', flags: 'CF', magic: X86_64_MAGIC, mask: QEMU_MASK }) });
-    expect(detectBinfmt(dir).x86_64).toEqual({ entry: 'rosetta', emulator: 'rosetta', interpreter: '/mnt/lima-rosetta/rosetta', flags: 'CF', linkage: 'unknown' });
+    const dir = binfmtDir('rosetta', {
+      rosetta: registration({ interpreter: '/mnt/lima-rosetta/rosetta', flags: 'CF', magic: X86_64_MAGIC, mask: QEMU_MASK }),
+    });
+    expect(detectBinfmt(dir).x86_64).toEqual({
+      entry: 'rosetta',
+      emulator: 'rosetta',
+      interpreter: '/mnt/lima-rosetta/rosetta',
+      flags: 'CF',
+      linkage: 'unknown',
+    });
   });
 
   test('no binfmt_misc directory: nothing', () => {

@@ -39,7 +39,10 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function helm(args: string[]): { status: number | null; stdout: string; stderr: string } {
   if (!fs.existsSync(HELM)) throw new Error(`${HELM}: missing — run .ci/install-helm (or make deps)`);
-  const r = spawnSync(HELM, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: tmp, HELM_CONFIG_HOME: tmp, HELM_DATA_HOME: tmp } });
+  const r = spawnSync(HELM, args, {
+    encoding: 'utf8',
+    env: { ...process.env, HELM_CACHE_HOME: tmp, HELM_CONFIG_HOME: tmp, HELM_DATA_HOME: tmp },
+  });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -50,7 +53,12 @@ function render(values: Obj = {}, extra: string[] = [], chart = CHART): Rendered
   const file = path.join(tmp, `values-${valuesFiles++}.yaml`);
   fs.writeFileSync(file, stringify(values));
   const r = helm(['template', RELEASE, chart, '--namespace', NS, '--kube-version', '1.29.0', '-f', file, ...extra]);
-  const docs = r.status === 0 ? parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj).filter((d) => d) : [];
+  const docs =
+    r.status === 0
+      ? parseAllDocuments(r.stdout)
+          .map((d) => d.toJS() as Obj)
+          .filter((d) => d)
+      : [];
   return { status: r.status, stderr: r.stderr, docs };
 }
 
@@ -79,7 +87,10 @@ describe('helm lint', () => {
   test.each([
     ['defaults', []],
     ['--strict', ['--strict']],
-    ['--strict, webhook with cert-manager and uninstall hook', ['--strict', '--set', 'webhook.enabled=true,webhook.certManager.enabled=true,uninstallOnDelete=true']],
+    [
+      '--strict, webhook with cert-manager and uninstall hook',
+      ['--strict', '--set', 'webhook.enabled=true,webhook.certManager.enabled=true,uninstallOnDelete=true'],
+    ],
   ])('%s', (_name, args) => {
     const r = helm(['lint', CHART, ...(args as string[])]);
     expect(r.stderr + r.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
@@ -114,7 +125,11 @@ describe('helm template, default values', () => {
       if (!['ClusterRole', 'ClusterRoleBinding', 'RuntimeClass'].includes(d.kind)) expect(d.metadata.namespace).toBe(NS);
     }
     expect(ds.spec.template.metadata.labels).toMatchObject(ds.spec.selector.matchLabels);
-    expect(Object.keys(ds.spec.selector.matchLabels).sort()).toEqual(['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+    expect(Object.keys(ds.spec.selector.matchLabels).sort()).toEqual([
+      'app.kubernetes.io/component',
+      'app.kubernetes.io/instance',
+      'app.kubernetes.io/name',
+    ]);
   });
 
   test('the DaemonSet runs on arm64 nodes, the installer first, then the agent', () => {
@@ -122,11 +137,38 @@ describe('helm template, default values', () => {
     expect(pod.initContainers.map((c: Obj) => c.name)).toEqual(['install']);
     expect(pod.containers.map((c: Obj) => c.name)).toEqual(['agent']);
     const [install] = pod.initContainers;
-    expect([...install.command, ...install.args]).toEqual(
-      ['vaoci', 'node', 'install', '--host-root', '/host', '--prefix', '/opt/vaoci', '--engine', 'auto', '--node-config', '/config/config.json', '--binfmt', 'auto', '--binfmt-va-limit', 'x86_64', '--restart'],
-    );
+    expect([...install.command, ...install.args]).toEqual([
+      'vaoci',
+      'node',
+      'install',
+      '--host-root',
+      '/host',
+      '--prefix',
+      '/opt/vaoci',
+      '--engine',
+      'auto',
+      '--node-config',
+      '/config/config.json',
+      '--binfmt',
+      'auto',
+      '--binfmt-va-limit',
+      'x86_64',
+      '--restart',
+    ]);
     const [agent] = pod.containers;
-    expect([...agent.command, ...agent.args]).toEqual(['vaoci', 'node', 'agent', '--host-root', '/host', '--prefix', '/opt/vaoci', '--cri-socket', '/run/containerd/containerd.sock', '--interval', '60']);
+    expect([...agent.command, ...agent.args]).toEqual([
+      'vaoci',
+      'node',
+      'agent',
+      '--host-root',
+      '/host',
+      '--prefix',
+      '/opt/vaoci',
+      '--cri-socket',
+      '/run/containerd/containerd.sock',
+      '--interval',
+      '60',
+    ]);
     expect(agent.env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
     expect(pod.serviceAccountName).toBe(`${FULLNAME}-node`);
   });
@@ -163,7 +205,9 @@ describe('helm template, default values', () => {
 
   test('a changed node config changes the pod template (checksum/config), so the installer runs again', () => {
     const before = ds.spec.template.metadata.annotations['checksum/config'];
-    const after = one(ok({ nodeConfig: { defaults: { onError: 'warn' } } }), 'DaemonSet').spec.template.metadata.annotations['checksum/config'];
+    const after = one(ok({ nodeConfig: { defaults: { onError: 'warn' } } }), 'DaemonSet').spec.template.metadata.annotations[
+      'checksum/config'
+    ];
     expect(before).toMatch(/^[0-9a-f]{64}$/);
     expect(after).not.toBe(before);
   });
@@ -189,7 +233,12 @@ describe('helm template, default values', () => {
     expect(config).toEqual({
       runtime: '/usr/bin/runc',
       defaults: { va_limit: 'auto', guest_arch: 'auto', emulator: 'auto', on_error: 'fail' },
-      injection: { host_dir: '/opt/vaoci', preload: '/opt/vaoci/lib/libvaoci-preload.so', bind_mount: true, library_dirs: ['/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu'] },
+      injection: {
+        host_dir: '/opt/vaoci',
+        preload: '/opt/vaoci/lib/libvaoci-preload.so',
+        bind_mount: true,
+        library_dirs: ['/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu'],
+      },
       log: '/var/log/vaoci.log',
       reports_dir: '/run/vaoci',
       binfmt_dir: '/proc/sys/fs/binfmt_misc',
@@ -252,8 +301,35 @@ describe('helm template, non-default values', () => {
       },
     });
     const pod = one(docs, 'DaemonSet').spec.template.spec;
-    expect(pod.initContainers[0].args).toEqual(['node', 'install', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--engine', 'cri-o', '--node-config', '/config/config.json', '--binfmt', 'never', '--binfmt-va-limit', 'i386', '--restart']);
-    expect(pod.containers[0].args).toEqual(['node', 'agent', '--host-root', '/host', '--prefix', '/usr/local/vaoci', '--cri-socket', '/var/run/crio/crio.sock', '--interval', '60']);
+    expect(pod.initContainers[0].args).toEqual([
+      'node',
+      'install',
+      '--host-root',
+      '/host',
+      '--prefix',
+      '/usr/local/vaoci',
+      '--engine',
+      'cri-o',
+      '--node-config',
+      '/config/config.json',
+      '--binfmt',
+      'never',
+      '--binfmt-va-limit',
+      'i386',
+      '--restart',
+    ]);
+    expect(pod.containers[0].args).toEqual([
+      'node',
+      'agent',
+      '--host-root',
+      '/host',
+      '--prefix',
+      '/usr/local/vaoci',
+      '--cri-socket',
+      '/var/run/crio/crio.sock',
+      '--interval',
+      '60',
+    ]);
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-cri', mountPath: '/host/var/run/crio', readOnly: true });
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-prefix', mountPath: '/host/usr/local/vaoci', readOnly: true });
     const config = nodeConfigOf(docs);
@@ -261,12 +337,17 @@ describe('helm template, non-default values', () => {
     expect(config).toMatchObject({
       runtime: '/usr/bin/crun',
       defaults: { va_limit: '0x10000-0x7fff00000000', guest_arch: 'x86_64', emulator: 'fex', on_error: 'warn' },
-      injection: { host_dir: '/usr/local/vaoci', preload: '/usr/local/vaoci/lib/libvaoci-preload.so', bind_mount: false, library_dirs: ['/usr/lib64'] },
+      injection: {
+        host_dir: '/usr/local/vaoci',
+        preload: '/usr/local/vaoci/lib/libvaoci-preload.so',
+        bind_mount: false,
+        library_dirs: ['/usr/lib64'],
+      },
       reports_dir: '/var/run/vaoci-reports',
     });
   });
 
-  test('restart: systemctl by default, a command of the operator\'s, or none; the uninstall hook restarts the same way', () => {
+  test("restart: systemctl by default, a command of the operator's, or none; the uninstall hook restarts the same way", () => {
     const args = (values: Obj) => {
       const docs = ok({ uninstallOnDelete: true, ...values });
       const install = one(docs, 'DaemonSet').spec.template.spec.initContainers[0].args as string[];
@@ -282,14 +363,22 @@ describe('helm template, non-default values', () => {
   });
 
   test('agent.criSocket, criSocketGroup, intervalSeconds: the socket asked, its directory mounted, the group given, how often', () => {
-    const pod = one(ok({ agent: { criSocket: '/var/run/k3s/containerd/containerd.sock', criSocketGroup: 994, intervalSeconds: 5 } }), 'DaemonSet').spec.template.spec;
+    const pod = one(
+      ok({ agent: { criSocket: '/var/run/k3s/containerd/containerd.sock', criSocketGroup: 994, intervalSeconds: 5 } }),
+      'DaemonSet',
+    ).spec.template.spec;
     expect(pod.containers[0].args.slice(-4)).toEqual(['--cri-socket', '/var/run/k3s/containerd/containerd.sock', '--interval', '5']);
     expect(pod.volumes.find((v: Obj) => v.name === 'host-cri').hostPath.path).toBe('/var/run/k3s/containerd');
     expect(pod.securityContext.supplementalGroups).toEqual([994]);
   });
 
   test('image tag, pull policy and pull secrets apply to every container', () => {
-    const docs = ok({ ...WEBHOOK_SELF, uninstallOnDelete: true, image: { repository: 'registry.example:5000/vaoci', tag: '1.2.3', pullPolicy: 'Always' }, imagePullSecrets: [{ name: 'regcred' }] });
+    const docs = ok({
+      ...WEBHOOK_SELF,
+      uninstallOnDelete: true,
+      image: { repository: 'registry.example:5000/vaoci', tag: '1.2.3', pullPolicy: 'Always' },
+      imagePullSecrets: [{ name: 'regcred' }],
+    });
     const pods = docs.flatMap((d) => (d.kind === 'Pod' ? [d.spec] : d.spec?.template ? [d.spec.template.spec] : []));
     expect(pods).toHaveLength(4); // node, webhook, uninstall, test
     for (const p of pods) {
@@ -306,16 +395,41 @@ describe('helm template, non-default values', () => {
 describe('the webhook', () => {
   test('off by default; on: Deployment, Service, PDB, Secret, ValidatingWebhookConfiguration, no RBAC', () => {
     const docs = ok(WEBHOOK_SELF);
-    expect(kinds(docs)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'Pod', 'PodDisruptionBudget', 'RuntimeClass', 'Secret', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration']);
+    expect(kinds(docs)).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'DaemonSet',
+      'Deployment',
+      'Pod',
+      'PodDisruptionBudget',
+      'RuntimeClass',
+      'Secret',
+      'Service',
+      'ServiceAccount',
+      'ValidatingWebhookConfiguration',
+    ]);
     expect(docs.filter((d) => d.kind === 'ClusterRoleBinding').map((d) => d.subjects[0].name)).toEqual([`${FULLNAME}-node`]);
     const dep = one(docs, 'Deployment');
     const pod = dep.spec.template.spec;
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(one(docs, 'ServiceAccount', `${FULLNAME}-webhook`).automountServiceAccountToken).toBe(false);
-    expect([...pod.containers[0].command, ...pod.containers[0].args]).toEqual(
-      ['vaoci', 'webhook', 'serve', '--port', '8443', '--tls-cert', '/tls/tls.crt', '--tls-key', '/tls/tls.key'],
-    );
-    expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect([...pod.containers[0].command, ...pod.containers[0].args]).toEqual([
+      'vaoci',
+      'webhook',
+      'serve',
+      '--port',
+      '8443',
+      '--tls-cert',
+      '/tls/tls.crt',
+      '--tls-key',
+      '/tls/tls.key',
+    ]);
+    expect(pod.containers[0].securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+    });
     expect(pod.containers[0].securityContext).not.toHaveProperty('privileged');
     expect(pod.containers[0].readinessProbe.httpGet).toEqual({ scheme: 'HTTPS', path: '/healthz', port: 'https' });
     expect(dep.spec.replicas).toBe(2);
@@ -336,7 +450,9 @@ describe('the webhook', () => {
       failurePolicy: 'Ignore',
       timeoutSeconds: 3,
       rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['pods'], scope: 'Namespaced' }],
-      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [NS, 'kube-system', 'ci'] }] },
+      namespaceSelector: {
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [NS, 'kube-system', 'ci'] }],
+      },
     });
     expect(hook.clientConfig.service).toEqual({ name: `${FULLNAME}-webhook`, namespace: NS, path: '/validate', port: 443 });
     expect(one(docs, 'Service', `${FULLNAME}-webhook`).spec.ports[0]).toMatchObject({ port: 443, targetPort: 'https' });
@@ -345,7 +461,12 @@ describe('the webhook', () => {
 
   test('only pods with a vaoci.io/ annotation are sent (matchConditions, Kubernetes >= 1.28)', () => {
     const [at129] = one(ok(WEBHOOK_SELF), 'ValidatingWebhookConfiguration').webhooks;
-    expect(at129.matchConditions).toEqual([{ name: 'has-vaoci-annotation', expression: "has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.startsWith('vaoci.io/'))" }]);
+    expect(at129.matchConditions).toEqual([
+      {
+        name: 'has-vaoci-annotation',
+        expression: "has(object.metadata.annotations) && object.metadata.annotations.exists(k, k.startsWith('vaoci.io/'))",
+      },
+    ]);
     const [at127] = one(ok(WEBHOOK_SELF, ['--kube-version', '1.27.0']), 'ValidatingWebhookConfiguration').webhooks;
     expect(at127.matchConditions).toBeUndefined();
   });
@@ -384,7 +505,9 @@ describe('the webhook', () => {
     const vwc = one(docs, 'ValidatingWebhookConfiguration');
     expect(vwc.metadata.annotations['cert-manager.io/inject-ca-from']).toBe(`${NS}/${cert.metadata.name}`);
     expect(vwc.webhooks[0].clientConfig.caBundle).toBeUndefined();
-    expect(one(docs, 'Deployment').spec.template.spec.volumes.find((v: Obj) => v.name === 'tls').secret.secretName).toBe(cert.spec.secretName);
+    expect(one(docs, 'Deployment').spec.template.spec.volumes.find((v: Obj) => v.name === 'tls').secret.secretName).toBe(
+      cert.spec.secretName,
+    );
   });
 
   test('cert-manager with an existing ClusterIssuer: no Issuer is made', () => {
@@ -400,15 +523,27 @@ describe('uninstallOnDelete', () => {
     const docs = ok({ uninstallOnDelete: true });
     const hooks = docs.filter((d) => d.metadata.annotations?.['helm.sh/hook'] === 'pre-delete');
     expect(hooks.map((d) => d.kind).sort()).toEqual(['Job', 'Role', 'RoleBinding', 'ServiceAccount']);
-    expect(one(docs, 'Role').rules).toEqual([{ apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] }]);
+    expect(one(docs, 'Role').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: [FULLNAME], verbs: ['get', 'patch'] },
+    ]);
     const job = one(docs, 'Job');
     // RBAC, ServiceAccount first (lower weight), the Job after.
-    expect(Number(job.metadata.annotations['helm.sh/hook-weight'])).toBeGreaterThan(Number(one(docs, 'Role').metadata.annotations['helm.sh/hook-weight']));
+    expect(Number(job.metadata.annotations['helm.sh/hook-weight'])).toBeGreaterThan(
+      Number(one(docs, 'Role').metadata.annotations['helm.sh/hook-weight']),
+    );
     const c = job.spec.template.spec.containers[0];
     expect(c.args).toEqual([fs.readFileSync(path.join(CHART, 'files', 'uninstall.js'), 'utf8')]);
     const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
     expect(env).toMatchObject({ VAOCI_NAMESPACE: NS, VAOCI_DAEMONSET: FULLNAME, VAOCI_TIMEOUT_SECONDS: '240' });
-    expect(JSON.parse(env.VAOCI_UNINSTALL_ARGS)).toEqual(['node', 'uninstall', '--host-root', '/host', '--prefix', '/opt/vaoci', '--restart']);
+    expect(JSON.parse(env.VAOCI_UNINSTALL_ARGS)).toEqual([
+      'node',
+      'uninstall',
+      '--host-root',
+      '/host',
+      '--prefix',
+      '/opt/vaoci',
+      '--restart',
+    ]);
     // The patch assumes initContainers[0] is "install": keep the DaemonSet that way.
     expect(one(docs, 'DaemonSet').spec.template.spec.initContainers[0].name).toBe('install');
     expect(one(docs, 'DaemonSet').spec.template.metadata.annotations).toBeDefined();
@@ -439,7 +574,11 @@ describe('invalid values are refused, naming the key', () => {
     ['an unknown key', { nodeconfig: {} }, /nodeconfig is not allowed/],
     ['an unknown nested key', { nodeConfig: { defaults: { va_limit: 'i386' } } }, /va_limit is not allowed/],
     ['nodeSelector naming vaoci.io/ready', { nodeSelector: { 'vaoci.io/ready': 'true' } }, /nodeSelector: must not name vaoci\.io\/ready/],
-    ['nodeConfig.runtime is the wrapper', { nodeConfig: { runtime: '/opt/vaoci/bin/vaoci-runtime' } }, /nodeConfig\.runtime: "\/opt\/vaoci\/bin\/vaoci-runtime" is the wrapper itself/],
+    [
+      'nodeConfig.runtime is the wrapper',
+      { nodeConfig: { runtime: '/opt/vaoci/bin/vaoci-runtime' } },
+      /nodeConfig\.runtime: "\/opt\/vaoci\/bin\/vaoci-runtime" is the wrapper itself/,
+    ],
   ])('%s', (_name, values, message) => {
     const r = render(values as Obj);
     expect(r.status).not.toBe(0);
@@ -461,7 +600,7 @@ describe('values.schema.json keeps the contract of schemas/', () => {
     expect(defaults[key].enum).toEqual(consts(def));
   });
 
-  test("vaLimit: the same words and the same window pattern", () => {
+  test('vaLimit: the same words and the same window pattern', () => {
     const [words, range] = values.definitions.vaLimit.anyOf as Obj[];
     expect(words.enum).toEqual(consts('vaLimit'));
     expect(range.pattern).toBe(annotations.$defs.windowRange.pattern);
@@ -478,7 +617,8 @@ describe('values.schema.json keeps the contract of schemas/', () => {
     const nodeConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'node-config.schema.json'), 'utf8')) as Obj;
     for (const k of Object.keys(v.nodeConfig)) expect(Object.keys(nodeConfig.properties)).toContain(snake(k));
     for (const k of Object.keys(v.nodeConfig.defaults)) expect(Object.keys(nodeConfig.properties.defaults.properties)).toContain(snake(k));
-    for (const k of Object.keys(v.nodeConfig.injection)) expect(Object.keys(nodeConfig.properties.injection.properties)).toContain(snake(k));
+    for (const k of Object.keys(v.nodeConfig.injection))
+      expect(Object.keys(nodeConfig.properties.injection.properties)).toContain(snake(k));
   });
 });
 
@@ -488,7 +628,10 @@ describe('NOTES.txt', () => {
     const copy = path.join(tmp, `chart-${valuesFiles}`);
     fs.cpSync(CHART, copy, { recursive: true });
     fs.renameSync(path.join(copy, 'templates', 'NOTES.txt'), path.join(copy, 'files', 'NOTES.txt'));
-    fs.writeFileSync(path.join(copy, 'templates', 'zz-notes.yaml'), 'kind: Notes\ntext: {{ tpl (.Files.Get "files/NOTES.txt") . | toJson }}\n');
+    fs.writeFileSync(
+      path.join(copy, 'templates', 'zz-notes.yaml'),
+      'kind: Notes\ntext: {{ tpl (.Files.Get "files/NOTES.txt") . | toJson }}\n',
+    );
     const r = render(values, [], copy);
     if (r.status !== 0) throw new Error(r.stderr);
     return one(r.docs, 'Notes').text as string;
@@ -514,8 +657,10 @@ describe('NOTES.txt', () => {
     expect(text).toContain('`helm uninstall` first runs `vaoci node uninstall` on every node');
   });
 
-  test('follows the restart values: a command of the operator\'s, or none at all', () => {
-    expect(notes({ installer: { restartCommand: 'rc-service containerd restart' } })).toContain('restarted\n   (`rc-service containerd restart`)');
+  test("follows the restart values: a command of the operator's, or none at all", () => {
+    expect(notes({ installer: { restartCommand: 'rc-service containerd restart' } })).toContain(
+      'restarted\n   (`rc-service containerd restart`)',
+    );
     const off = notes({ installer: { restart: false } });
     expect(off).toContain('The engine is NOT restarted (installer.restart=false)');
     expect(off).not.toContain('systemctl restart');
@@ -527,7 +672,8 @@ describe("the helm test's check (files/selftest.js)", () => {
   const SELFTEST = path.join(CHART, 'files', 'selftest.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain script shipped in the chart
   const selftest = require(SELFTEST) as { check: (env: Obj, maps: string, limits: string) => { problems: string[] } };
-  const LIMITS = 'Limit                     Soft Limit           Hard Limit           Units\nMax stack size            8388608              unlimited            bytes\n';
+  const LIMITS =
+    'Limit                     Soft Limit           Hard Limit           Units\nMax stack size            8388608              unlimited            bytes\n';
   const ENV = { VAOCI_VA_LIMIT: 'i386', LD_PRELOAD: '/opt/vaoci/lib/libvaoci-preload.so' };
   const maps = (lines: string[]) => `${lines.join('\n')}\n`;
   const HOLDS = [
@@ -543,10 +689,30 @@ describe("the helm test's check (files/selftest.js)", () => {
   test.each([
     ['a 48-bit arm64 layout that holds', ENV, HOLDS, []],
     ['no policy from the wrapper', {}, HOLDS, [/VAOCI_VA_LIMIT is null/, /LD_PRELOAD "" names no vaoci preload/]],
-    ['the preload named but not mapped', ENV, HOLDS.filter((l) => !l.includes('preload')), [/is not mapped/, /64 KiB above 4 GiB are free/]],
-    ['a hole above 4 GiB', ENV, [HOLDS[0], '100000000-800000000 ---p 00000000 00:00 0 ', ...HOLDS.slice(2)], [/above 4 GiB are free in 1 range\(s\), first 0x800000000-0xffff00000000/]],
-    ['more free room below the stack than the growth zone', ENV, [...HOLDS.slice(0, 3), 'ffff00010000-fffff7500000 ---p 00000000 00:00 0 ', ...HOLDS.slice(4)], [/1 MiB above 4 GiB are free in 1 range\(s\), first 0xfffff7500000-0xfffff7600000/]],
-    ['nothing reserved above the stack', ENV, HOLDS.slice(0, 5), [/129 MiB above 4 GiB are free in 1 range\(s\), first 0xfffff7f00000-0x1000000000000/]],
+    [
+      'the preload named but not mapped',
+      ENV,
+      HOLDS.filter((l) => !l.includes('preload')),
+      [/is not mapped/, /64 KiB above 4 GiB are free/],
+    ],
+    [
+      'a hole above 4 GiB',
+      ENV,
+      [HOLDS[0], '100000000-800000000 ---p 00000000 00:00 0 ', ...HOLDS.slice(2)],
+      [/above 4 GiB are free in 1 range\(s\), first 0x800000000-0xffff00000000/],
+    ],
+    [
+      'more free room below the stack than the growth zone',
+      ENV,
+      [...HOLDS.slice(0, 3), 'ffff00010000-fffff7500000 ---p 00000000 00:00 0 ', ...HOLDS.slice(4)],
+      [/1 MiB above 4 GiB are free in 1 range\(s\), first 0xfffff7500000-0xfffff7600000/],
+    ],
+    [
+      'nothing reserved above the stack',
+      ENV,
+      HOLDS.slice(0, 5),
+      [/129 MiB above 4 GiB are free in 1 range\(s\), first 0xfffff7f00000-0x1000000000000/],
+    ],
   ])('%s', (_name, env, lines, expected) => {
     const { problems } = selftest.check(env as Obj, maps(lines as string[]), LIMITS);
     expect(problems).toHaveLength((expected as RegExp[]).length);
@@ -556,7 +722,10 @@ describe("the helm test's check (files/selftest.js)", () => {
   /** runs the script as the pod does (`node -e`), with or without the real preload. */
   function run(env: Obj): { status: number | null; out: string } {
     if (!fs.existsSync(PRELOAD)) throw new Error(`${PRELOAD}: missing — run make build`);
-    const r = spawnSync(process.execPath, ['-e', fs.readFileSync(SELFTEST, 'utf8')], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+    const r = spawnSync(process.execPath, ['-e', fs.readFileSync(SELFTEST, 'utf8')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...env },
+    });
     return { status: r.status, out: r.stdout + r.stderr };
   }
 
@@ -643,7 +812,11 @@ describe('the uninstall hook (files/uninstall.js) against a fake API server', ()
       expect(patch.type).toBe('application/json-patch+json');
       const ops = JSON.parse(patch.body) as Obj[];
       expect(ops[0]).toEqual({ op: 'test', path: '/spec/template/spec/initContainers/0/name', value: 'install' });
-      expect(ops).toContainEqual({ op: 'replace', path: '/spec/template/spec/initContainers/0/args', value: ['node', 'uninstall', '--host-root', '/host', '--prefix', '/opt/vaoci'] });
+      expect(ops).toContainEqual({
+        op: 'replace',
+        path: '/spec/template/spec/initContainers/0/args',
+        value: ['node', 'uninstall', '--host-root', '/host', '--prefix', '/opt/vaoci'],
+      });
       expect(gets.length).toBe(3);
     } finally {
       await fake.close();
@@ -708,7 +881,11 @@ const haveApiserver = fs.existsSync(APISERVER_SH) && fs.existsSync(path.join(ROO
     return new Promise((resolve, reject) => {
       const req = https.request(
         url,
-        { method, ca: fs.readFileSync(env.K8S_TEST_CA_FILE), headers: { Authorization: `Bearer ${env.K8S_TEST_ADMIN_TOKEN}`, 'Content-Type': 'application/json' } },
+        {
+          method,
+          ca: fs.readFileSync(env.K8S_TEST_CA_FILE),
+          headers: { Authorization: `Bearer ${env.K8S_TEST_ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+        },
         (res) => {
           let text = '';
           res.on('data', (c) => (text += c));
@@ -722,7 +899,10 @@ const haveApiserver = fs.existsSync(APISERVER_SH) && fs.existsSync(path.join(ROO
   }
 
   function helmK(args: string[]): string {
-    const r = spawnSync(HELM, [...args, '--kubeconfig', env.KUBECONFIG], { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: tmp, HELM_CONFIG_HOME: tmp, HELM_DATA_HOME: tmp } });
+    const r = spawnSync(HELM, [...args, '--kubeconfig', env.KUBECONFIG], {
+      encoding: 'utf8',
+      env: { ...process.env, HELM_CACHE_HOME: tmp, HELM_CONFIG_HOME: tmp, HELM_DATA_HOME: tmp },
+    });
     if (r.status !== 0) throw new Error(`helm ${args[0]}: ${r.stderr}`);
     return r.stdout;
   }
@@ -745,14 +925,33 @@ const haveApiserver = fs.existsSync(APISERVER_SH) && fs.existsSync(path.join(ROO
   const vwcPath = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${FULLNAME}-webhook`;
 
   test('install: the API server accepts every object; RBAC grants the agent nodes get/patch and nothing else', async () => {
-    helmK(['install', RELEASE, CHART, '-n', NS, '--create-namespace', '--set', 'webhook.enabled=true', '--set', 'uninstallOnDelete=true', '--no-hooks']);
+    helmK([
+      'install',
+      RELEASE,
+      CHART,
+      '-n',
+      NS,
+      '--create-namespace',
+      '--set',
+      'webhook.enabled=true',
+      '--set',
+      'uninstallOnDelete=true',
+      '--no-hooks',
+    ]);
     const ds = await kube('GET', `/apis/apps/v1/namespaces/${NS}/daemonsets/${FULLNAME}`);
     expect(ds.status).toBe(200);
     expect((await kube('GET', '/apis/node.k8s.io/v1/runtimeclasses/vaoci')).body.handler).toBe('vaoci');
     const agent = `${FULLNAME}-node`;
     expect(await can(agent, 'get', 'nodes')).toBe(true);
     expect(await can(agent, 'patch', 'nodes')).toBe(true);
-    for (const [verb, resource, ns] of [['list', 'nodes'], ['watch', 'nodes'], ['update', 'nodes'], ['delete', 'nodes'], ['get', 'pods', NS], ['get', 'secrets', NS]] as const) {
+    for (const [verb, resource, ns] of [
+      ['list', 'nodes'],
+      ['watch', 'nodes'],
+      ['update', 'nodes'],
+      ['delete', 'nodes'],
+      ['get', 'pods', NS],
+      ['get', 'secrets', NS],
+    ] as const) {
       expect([verb, resource, await can(agent, verb, resource, '', ns)]).toEqual([verb, resource, false]);
     }
     const webhook = `${FULLNAME}-webhook`;
@@ -762,7 +961,18 @@ const haveApiserver = fs.existsSync(APISERVER_SH) && fs.existsSync(path.join(ROO
 
   test('upgrade: the self-signed CA is read back and kept; the caBundle still matches it', async () => {
     const before = (await kube('GET', secretPath)).body.data['ca.crt'];
-    helmK(['upgrade', RELEASE, CHART, '-n', NS, '--set', 'webhook.enabled=true', '--set', 'nodeConfig.defaults.onError=warn', '--no-hooks']);
+    helmK([
+      'upgrade',
+      RELEASE,
+      CHART,
+      '-n',
+      NS,
+      '--set',
+      'webhook.enabled=true',
+      '--set',
+      'nodeConfig.defaults.onError=warn',
+      '--no-hooks',
+    ]);
     const after = (await kube('GET', secretPath)).body.data['ca.crt'];
     expect(after).toBe(before);
     expect((await kube('GET', vwcPath)).body.webhooks[0].clientConfig.caBundle).toBe(after);
@@ -772,7 +982,11 @@ const haveApiserver = fs.existsSync(APISERVER_SH) && fs.existsSync(path.join(ROO
 
   test('uninstall removes the cluster-scoped objects too', async () => {
     helmK(['uninstall', RELEASE, '-n', NS, '--no-hooks']);
-    for (const p of ['/apis/node.k8s.io/v1/runtimeclasses/vaoci', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${FULLNAME}-node`, vwcPath]) {
+    for (const p of [
+      '/apis/node.k8s.io/v1/runtimeclasses/vaoci',
+      `/apis/rbac.authorization.k8s.io/v1/clusterroles/${FULLNAME}-node`,
+      vwcPath,
+    ]) {
       expect([p, (await kube('GET', p)).status]).toEqual([p, 404]);
     }
   });

@@ -149,7 +149,13 @@ describe('vaoci reserve bench', () => {
 
   test('--progress is asked of the tool only when a bar is drawn; no bar off a terminal', () => {
     expect(benchArgs({ runs: 5 })).toEqual(['--runs', '5']);
-    expect(benchArgs({ window: 'i386', algorithms: ['known', 'gaps'], progress: true })).toEqual(['--va-limit', 'i386', '--algos', 'known,gaps', '--progress']);
+    expect(benchArgs({ window: 'i386', algorithms: ['known', 'gaps'], progress: true })).toEqual([
+      '--va-limit',
+      'i386',
+      '--algos',
+      'known,gaps',
+      '--progress',
+    ]);
     expect(watching({ isTTY: true }, { isTTY: undefined })).toBe(false);
     expect(watching({ isTTY: true }, { isTTY: true })).toBe(true);
     expect(progressBar('x', false)).toBeUndefined();
@@ -175,7 +181,9 @@ describe('vaoci verify', () => {
     expect(r.exit).toBe(1);
     expect(r.stdout).toMatch(/DOES NOT HOLD/);
     expect(r.stdout).toMatch(/^ {2}free: 0x100000000-0x[0-9a-f]+ \([\d.]+ [KMGT]iB\)$/m);
-    expect(r.stderr).toMatch(new RegExp(`^vaoci verify: pid ${pid}: window i386 does not hold: [\\d.]+ TiB free outside it in \\d+ gaps\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^vaoci verify: pid ${pid}: window i386 does not hold: [\\d.]+ TiB free outside it in \\d+ gaps\\n$`),
+    );
     const j = await vaoci(['verify', '--pid', pid, '--va-limit', 'i386', '--json']);
     expect(j.exit).toBe(1);
     expect(j.json?.report.ok).toBe(false);
@@ -189,7 +197,13 @@ describe('vaoci verify', () => {
   });
 
   test('a maps file the tool cannot open: its failure report inside {report, svg: null}, exit 1', async () => {
-    const doc = { tool: 'vaoci-reserve', command: 'verify', arch: realReport(['probe']).arch, ok: false, error: { status: 'system', message: 'open `/proc/1/maps` (errno 13)' } };
+    const doc = {
+      tool: 'vaoci-reserve',
+      command: 'verify',
+      arch: realReport(['probe']).arch,
+      ok: false,
+      error: { status: 'system', message: 'open `/proc/1/maps` (errno 13)' },
+    };
     const tool = fakeReport(fakes, 'eacces', doc, 1);
     const j = await vaoci(['verify', '--pid', '1', '--va-limit', 'i386', '--json'], { [TOOL_ENV]: tool });
     expect(j.exit).toBe(1);
@@ -207,24 +221,57 @@ interface BadFlag {
 }
 
 const badFlags: BadFlag[] = [
-  { args: ['reserve', 'check', '--va-limit', 'i386', '--samples', '0'], line: 'vaoci reserve check: --samples `0`: expected a whole number from 1 to 1000000' },
-  { args: ['reserve', 'check', '--va-limit', 'i386', '--samples', '1e3'], line: 'vaoci reserve check: --samples `1e3`: expected a whole number from 1 to 1000000' },
-  { args: ['reserve', 'check', '--va-limit', 'i386', '--algo', 'fastest'], line: 'vaoci reserve check: --algo: algorithm `fastest`: expected known, query, gaps, halving or ladder' },
+  {
+    args: ['reserve', 'check', '--va-limit', 'i386', '--samples', '0'],
+    line: 'vaoci reserve check: --samples `0`: expected a whole number from 1 to 1000000',
+  },
+  {
+    args: ['reserve', 'check', '--va-limit', 'i386', '--samples', '1e3'],
+    line: 'vaoci reserve check: --samples `1e3`: expected a whole number from 1 to 1000000',
+  },
+  {
+    args: ['reserve', 'check', '--va-limit', 'i386', '--algo', 'fastest'],
+    line: 'vaoci reserve check: --algo: algorithm `fastest`: expected known, query, gaps, halving or ladder',
+  },
   { args: ['reserve', 'check'], line: 'vaoci reserve check: --va-limit: missing; expected x86_64, i386 or 0xLOWER-0xUPPER' },
-  { args: ['reserve', 'check', '--va-limit'], line: 'vaoci reserve check: --va-limit: missing value; expected x86_64, i386 or 0xLOWER-0xUPPER' },
-  { args: ['reserve', 'check', '--va-limit', 'i386', '--runs', '3'], line: 'vaoci reserve check: flag `--runs`: unknown; expected --va-limit, --algo, --samples, --json' },
-  { args: ['reserve', 'check', '--va-limit', 'i386', 'extra'], line: 'vaoci reserve check: argument `extra`: unexpected; expected flags only (--va-limit, --algo, --samples, --json)' },
-  { args: ['reserve', 'bench', '--runs', '100001'], line: 'vaoci reserve bench: --runs `100001`: expected a whole number from 1 to 100000' },
-  { args: ['reserve', 'bench', '--algos', 'known,foo'], line: 'vaoci reserve bench: --algos: algorithm `foo`: expected known, query, gaps, halving or ladder' },
-  { args: ['reserve', 'bench', '--algos', 'gaps,gaps'], line: 'vaoci reserve bench: --algos: algorithm `gaps` twice: expected each at most once' },
+  {
+    args: ['reserve', 'check', '--va-limit'],
+    line: 'vaoci reserve check: --va-limit: missing value; expected x86_64, i386 or 0xLOWER-0xUPPER',
+  },
+  {
+    args: ['reserve', 'check', '--va-limit', 'i386', '--runs', '3'],
+    line: 'vaoci reserve check: flag `--runs`: unknown; expected --va-limit, --algo, --samples, --json',
+  },
+  {
+    args: ['reserve', 'check', '--va-limit', 'i386', 'extra'],
+    line: 'vaoci reserve check: argument `extra`: unexpected; expected flags only (--va-limit, --algo, --samples, --json)',
+  },
+  {
+    args: ['reserve', 'bench', '--runs', '100001'],
+    line: 'vaoci reserve bench: --runs `100001`: expected a whole number from 1 to 100000',
+  },
+  {
+    args: ['reserve', 'bench', '--algos', 'known,foo'],
+    line: 'vaoci reserve bench: --algos: algorithm `foo`: expected known, query, gaps, halving or ladder',
+  },
+  {
+    args: ['reserve', 'bench', '--algos', 'gaps,gaps'],
+    line: 'vaoci reserve bench: --algos: algorithm `gaps` twice: expected each at most once',
+  },
   { args: ['verify', '--pid', 'abc', '--va-limit', 'i386'], line: 'vaoci verify: --pid `abc`: expected a whole number from 1 to 4194304' },
   { args: ['verify', '--pid', '-5', '--va-limit', 'i386'], line: 'vaoci verify: --pid `-5`: expected a whole number from 1 to 4194304' },
   {
     args: ['verify'],
     line: 'vaoci verify: --pid: missing; expected a whole number from 1 to 4194304; --va-limit: missing; expected x86_64, i386 or 0xLOWER-0xUPPER',
   },
-  { args: ['verify', '--pid', '1', '--va-limit', 'i386', '--svg', '/nonexistent/dir/x.svg'], line: 'vaoci verify: --svg `/nonexistent/dir/x.svg`: expected a file path in an existing directory' },
-  { args: ['verify', '--pid', '1', '--va-limit', 'i386', '--svg', '/tmp'], line: 'vaoci verify: --svg `/tmp`: expected a file path in an existing directory' },
+  {
+    args: ['verify', '--pid', '1', '--va-limit', 'i386', '--svg', '/nonexistent/dir/x.svg'],
+    line: 'vaoci verify: --svg `/nonexistent/dir/x.svg`: expected a file path in an existing directory',
+  },
+  {
+    args: ['verify', '--pid', '1', '--va-limit', 'i386', '--svg', '/tmp'],
+    line: 'vaoci verify: --svg `/tmp`: expected a file path in an existing directory',
+  },
   { args: ['probe', '--va-limit', 'i386'], line: 'vaoci probe: flag `--va-limit`: unknown; expected --json' },
 ];
 
@@ -268,7 +315,11 @@ describe('finding the native tool', () => {
 
   test.each([
     ['prints no JSON', 'echo hello; exit 0', /^vaoci probe: vaoci-reserve probe: no JSON report \(exit 0\): hello$/],
-    ['prints a report that breaks its schema', `echo '{"tool":"vaoci-reserve"}'`, /^vaoci probe: vaoci-reserve probe: report breaks schemas\/reserve-probe\.schema\.json: \/command: missing .* \(and \d+ more\)$/],
+    [
+      'prints a report that breaks its schema',
+      `echo '{"tool":"vaoci-reserve"}'`,
+      /^vaoci probe: vaoci-reserve probe: report breaks schemas\/reserve-probe\.schema\.json: \/command: missing .* \(and \d+ more\)$/,
+    ],
     ['dies of a signal', 'kill -9 $$', /^vaoci probe: vaoci-reserve probe: killed by SIGKILL$/],
   ])('a tool that %s: one line, exit 1', async (name, body, line) => {
     const tool = fakeTool(fakes, name.replace(/\W+/g, '-'), body);

@@ -53,9 +53,7 @@ const load = createRequire(__filename);
 
 /** loadCommands requires every command file from the sources. */
 function loadCommands(): Record<string, CommandClass> {
-  return Object.fromEntries(
-    Object.entries(commandFiles()).map(([id, file]) => [id, (load(file) as { default: CommandClass }).default]),
-  );
+  return Object.fromEntries(Object.entries(commandFiles()).map(([id, file]) => [id, (load(file) as { default: CommandClass }).default]));
 }
 
 /** snapshotOf describes commands and their flags (plus --json) as the snapshot stores them, sorted. */

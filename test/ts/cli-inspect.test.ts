@@ -14,15 +14,36 @@ const state = tempDir('inspect');
 afterAll(() => fs.rmSync(state, { recursive: true, force: true }));
 
 const entry = (id: string, o: Partial<ContainerEntry> = {}): ContainerEntry => ({
-  id, image: 'demo', config_digest: `sha256:${'a'.repeat(64)}`, image_arch: 'amd64', runtime: '/usr/bin/runc', args: ['/bin/probe', '--below', '0x100000000'],
-  annotations: { 'vaoci.io/va-limit': 'i386' }, bundle: path.join(state, 'containers', id), created: '2026-11-25T01:00:00.000Z',
-  finished: '2026-11-25T01:00:01.000Z', status: 'exited', exit_code: 0, report: null, ...o,
+  id,
+  image: 'demo',
+  config_digest: `sha256:${'a'.repeat(64)}`,
+  image_arch: 'amd64',
+  runtime: '/usr/bin/runc',
+  args: ['/bin/probe', '--below', '0x100000000'],
+  annotations: { 'vaoci.io/va-limit': 'i386' },
+  bundle: path.join(state, 'containers', id),
+  created: '2026-11-25T01:00:00.000Z',
+  finished: '2026-11-25T01:00:01.000Z',
+  status: 'exited',
+  exit_code: 0,
+  report: null,
+  ...o,
 });
 
 beforeAll(() => {
   const s = new StateDir(state);
   s.put(entry('abcdef012345'));
-  s.put(entry('0123456789ab', { image: 'oci:/srv/img', annotations: {}, args: ['/bin/sh'], status: 'running', exit_code: null, finished: null, created: '2026-11-25T02:00:00.000Z' }));
+  s.put(
+    entry('0123456789ab', {
+      image: 'oci:/srv/img',
+      annotations: {},
+      args: ['/bin/sh'],
+      status: 'running',
+      exit_code: null,
+      finished: null,
+      created: '2026-11-25T02:00:00.000Z',
+    }),
+  );
 });
 
 const run = (args: string[]) => vaoci(args, { VAOCI_STATE: state });
@@ -37,7 +58,7 @@ describe('vaoci inspect', () => {
     expect((await run(['inspect', '--format', 'json', 'abcdef'])).json).toEqual(r.json);
   });
 
-  test('--format text: a line per field, the report\'s verdict last', async () => {
+  test("--format text: a line per field, the report's verdict last", async () => {
     const r = await run(['inspect', '--format', 'text', 'abcdef']);
     expect(r.exit).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -47,7 +68,10 @@ describe('vaoci inspect', () => {
   });
 
   test('--json wins over --format text: the document, as on every command', async () => {
-    expect((await run(['inspect', '--format', 'text', '--json', 'abcdef'])).json).toEqual({ container: entry('abcdef012345'), report: null });
+    expect((await run(['inspect', '--format', 'text', '--json', 'abcdef'])).json).toEqual({
+      container: entry('abcdef012345'),
+      report: null,
+    });
   });
 
   test('a Go template is refused in one line, exit 2', async () => {

@@ -38,11 +38,17 @@ describe('flag values', () => {
 });
 
 describe('oclif parse errors, reworded as one line', () => {
-  const flags = { names: ['va-limit', 'samples', 'json'], expected: (f: string) => (f === 'va-limit' ? 'x86_64, i386 or 0xLOWER-0xUPPER' : undefined) };
+  const flags = {
+    names: ['va-limit', 'samples', 'json'],
+    expected: (f: string) => (f === 'va-limit' ? 'x86_64, i386 or 0xLOWER-0xUPPER' : undefined),
+  };
   test.each([
     ['Nonexistent flag: --foo\nSee more help with --help', 'flag `--foo`: unknown; expected --va-limit, --samples, --json'],
     ['Nonexistent flags: --a, --b\nSee more help with --help', 'flag `--a, --b`: unknown; expected --va-limit, --samples, --json'],
-    ['The following error occurred:\n  \u001b[2mMissing required flag va-limit\u001b[22m\nSee more help with --help', '--va-limit: missing; expected x86_64, i386 or 0xLOWER-0xUPPER'],
+    [
+      'The following error occurred:\n  \u001b[2mMissing required flag va-limit\u001b[22m\nSee more help with --help',
+      '--va-limit: missing; expected x86_64, i386 or 0xLOWER-0xUPPER',
+    ],
     ['Flag --samples expects a value', '--samples: missing value'],
     ['Unexpected argument: x\nSee more help with --help', 'argument `x`: unexpected; expected flags only (--va-limit, --samples, --json)'],
     ['Parsing --samples \n\tsomething odd\nSee more help with --help', 'something odd'],
@@ -109,7 +115,14 @@ describe('formatting', () => {
       { a: 'known', n: '5' },
       { a: 'ladder', n: '1555' },
     ];
-    const text = table(rows, [{ header: 'algorithm', get: (r) => r.a }, { header: 'n', get: (r) => r.n, align: 'right' }], '  ');
+    const text = table(
+      rows,
+      [
+        { header: 'algorithm', get: (r) => r.a },
+        { header: 'n', get: (r) => r.n, align: 'right' },
+      ],
+      '  ',
+    );
     expect(text).toBe(['  algorithm     n', '  known         5', '  ladder     1555'].join('\n'));
   });
 
@@ -118,7 +131,11 @@ describe('formatting', () => {
       { s: 'ok', what: 'runtime', detail: '/usr/sbin/runc' },
       { s: 'warn', what: 'engine', detail: '' },
     ];
-    const columns = [{ header: 'status', get: (r: (typeof rows)[number]) => r.s }, { header: 'check', get: (r: (typeof rows)[number]) => r.what }, { header: 'detail', get: (r: (typeof rows)[number]) => r.detail }];
+    const columns = [
+      { header: 'status', get: (r: (typeof rows)[number]) => r.s },
+      { header: 'check', get: (r: (typeof rows)[number]) => r.what },
+      { header: 'detail', get: (r: (typeof rows)[number]) => r.detail },
+    ];
     expect(table(rows, columns, '  ', { header: false })).toBe(['  ok    runtime  /usr/sbin/runc', '  warn  engine'].join('\n'));
     expect(table([], columns, '  ', { header: false })).toBe('');
   });

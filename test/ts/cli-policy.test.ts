@@ -61,8 +61,23 @@ beforeAll(() => {
     deployment: file('deploy.yaml', DEPLOYMENT),
     good: file('good.json', JSON.stringify({ 'vaoci.io/va-limit': 'x86_64', 'vaoci.io/on-error': 'warn' })),
     typo: file('typo.json', JSON.stringify({ 'vaoci.io/va-limt': 'i386', 'vaoci.io/guest-arch': 7 })),
-    list: file('list.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] } }] })),
-    config: file('bundle/config.json', JSON.stringify({ ociVersion: '1.0.2', process: { args: ['/bin/prog'] }, root: { path: 'rootfs' }, annotations: { 'vaoci.io/va-limit.app': 'i386', 'io.kubernetes.cri.container-name': 'app' } })),
+    list: file(
+      'list.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] } }],
+      }),
+    ),
+    config: file(
+      'bundle/config.json',
+      JSON.stringify({
+        ociVersion: '1.0.2',
+        process: { args: ['/bin/prog'] },
+        root: { path: 'rootfs' },
+        annotations: { 'vaoci.io/va-limit.app': 'i386', 'io.kubernetes.cri.container-name': 'app' },
+      }),
+    ),
     service: file('service.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\n'),
     broken: file('broken.yaml', 'kind: Pod\nmetadata: {name: [unclosed\n'),
     nodeGood: file('node-good.json', JSON.stringify({ runtime: '/usr/bin/runc', defaults: { va_limit: 'i386' } })),
@@ -103,7 +118,10 @@ describe('vaoci validate', () => {
     expect(r.exit).toBe(0);
     expect(r.stdout).toBe(`${paths.good}: annotations: ok\n${paths.list}: Pod p (1 container: c): ok\n`);
     const j = await vaoci(['validate', paths.good, '--json']);
-    expect(j.json).toEqual({ ok: true, files: [{ file: paths.good, workloads: [{ kind: 'annotations', name: 'annotations', containers: [''], problems: [] }] }] });
+    expect(j.json).toEqual({
+      ok: true,
+      files: [{ file: paths.good, workloads: [{ kind: 'annotations', name: 'annotations', containers: [''], problems: [] }] }],
+    });
     expect(validate('cli-validate', j.json)).toEqual([]);
   });
 
@@ -132,7 +150,9 @@ describe('vaoci validate', () => {
   test('a per-container key for a container the pod does not have', async () => {
     const typoed = file('typoed.yaml', DEPLOYMENT.replace('vaoci.io/guest-arch.app', 'vaoci.io/guest-arch.ap'));
     const r = await vaoci(['validate', typoed]);
-    expect(r.stdout).toContain('  vaoci.io/guest-arch.ap: value "i386" — expected a container of this Deployment: init, app, sidecar (`ap` is none)\n');
+    expect(r.stdout).toContain(
+      '  vaoci.io/guest-arch.ap: value "i386" — expected a container of this Deployment: init, app, sidecar (`ap` is none)\n',
+    );
     expect(r.exit).toBe(1);
   });
 
@@ -140,12 +160,20 @@ describe('vaoci validate', () => {
     expect((await vaoci(['validate', paths.good, '--node-config', paths.nodeGood])).exit).toBe(0);
     const r = await vaoci(['validate', paths.good, '--node-config', paths.nodeBad]);
     expect(r.exit).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`^${paths.nodeBad}: node-config: 1 problem\\n {2}/defaults/va_limit: value "huge" — expected `, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(`^${paths.nodeBad}: node-config: 1 problem\\n {2}/defaults/va_limit: value "huge" — expected `, 'm'),
+    );
   });
 
   test.each([
-    [['validate'], 'vaoci validate: files: missing; expected one or more files: annotations JSON, an OCI config.json or bundle, or Kubernetes YAML'],
-    [['validate', '/nonexistent.yaml'], 'vaoci validate: `/nonexistent.yaml`: cannot read (ENOENT); expected an annotations JSON object, an OCI config.json, or Kubernetes YAML with a Pod or a Deployment (StatefulSet, DaemonSet, Job, CronJob)'],
+    [
+      ['validate'],
+      'vaoci validate: files: missing; expected one or more files: annotations JSON, an OCI config.json or bundle, or Kubernetes YAML',
+    ],
+    [
+      ['validate', '/nonexistent.yaml'],
+      'vaoci validate: `/nonexistent.yaml`: cannot read (ENOENT); expected an annotations JSON object, an OCI config.json, or Kubernetes YAML with a Pod or a Deployment (StatefulSet, DaemonSet, Job, CronJob)',
+    ],
   ])('bad input %j: one line, exit 2', async (args, line) => {
     const r = await vaoci(args);
     expect([r.exit, r.stderr]).toEqual([2, `${line}\n`]);
@@ -187,7 +215,17 @@ describe('vaoci explain', () => {
     expect(refused.exit).toBe(1);
     expect(refused.json?.results[0].errors[0]).toMatch(/^vaoci\.io\/guest-arch: value "auto" — expected a detectable entrypoint/);
     const native = process.arch === 'arm64' ? 'aarch64' : 'x86_64'; // the sidecar runs natively on this node
-    const assumed = await vaoci(['explain', paths.deployment, '--binfmt-dir', paths.binfmt, '--container', 'sidecar', '--guest-arch', native, '--json']);
+    const assumed = await vaoci([
+      'explain',
+      paths.deployment,
+      '--binfmt-dir',
+      paths.binfmt,
+      '--container',
+      'sidecar',
+      '--guest-arch',
+      native,
+      '--json',
+    ]);
     expect(assumed.exit).toBe(0);
     expect(validate('cli-explain', assumed.json)).toEqual([]);
     expect(assumed.json?.results[0].policy.sources.guest_arch).toEqual({ source: 'detected' });
@@ -209,13 +247,18 @@ describe('vaoci explain', () => {
   test('refused containers: their lines, then one summary line, exit 1; --container picks one', async () => {
     const r = await vaoci(['explain', paths.deployment, '--binfmt-dir', paths.binfmt, '--container', 'job']);
     expect(r.exit).toBe(1);
-    expect(r.stdout).toMatch(/^vaoci explain: .*deploy\.yaml: CronJob nightly, container job: refused\n {2}vaoci\.io\/on-error\.job: value "later"/);
+    expect(r.stdout).toMatch(
+      /^vaoci explain: .*deploy\.yaml: CronJob nightly, container job: refused\n {2}vaoci\.io\/on-error\.job: value "later"/,
+    );
     expect(r.stderr).toMatch(/^vaoci explain: 1 container refused: vaoci\.io\/on-error\.job: value "later" — expected .*\n$/);
   });
 
   test.each([
     [['explain', 'x.json', '--container', 'nope'], /^vaoci explain: `x\.json`: cannot read/],
-    [['explain', '--binfmt-dir', '/nonexistent', 'GOOD'], /^vaoci explain: --binfmt-dir `\/nonexistent`: expected a directory of binfmt_misc registrations$/],
+    [
+      ['explain', '--binfmt-dir', '/nonexistent', 'GOOD'],
+      /^vaoci explain: --binfmt-dir `\/nonexistent`: expected a directory of binfmt_misc registrations$/,
+    ],
     [['explain', 'GOOD', '--container', 'nope'], /^vaoci explain: --container `nope`: no such container in /],
     [['explain', 'GOOD', '--node-config', 'NODEBAD'], /^vaoci explain: `.*node-bad\.json` \/defaults\/va_limit: value "huge" — expected /],
   ])('bad input %j: one line, exit 2', async (args, line) => {

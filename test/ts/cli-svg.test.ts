@@ -119,7 +119,12 @@ describe('classify: every byte of [0, top) is one kind', () => {
   test('a wrap-around window: free inside below UPPER and above LOWER, outside between', () => {
     const w: Window = { text: '0x7f0000000000-0x10000000', lower: '0x7f0000000000', upper: '0x10000000', wraps: true };
     const r = classify([], verifyOf({ stack_keep_bytes: 0 }), w);
-    expect(r.map(span)).toEqual(['unmappable:0-1000', 'free-inside:1000-10000000', 'free-outside:10000000-7f0000000000', 'free-inside:7f0000000000-7ffffffff000']);
+    expect(r.map(span)).toEqual([
+      'unmappable:0-1000',
+      'free-inside:1000-10000000',
+      'free-outside:10000000-7f0000000000',
+      'free-inside:7f0000000000-7ffffffff000',
+    ]);
     expect(windowSpans({ lower: 0x7f0000000000n, upper: 0x10000000n, wraps: true }, TOP)).toEqual([
       [0n, 0x10000000n],
       [0x7f0000000000n, TOP],

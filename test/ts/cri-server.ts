@@ -36,9 +36,12 @@ export interface Answer {
 }
 
 export function statusResponse(a: Answer): Buffer {
-  const conds = (a.conditions ?? [{ type: 'RuntimeReady', status: true }, { type: 'NetworkReady', status: true }]).map((c) =>
-    pb.bytes(1, Buffer.concat([pb.str(1, c.type), pb.bool(2, c.status), pb.str(3, c.reason ?? '')])),
-  );
+  const conds = (
+    a.conditions ?? [
+      { type: 'RuntimeReady', status: true },
+      { type: 'NetworkReady', status: true },
+    ]
+  ).map((c) => pb.bytes(1, Buffer.concat([pb.str(1, c.type), pb.bool(2, c.status), pb.str(3, c.reason ?? '')])));
   const info = a.config === undefined ? [] : [pb.bytes(2, Buffer.concat([pb.str(1, 'config'), pb.str(2, JSON.stringify(a.config))]))];
   const handlers = (a.handlers ?? []).map((h) => pb.bytes(3, Buffer.concat([pb.str(1, h), pb.bytes(2, pb.bool(1, true))])));
   return Buffer.concat([pb.bytes(1, Buffer.concat(conds)), ...info, ...handlers]);
@@ -67,11 +70,22 @@ export class CriServer {
           return;
         }
         if (headers[':path'] !== '/runtime.v1.RuntimeService/Status') {
-          stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'unknown method' }, { endStream: true });
+          stream.respond(
+            { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12', 'grpc-message': 'unknown method' },
+            { endStream: true },
+          );
           return;
         }
         if (this.answer.grpcStatus) {
-          stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(this.answer.grpcStatus), 'grpc-message': 'refused%20by%20the%20test' }, { endStream: true });
+          stream.respond(
+            {
+              ':status': 200,
+              'content-type': 'application/grpc',
+              'grpc-status': String(this.answer.grpcStatus),
+              'grpc-message': 'refused%20by%20the%20test',
+            },
+            { endStream: true },
+          );
           return;
         }
         const msg = statusResponse(this.answer);

@@ -32,7 +32,12 @@ afterAll(async () => {
 
 describe('the protobuf reader', () => {
   test('varints across bytes, strings, nested messages; unknown fields kept', () => {
-    const msg = Buffer.concat([Buffer.from([0x08, 0xac, 0x02]), pb.str(2, 'héllo'), pb.bytes(3, pb.str(1, 'in')), Buffer.from([0x25, 1, 2, 3, 4])]);
+    const msg = Buffer.concat([
+      Buffer.from([0x08, 0xac, 0x02]),
+      pb.str(2, 'héllo'),
+      pb.bytes(3, pb.str(1, 'in')),
+      Buffer.from([0x25, 1, 2, 3, 4]),
+    ]);
     expect(decode(msg).map((f) => [f.no, f.wire, f.int ?? f.bytes?.toString('hex')])).toEqual([
       [1, 0, 300n],
       [2, 2, Buffer.from('héllo').toString('hex')],
@@ -62,7 +67,9 @@ describe('StatusResponse', () => {
   });
 
   test('containerd 1.x: no runtime_handlers, the runtimes of info["config"]', () => {
-    expect(parseStatus(statusResponse({ config: { containerd: { default_runtime_name: 'runc', runtimes: { runc: {}, vaoci: {} } } } }))).toMatchObject({ handlers: ['runc', 'vaoci'], handlersFrom: 'info.config' });
+    expect(
+      parseStatus(statusResponse({ config: { containerd: { default_runtime_name: 'runc', runtimes: { runc: {}, vaoci: {} } } } })),
+    ).toMatchObject({ handlers: ['runc', 'vaoci'], handlersFrom: 'info.config' });
   });
 
   test('neither: handlers null', () => {
@@ -81,17 +88,27 @@ describe('asking the engine over its socket', () => {
   test('the handler running, missing, or the runtime not ready: one line each', async () => {
     const host = new Host(root);
     server.answer = { handlers: ['', 'runc', 'vaoci'] };
-    expect(await handlerRunning(host, 'containerd', socketOnNode)).toEqual({ present: true, why: `the running containerd reports the runtime handler "vaoci" (CRI status at ${socketOnNode}, runtime_handlers)` });
+    expect(await handlerRunning(host, 'containerd', socketOnNode)).toEqual({
+      present: true,
+      why: `the running containerd reports the runtime handler "vaoci" (CRI status at ${socketOnNode}, runtime_handlers)`,
+    });
     server.answer = { config: { containerd: { runtimes: { runc: {} } } } };
-    expect(await handlerRunning(host, 'containerd', socketOnNode)).toEqual({ present: false, why: 'the running containerd has no runtime handler "vaoci" (it runs: runc) — restart it to load the drop-in' });
+    expect(await handlerRunning(host, 'containerd', socketOnNode)).toEqual({
+      present: false,
+      why: 'the running containerd has no runtime handler "vaoci" (it runs: runc) — restart it to load the drop-in',
+    });
     server.answer = { handlers: ['runc', 'vaoci'], conditions: [{ type: 'RuntimeReady', status: false, reason: 'Starting' }] };
-    expect((await handlerRunning(host, 'containerd', socketOnNode)).why).toBe(`containerd at ${socketOnNode} says RuntimeReady=false: Starting`);
+    expect((await handlerRunning(host, 'containerd', socketOnNode)).why).toBe(
+      `containerd at ${socketOnNode} says RuntimeReady=false: Starting`,
+    );
   });
 
   test('a gRPC error, no socket, or no server: present false with the cause', async () => {
     const host = new Host(root);
     server.answer = { grpcStatus: 14 };
-    expect((await handlerRunning(host, 'containerd', socketOnNode)).why).toMatch(/^cannot ask containerd over CRI at \/run\/containerd\/containerd.sock: \/runtime.v1.RuntimeService\/Status: gRPC status 14: refused by the test/);
+    expect((await handlerRunning(host, 'containerd', socketOnNode)).why).toMatch(
+      /^cannot ask containerd over CRI at \/run\/containerd\/containerd.sock: \/runtime.v1.RuntimeService\/Status: gRPC status 14: refused by the test/,
+    );
     expect((await handlerRunning(host, 'cri-o', '/var/run/crio/crio.sock')).why).toBe(
       "cannot ask cri-o over CRI at /var/run/crio/crio.sock: ENOENT (the agent needs the engine's socket; chart value agent.criSocket)",
     );

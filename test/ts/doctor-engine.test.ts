@@ -17,34 +17,71 @@ describe('vaoci doctor on a node tree', () => {
 
   // chroot into the tree needs root and a static shell for the fake engine's script.
   const chrootable = process.getuid?.() === 0 && fs.existsSync('/bin/busybox');
-  (chrootable ? test : test.skip)('the engine: containerd --version through the node root, the handler from its config, the install record', async () => {
-    const root = path.join(work, 'engine');
-    const put = (p: string, text: string, mode = 0o644) => {
-      fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
-      fs.writeFileSync(path.join(root, p), text, { mode });
-    };
-    fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
-    fs.copyFileSync('/bin/busybox', path.join(root, 'bin/sh'));
-    fs.chmodSync(path.join(root, 'bin/sh'), 0o755);
-    put('/usr/bin/containerd', '#!/bin/sh\necho "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"\n', 0o755);
-    put('/etc/containerd/config.toml', 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n');
-    put('/usr/sbin/runc', '#!/bin/sh\n', 0o755);
-    const before = await vaoci(['doctor', '--host-root', root, '--json']);
-    expect(validate('cli-doctor', before.json)).toEqual([]);
-    const node = before.json?.node as { engine: unknown; emulator: unknown };
-    expect(node.engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: false, running_handler: null });
-    expect(node.emulator).toEqual({ x86_64: 'native', i386: 'native' }); // this machine is x86-64
-    put('/etc/containerd/conf.d/50-vaoci.toml', 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\nruntime_type = "io.containerd.runc.v2"\n');
-    const after = await vaoci(['doctor', '--host-root', root]);
-    expect(after.stdout).toMatch(/^ {2}ok +engine +containerd 1\.6\.20~ds1, \/usr\/bin\/containerd: \/etc\/containerd\/config\.toml and its drop-ins define the runtime handler "vaoci" \(the running engine was not asked: no CRI socket here\)$/m);
-    // The binary gone (say, the DaemonSet cannot run it): the version the install recorded stands in.
-    fs.rmSync(path.join(root, 'usr/bin/containerd'));
-    put('/opt/vaoci/install.json', JSON.stringify({ version: 1, engine: 'containerd', prefix: '/opt/vaoci', vaoci_version: '0.0.0-old', engine_version: '1.6.20~ds1', files: [], created_dirs: [], restart: [], pending_restart: false }));
-    const recorded = await vaoci(['doctor', '--host-root', root, '--json']);
-    expect(validate('cli-doctor', recorded.json)).toEqual([]);
-    expect((recorded.json?.node as { engine: unknown }).engine).toEqual({ name: 'containerd', version: '1.6.20~ds1', version_from: 'install record', binary: null, handler: true, running_handler: null });
-    expect((recorded.json?.node as { installed_version: unknown }).installed_version).toBe('0.0.0-old');
-    const by = Object.fromEntries((recorded.json?.checks as Array<{ name: string; status: string; detail: string }>).map((c) => [c.name, c]));
-    expect(by.version).toMatchObject({ status: 'warn', detail: expect.stringContaining('but 0.0.0-old installed this node') });
-  });
+  (chrootable ? test : test.skip)(
+    'the engine: containerd --version through the node root, the handler from its config, the install record',
+    async () => {
+      const root = path.join(work, 'engine');
+      const put = (p: string, text: string, mode = 0o644) => {
+        fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+        fs.writeFileSync(path.join(root, p), text, { mode });
+      };
+      fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
+      fs.copyFileSync('/bin/busybox', path.join(root, 'bin/sh'));
+      fs.chmodSync(path.join(root, 'bin/sh'), 0o755);
+      put('/usr/bin/containerd', '#!/bin/sh\necho "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"\n', 0o755);
+      put('/etc/containerd/config.toml', 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n');
+      put('/usr/sbin/runc', '#!/bin/sh\n', 0o755);
+      const before = await vaoci(['doctor', '--host-root', root, '--json']);
+      expect(validate('cli-doctor', before.json)).toEqual([]);
+      const node = before.json?.node as { engine: unknown; emulator: unknown };
+      expect(node.engine).toEqual({
+        name: 'containerd',
+        version: '1.6.20~ds1',
+        version_from: 'engine',
+        binary: '/usr/bin/containerd',
+        handler: false,
+        running_handler: null,
+      });
+      expect(node.emulator).toEqual({ x86_64: 'native', i386: 'native' }); // this machine is x86-64
+      put(
+        '/etc/containerd/conf.d/50-vaoci.toml',
+        'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\nruntime_type = "io.containerd.runc.v2"\n',
+      );
+      const after = await vaoci(['doctor', '--host-root', root]);
+      expect(after.stdout).toMatch(
+        /^ {2}ok +engine +containerd 1\.6\.20~ds1, \/usr\/bin\/containerd: \/etc\/containerd\/config\.toml and its drop-ins define the runtime handler "vaoci" \(the running engine was not asked: no CRI socket here\)$/m,
+      );
+      // The binary gone (say, the DaemonSet cannot run it): the version the install recorded stands in.
+      fs.rmSync(path.join(root, 'usr/bin/containerd'));
+      put(
+        '/opt/vaoci/install.json',
+        JSON.stringify({
+          version: 1,
+          engine: 'containerd',
+          prefix: '/opt/vaoci',
+          vaoci_version: '0.0.0-old',
+          engine_version: '1.6.20~ds1',
+          files: [],
+          created_dirs: [],
+          restart: [],
+          pending_restart: false,
+        }),
+      );
+      const recorded = await vaoci(['doctor', '--host-root', root, '--json']);
+      expect(validate('cli-doctor', recorded.json)).toEqual([]);
+      expect((recorded.json?.node as { engine: unknown }).engine).toEqual({
+        name: 'containerd',
+        version: '1.6.20~ds1',
+        version_from: 'install record',
+        binary: null,
+        handler: true,
+        running_handler: null,
+      });
+      expect((recorded.json?.node as { installed_version: unknown }).installed_version).toBe('0.0.0-old');
+      const by = Object.fromEntries(
+        (recorded.json?.checks as Array<{ name: string; status: string; detail: string }>).map((c) => [c.name, c]),
+      );
+      expect(by.version).toMatchObject({ status: 'warn', detail: expect.stringContaining('but 0.0.0-old installed this node') });
+    },
+  );
 });

@@ -10,7 +10,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildBundle, launchConfigText } from '../../cli/src/lib/bundle';
-import { type DoctorFacts, diagnose, x86_64Elf, i386Elf, install, addressSpace, runtime, engine, version, summarize } from '../../cli/src/lib/doctor/checks';
+import {
+  type DoctorFacts,
+  diagnose,
+  x86_64Elf,
+  i386Elf,
+  install,
+  addressSpace,
+  runtime,
+  engine,
+  version,
+  summarize,
+} from '../../cli/src/lib/doctor/checks';
 import { parseVersion } from '../../cli/src/lib/node/engine';
 import { vaociVersion } from '../../cli/src/lib/version';
 import { validate } from '../../cli/src/lib/schema';
@@ -19,16 +30,38 @@ import { vaoci } from './cli-helpers';
 import { tmpDir } from './image-fixtures';
 import { tinyElf, writeExecutable } from './fixtures/elf';
 
-const qemu = (o: Partial<BinfmtEntry> = {}): BinfmtEntry => ({ entry: 'qemu-x86_64', emulator: 'qemu', interpreter: '/usr/bin/qemu-x86_64-static', flags: 'F', linkage: 'static', ...o });
+const qemu = (o: Partial<BinfmtEntry> = {}): BinfmtEntry => ({
+  entry: 'qemu-x86_64',
+  emulator: 'qemu',
+  interpreter: '/usr/bin/qemu-x86_64-static',
+  flags: 'F',
+  linkage: 'static',
+  ...o,
+});
 const facts = (o: Partial<DoctorFacts> = {}): DoctorFacts => ({
   arch: 'aarch64',
   vaBits: 48,
   x86_64: { entry: qemu(), behind: null },
   i386: { entry: qemu({ entry: 'qemu-i386', interpreter: '/usr/bin/qemu-i386-static' }), behind: null },
-  status: { installed: true, prefix: '/opt/vaoci', files: [{ path: '/opt/vaoci/bin/vaoci-runtime', state: 'ok' }], annotations_reach: { ok: true, why: 'ok' }, binfmt: null },
+  status: {
+    installed: true,
+    prefix: '/opt/vaoci',
+    files: [{ path: '/opt/vaoci/bin/vaoci-runtime', state: 'ok' }],
+    annotations_reach: { ok: true, why: 'ok' },
+    binfmt: null,
+  },
   runtimes: ['/usr/bin/runc'],
-  engine: { engine: 'containerd', binary: '/usr/bin/containerd', version: '1.6.20~ds1', version_from: 'engine', handler: { present: true, why: '/etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"' } },
-  running: { present: true, why: 'the running containerd reports the runtime handler "vaoci" (CRI status at /run/containerd/containerd.sock, info.config)' },
+  engine: {
+    engine: 'containerd',
+    binary: '/usr/bin/containerd',
+    version: '1.6.20~ds1',
+    version_from: 'engine',
+    handler: { present: true, why: '/etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci"' },
+  },
+  running: {
+    present: true,
+    why: 'the running containerd reports the runtime handler "vaoci" (CRI status at /run/containerd/containerd.sock, info.config)',
+  },
   version: { running: '0.0.0', installed: '0.0.0' },
   ...o,
 });
@@ -43,19 +76,26 @@ describe('the verdicts', () => {
 
   test('vaoci-binfmt in front, from its bundle: ok, naming the emulator behind and the window', () => {
     const entry = qemu({ entry: 'vaoci-qemu-x86_64', interpreter: '/opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt', launcher: true });
-    const c = x86_64Elf(facts({ x86_64: { entry, behind: { emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64', from: 'bundle' } } }));
+    const c = x86_64Elf(
+      facts({ x86_64: { entry, behind: { emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64', from: 'bundle' } } }),
+    );
     expect(c).toEqual({
       name: 'x86-64 ELF',
       status: 'ok',
-      detail: 'vaoci-qemu-x86_64: vaoci-binfmt (/opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt, flags F) in front of /usr/bin/qemu-x86_64-static, carried in its bundle; it reserves x86_64 (or the container\'s VAOCI_VA_LIMIT) in every x86-64 process',
+      detail:
+        "vaoci-qemu-x86_64: vaoci-binfmt (/opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt, flags F) in front of /usr/bin/qemu-x86_64-static, carried in its bundle; it reserves x86_64 (or the container's VAOCI_VA_LIMIT) in every x86-64 process",
     });
     expect(x86_64Elf(facts({ x86_64: { entry, behind: { emulator: null, va_limit: null, from: 'launch.conf' } } })).status).toBe('fail');
   });
 
   test('dynamic qemu: ok with F, warn without; FEX ok; none fails on arm64, native on x86-64', () => {
     expect(x86_64Elf(facts({ x86_64: { entry: qemu({ linkage: 'dynamic' }), behind: null } })).status).toBe('ok');
-    expect(x86_64Elf(facts({ x86_64: { entry: qemu({ linkage: 'dynamic', flags: '' }), behind: null } })).detail).toContain('without flag F');
-    expect(x86_64Elf(facts({ x86_64: { entry: qemu({ emulator: 'fex', linkage: 'dynamic' }), behind: null } })).detail).toContain('FEX reserves');
+    expect(x86_64Elf(facts({ x86_64: { entry: qemu({ linkage: 'dynamic', flags: '' }), behind: null } })).detail).toContain(
+      'without flag F',
+    );
+    expect(x86_64Elf(facts({ x86_64: { entry: qemu({ emulator: 'fex', linkage: 'dynamic' }), behind: null } })).detail).toContain(
+      'FEX reserves',
+    );
     expect(x86_64Elf(facts({ x86_64: null })).status).toBe('fail');
     expect(x86_64Elf(facts({ arch: 'x86_64', x86_64: null })).status).toBe('ok');
     expect(i386Elf(facts()).detail).toContain('below 4 GiB');
@@ -65,14 +105,28 @@ describe('the verdicts', () => {
   test('install: not installed warns; a changed file, blocked annotations or a lost registration fail', () => {
     const s = facts().status;
     expect(install(facts({ status: { ...s, installed: false } })).status).toBe('warn');
-    expect(install(facts({ status: { ...s, files: [{ path: '/etc/vaoci/config.json', state: 'changed' }] } })).detail).toBe('/etc/vaoci/config.json is changed since the install: run `vaoci node install` again');
+    expect(install(facts({ status: { ...s, files: [{ path: '/etc/vaoci/config.json', state: 'changed' }] } })).detail).toBe(
+      '/etc/vaoci/config.json is changed since the install: run `vaoci node install` again',
+    );
     expect(install(facts({ status: { ...s, annotations_reach: { ok: false, why: 'no handler' } } })).status).toBe('fail');
-    const lost = install(facts({ status: { ...s, binfmt: { entry: 'vaoci-qemu-x86_64', fronts: 'qemu-x86_64', registered: false, fronts_state: 'enabled' } } }));
+    const lost = install(
+      facts({
+        status: { ...s, binfmt: { entry: 'vaoci-qemu-x86_64', fronts: 'qemu-x86_64', registered: false, fronts_state: 'enabled' } },
+      }),
+    );
     expect(lost.status).toBe('fail');
     expect(lost.detail).toContain('binfmt_misc forgets at reboot');
     expect(runtime(facts({ runtimes: [] })).status).toBe('fail');
     expect(addressSpace(facts()).detail).toContain('need a window');
-    expect(diagnose(facts()).map((c) => c.name)).toEqual(['address space', 'x86-64 ELF', 'i386 ELF', 'install', 'engine', 'runtime', 'version']);
+    expect(diagnose(facts()).map((c) => c.name)).toEqual([
+      'address space',
+      'x86-64 ELF',
+      'i386 ELF',
+      'install',
+      'engine',
+      'runtime',
+      'version',
+    ]);
   });
 
   test('engine: which, its version and who said it, the handler; missing handler fails once installed', () => {
@@ -88,18 +142,38 @@ describe('the verdicts', () => {
       'containerd 1.6.20~ds1 (as the install recorded it), its binary not found: /etc/containerd/config.toml and its drop-ins define the runtime handler "vaoci" (the running engine was not asked: no CRI socket here)',
     );
     // the files have it, the running engine not: the restart is owed
-    const stale = engine(facts({ running: { present: false, why: 'the running containerd has no runtime handler "vaoci" (it runs: runc) — restart it to load the drop-in' } }));
-    expect(stale).toMatchObject({ status: 'fail', detail: expect.stringMatching(/define the runtime handler "vaoci", but the running containerd has no runtime handler "vaoci" \(it runs: runc\) — restart it/) });
-    const missing = { ...e, handler: { present: false, why: 'no runtime handler "vaoci" in /etc/containerd/config.toml or the drop-ins it imports' } };
+    const stale = engine(
+      facts({
+        running: {
+          present: false,
+          why: 'the running containerd has no runtime handler "vaoci" (it runs: runc) — restart it to load the drop-in',
+        },
+      }),
+    );
+    expect(stale).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /define the runtime handler "vaoci", but the running containerd has no runtime handler "vaoci" \(it runs: runc\) — restart it/,
+      ),
+    });
+    const missing = {
+      ...e,
+      handler: { present: false, why: 'no runtime handler "vaoci" in /etc/containerd/config.toml or the drop-ins it imports' },
+    };
     expect(engine(facts({ engine: missing })).status).toBe('fail');
     expect(engine(facts({ engine: missing, status: { ...facts().status, installed: false } })).status).toBe('warn');
     expect(engine(facts({ engine: null })).detail).toContain('neither containerd nor CRI-O');
-    expect(engine(facts({ engine: { ...e, engine: 'cri-o', version: null, version_from: null } })).detail).toMatch(/^cri-o version unknown, /);
+    expect(engine(facts({ engine: { ...e, engine: 'cri-o', version: null, version_from: null } })).detail).toMatch(
+      /^cri-o version unknown, /,
+    );
   });
 
   test('version: this vaoci and the one that installed; a difference warns', () => {
     expect(version(facts())).toEqual({ name: 'version', status: 'ok', detail: 'vaoci 0.0.0, as installed' });
-    expect(version(facts({ version: { running: '0.2.0', installed: '0.1.0' } }))).toMatchObject({ status: 'warn', detail: expect.stringContaining('but 0.1.0 installed this node') });
+    expect(version(facts({ version: { running: '0.2.0', installed: '0.1.0' } }))).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('but 0.1.0 installed this node'),
+    });
     expect(version(facts({ version: { running: '0.2.0', installed: null } })).detail).toBe('vaoci 0.2.0');
   });
 
@@ -108,7 +182,14 @@ describe('the verdicts', () => {
     expect(summarize(facts({ x86_64: { entry, behind: null } }))).toEqual({
       vaoci_version: '0.0.0',
       installed_version: '0.0.0',
-      engine: { name: 'containerd', version: '1.6.20~ds1', version_from: 'engine', binary: '/usr/bin/containerd', handler: true, running_handler: true },
+      engine: {
+        name: 'containerd',
+        version: '1.6.20~ds1',
+        version_from: 'engine',
+        binary: '/usr/bin/containerd',
+        handler: true,
+        running_handler: true,
+      },
       emulator: { x86_64: 'vaoci-binfmt → qemu', i386: 'qemu' },
     });
     expect(summarize(facts({ arch: 'x86_64', x86_64: null, i386: null })).emulator).toEqual({ x86_64: 'native', i386: 'native' });
@@ -138,7 +219,14 @@ describe('vaoci doctor on a node tree', () => {
     writeExecutable(qemuFile, tinyElf({ bits: 64, machine: 183 }));
     const bundle = path.join(root, 'opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt');
     fs.mkdirSync(path.dirname(bundle), { recursive: true });
-    fs.writeFileSync(bundle, buildBundle(fs.readFileSync(qemuFile), fs.readFileSync(qemuFile), launchConfigText({ emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64' })));
+    fs.writeFileSync(
+      bundle,
+      buildBundle(
+        fs.readFileSync(qemuFile),
+        fs.readFileSync(qemuFile),
+        launchConfigText({ emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64' }),
+      ),
+    );
     fs.writeFileSync(path.join(dir, 'vaoci-qemu-x86_64'), reg('/opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt'));
     fs.writeFileSync(path.join(dir, 'qemu-x86_64'), reg('/usr/bin/qemu-x86_64-static').replace('enabled', 'disabled'));
     const r = await vaoci(['doctor', '--host-root', root, '--json']);
@@ -149,7 +237,13 @@ describe('vaoci doctor on a node tree', () => {
     expect(by.install.status).toBe('warn'); // not installed
     // this machine is x86-64: the command reports x86-64 ELF as native; what it read is in the status's chain
     const st = await vaoci(['node', 'status', '--host-root', root, '--json']);
-    expect(st.json?.x86_64).toEqual({ entry: 'vaoci-qemu-x86_64', interpreter: '/opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt', flags: 'F', emulator: 'qemu', behind: { emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64', from: 'bundle' } });
+    expect(st.json?.x86_64).toEqual({
+      entry: 'vaoci-qemu-x86_64',
+      interpreter: '/opt/vaoci/binfmt/qemu-x86_64/vaoci-binfmt',
+      flags: 'F',
+      emulator: 'qemu',
+      behind: { emulator: '/usr/bin/qemu-x86_64-static', va_limit: 'x86_64', from: 'bundle' },
+    });
     fs.mkdirSync(path.join(root, 'usr/sbin'), { recursive: true });
     fs.writeFileSync(path.join(root, 'usr/sbin/runc'), '#!/bin/sh\n', { mode: 0o755 });
     const fixed = await vaoci(['doctor', '--host-root', root]);

@@ -56,7 +56,8 @@ beforeAll(() => {
   aarch64Static = fs.existsSync(built) ? built : (crossCompile(tmp, true) ?? path.join(tmp, 'a64s'));
   if (!fs.existsSync(aarch64Static)) writeExecutable(aarch64Static, tinyElf({ bits: 64, machine: 183 }));
   aarch64Dynamic = crossCompile(tmp, false) ?? path.join(tmp, 'a64d');
-  if (!fs.existsSync(aarch64Dynamic)) writeExecutable(aarch64Dynamic, tinyElf({ bits: 64, machine: 183, interp: '/lib/ld-linux-aarch64.so.1' }));
+  if (!fs.existsSync(aarch64Dynamic))
+    writeExecutable(aarch64Dynamic, tinyElf({ bits: 64, machine: 183, interp: '/lib/ld-linux-aarch64.so.1' }));
   const real32 = buildI386(tmp);
   i386IsReal = real32 !== null;
   i386 = real32 ?? path.join(tmp, 'i386-fixture');
@@ -206,11 +207,17 @@ describe('detect + resolve on a bundle', () => {
     const binfmt = path.join(tmp, 'binfmt');
     fs.mkdirSync(bundle);
     fs.mkdirSync(binfmt);
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ root: { path: rootfs }, process: { args: ['x86app'], env: ['PATH=/usr/local/bin'] } }));
+    fs.writeFileSync(
+      path.join(bundle, 'config.json'),
+      JSON.stringify({ root: { path: rootfs }, process: { args: ['x86app'], env: ['PATH=/usr/local/bin'] } }),
+    );
     const qemu = path.join(tmp, 'qemu-x86_64-static');
     writeExecutable(qemu, tinyElf({ bits: 64, machine: 183 }));
     fs.writeFileSync(path.join(binfmt, 'status'), 'enabled\n');
-    fs.writeFileSync(path.join(binfmt, 'qemu-x86_64'), `enabled\ninterpreter ${qemu}\nflags: POCF\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n`);
+    fs.writeFileSync(
+      path.join(binfmt, 'qemu-x86_64'),
+      `enabled\ninterpreter ${qemu}\nflags: POCF\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n`,
+    );
 
     const detected = detect({ bundle, binfmtDir: binfmt, hostArch: 'aarch64', rootIo: recording });
     expect(detected).toEqual({

@@ -49,8 +49,19 @@ class Cache {
     const bundle = path.join(this.state.root, 'containers', id);
     fs.mkdirSync(bundle, { recursive: true });
     this.state.put({
-      id, image: image.references[0] ?? 'x', config_digest: image.config_digest, image_arch: 'amd64', runtime: '/bin/true', args: ['true'], annotations: {},
-      bundle, created: '2025-01-01T00:00:00Z', finished: status === 'exited' ? '2025-01-01T00:00:01Z' : null, status, exit_code: status === 'exited' ? 0 : null, report: null,
+      id,
+      image: image.references[0] ?? 'x',
+      config_digest: image.config_digest,
+      image_arch: 'amd64',
+      runtime: '/bin/true',
+      args: ['true'],
+      annotations: {},
+      bundle,
+      created: '2025-01-01T00:00:00Z',
+      finished: status === 'exited' ? '2025-01-01T00:00:01Z' : null,
+      status,
+      exit_code: status === 'exited' ? 0 : null,
+      report: null,
     });
   }
   has(d: string): boolean {
@@ -101,7 +112,12 @@ describe('a hand-made cache', () => {
     expect(c.size(solo)).toBeGreaterThanOrEqual(120_000); // the sizes are the files', not empty directories'
     expect(imgs.map((i) => i.missing_layers)).toEqual([0, 0, 1]);
     expect(imgs.map((i) => i.containers)).toEqual([['aaaaaaaaaaaa'], [], []]);
-    expect(r.json?.layers).toEqual({ count: 3, bytes: c.size(base) + c.size(solo) + c.size(orphan), unused: 1, unused_bytes: c.size(orphan) });
+    expect(r.json?.layers).toEqual({
+      count: 3,
+      bytes: c.size(base) + c.size(solo) + c.size(orphan),
+      unused: 1,
+      unused_bytes: c.size(orphan),
+    });
 
     const human = await c.run(['images']);
     const lines = human.stdout.trimEnd().split('\n');
@@ -113,7 +129,9 @@ describe('a hand-made cache', () => {
 
   test('rmi: an image a container uses is refused in one line; nothing is removed', async () => {
     const line = oneLine(await c.run(['rmi', 'demo']));
-    expect(line).toBe('vaoci rmi: IMAGE `demo`: used by container aaaaaaaaaaaa — expected an image no container uses (vaoci rm them first), or --force');
+    expect(line).toBe(
+      'vaoci rmi: IMAGE `demo`: used by container aaaaaaaaaaaa — expected an image no container uses (vaoci rm them first), or --force',
+    );
     const json = await c.run(['rmi', 'demo', '--json']);
     expect(json.exit).toBe(2);
     expect(validate('cli-error', json.json)).toEqual([]);
@@ -128,12 +146,17 @@ describe('a hand-made cache', () => {
     expect(fs.existsSync(c.paths.record(app.config_digest))).toBe(true);
   });
 
-  test('rmi by IMAGE ID prefix: the image and its own layer go, the shared layer stays; the bytes freed are its layer\'s', async () => {
+  test("rmi by IMAGE ID prefix: the image and its own layer go, the shared layer stays; the bytes freed are its layer's", async () => {
     const soloBytes = c.size(solo);
     const r = await c.run(['rmi', '--json', hex(app.config_digest).slice(0, 8)]);
     expect(r.exit).toBe(0);
     expect(validate('cli-rmi', r.json)).toEqual([]);
-    expect(r.json).toEqual({ removed: [{ id: hex(app.config_digest).slice(0, 12), config_digest: app.config_digest, references: app.references }], layers: [solo], kept_layers: [], freed_bytes: soloBytes });
+    expect(r.json).toEqual({
+      removed: [{ id: hex(app.config_digest).slice(0, 12), config_digest: app.config_digest, references: app.references }],
+      layers: [solo],
+      kept_layers: [],
+      freed_bytes: soloBytes,
+    });
     expect(fs.existsSync(c.paths.record(app.config_digest))).toBe(false);
     expect([c.has(solo), c.has(base), c.has(orphan)]).toEqual([false, true, true]);
   });
@@ -145,7 +168,9 @@ describe('a hand-made cache', () => {
     expect(r.json).toMatchObject({ layers: [], kept_layers: [], freed_bytes: 0 }); // base: still listed by `old`
     expect(fs.existsSync(c.paths.record(tool.config_digest))).toBe(false);
     expect(c.has(base)).toBe(true);
-    expect((await c.run(['images', '--json'])).json?.images.map((i: { config_digest: string }) => i.config_digest)).toEqual([old.config_digest]);
+    expect((await c.run(['images', '--json'])).json?.images.map((i: { config_digest: string }) => i.config_digest)).toEqual([
+      old.config_digest,
+    ]);
   });
 });
 
@@ -161,7 +186,10 @@ describe('prune', () => {
     c.container('bbbbbbbbbbbb', inUse, 'running');
     // A vaoci run still starting (this process: alive) has leased a layer no record lists yet.
     fs.mkdirSync(c.paths.leases, { recursive: true });
-    fs.writeFileSync(path.join(c.paths.leases, `${process.pid}-0001.json`), JSON.stringify({ pid: process.pid, start: null, config_digest: digest('starting'), layers: [leased] }));
+    fs.writeFileSync(
+      path.join(c.paths.leases, `${process.pid}-0001.json`),
+      JSON.stringify({ pid: process.pid, start: null, config_digest: digest('starting'), layers: [leased] }),
+    );
     // Leftovers: an unpack killed mid-way, an entry without its fs, an unreadable record, a dead run's lease.
     const dead = deadPid();
     const tmp = `.tmp-${hex(unused)}-${dead}-abcd1234`;
@@ -172,7 +200,10 @@ describe('prune', () => {
     const noFs = hex(digest('no-fs'));
     fs.mkdirSync(path.join(c.paths.layers, noFs));
     fs.writeFileSync(path.join(c.paths.images, `${hex(digest('broken'))}.json`), '{"version":');
-    fs.writeFileSync(path.join(c.paths.leases, `${dead}-0002.json`), JSON.stringify({ pid: dead, start: null, config_digest: idle.config_digest, layers: [unused] }));
+    fs.writeFileSync(
+      path.join(c.paths.leases, `${dead}-0002.json`),
+      JSON.stringify({ pid: dead, start: null, config_digest: idle.config_digest, layers: [unused] }),
+    );
     // A symlink trap: an entry that points outside the cache; prune must unlink it, never follow it.
     const outside = path.join(work, 'outside');
     fs.mkdirSync(path.join(outside, 'fs'), { recursive: true });
@@ -183,7 +214,14 @@ describe('prune', () => {
     const mnt = path.join(work, 'mnt');
     for (const d of ['upper', 'work', 'merged']) fs.mkdirSync(path.join(mnt, d), { recursive: true });
     const lower = path.join(c.paths.layers, hex(mounted), 'fs');
-    const m = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${mnt}/upper,workdir=${mnt}/work`, `${mnt}/merged`]);
+    const m = spawnSync('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${lower},upperdir=${mnt}/upper,workdir=${mnt}/work`,
+      `${mnt}/merged`,
+    ]);
     expect(m.status).toBe(0);
     try {
       const freedExpected = c.size(unused) + diskUse(path.join(c.paths.layers, tmp));
@@ -191,7 +229,9 @@ describe('prune', () => {
       expect(r.exit).toBe(0);
       expect(validate('cli-prune', r.json)).toEqual([]);
       expect(r.json?.containers).toEqual([]);
-      expect(r.json?.images).toEqual([{ id: hex(idle.config_digest).slice(0, 12), config_digest: idle.config_digest, references: ['idle'] }]);
+      expect(r.json?.images).toEqual([
+        { id: hex(idle.config_digest).slice(0, 12), config_digest: idle.config_digest, references: ['idle'] },
+      ]);
       expect([...(r.json?.layers ?? [])].sort()).toEqual([unused, `sha256:${trap}`].sort());
       expect([...(r.json?.partial ?? [])].sort()).toEqual(
         [`layers/sha256/${tmp}`, `layers/sha256/${noFs}`, `images/sha256/${hex(digest('broken'))}.json`].sort(),
@@ -213,7 +253,9 @@ describe('prune', () => {
     c.state.update((all) => all.map((e) => ({ ...e, status: 'exited' as const, exit_code: 0, finished: '2025-01-01T00:00:01Z' })));
     const all = await c.run(['prune', '--all']);
     expect(all.exit).toBe(0);
-    expect(all.stdout).toMatch(/^removed container bbbbbbbbbbbb\nremoved image [0-9a-f]{12} \(demo\)\n(removed layer sha256:[0-9a-f]{64}\n){3}freed .*\n$/);
+    expect(all.stdout).toMatch(
+      /^removed container bbbbbbbbbbbb\nremoved image [0-9a-f]{12} \(demo\)\n(removed layer sha256:[0-9a-f]{64}\n){3}freed .*\n$/,
+    );
     expect(c.state.list()).toEqual([]);
     expect(fs.readdirSync(c.paths.layers)).toEqual([live]);
   });
@@ -236,7 +278,12 @@ describe('prune', () => {
 describe('the cache the real vaoci run demo makes', () => {
   const VAOCI = path.join(ROOT, 'bin', 'vaoci');
   const state = path.join(work, 'real');
-  interface Out { code: number; stdout: string; stderr: string; json?: Record<string, any> } // eslint-disable-line @typescript-eslint/no-explicit-any
+  interface Out {
+    code: number;
+    stdout: string;
+    stderr: string;
+    json?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the CLI's documents are checked by schema, not by type
+  }
   const cli = (args: string[]): Promise<Out> =>
     new Promise((resolve) => {
       const child = spawn(VAOCI, args, { env: { ...process.env, VAOCI_STATE: state }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -268,14 +315,22 @@ describe('the cache the real vaoci run demo makes', () => {
     expect(validate('cli-images', images.json)).toEqual([]);
     expect(images.json?.images).toHaveLength(1);
     const demo = images.json?.images[0];
-    expect(demo).toMatchObject({ references: ['demo'], platform: 'linux/amd64', config_digest: container.config_digest, containers: [container.id], missing_layers: 0 });
+    expect(demo).toMatchObject({
+      references: ['demo'],
+      platform: 'linux/amd64',
+      config_digest: container.config_digest,
+      containers: [container.id],
+      missing_layers: 0,
+    });
     expect(demo.size).toBeGreaterThan(0);
     expect(images.json?.layers).toMatchObject({ count: new Set(demo.layers).size, unused: 0 });
     const layerDirs = [...new Set(demo.layers as string[])].map((d) => path.join(state, 'cache', 'layers', 'sha256', hex(d)));
 
     const refused = await cli(['rmi', 'demo']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toBe(`vaoci rmi: IMAGE \`demo\`: used by container ${container.id} — expected an image no container uses (vaoci rm them first), or --force\n`);
+    expect(refused.stderr).toBe(
+      `vaoci rmi: IMAGE \`demo\`: used by container ${container.id} — expected an image no container uses (vaoci rm them first), or --force\n`,
+    );
 
     const nothing = await cli(['prune', '--json']);
     expect(nothing.json).toEqual({ containers: [], images: [], layers: [], partial: [], freed_bytes: 0 });

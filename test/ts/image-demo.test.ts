@@ -44,7 +44,11 @@ maybe('two builds give the same digests; `demo` loads an amd64 image with /bin/p
   expect(img.reference).toBe('demo');
   expect(img.configDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
   expect([img.config.architecture, img.config.os, img.platform]).toEqual(['amd64', 'linux', 'linux/amd64']);
-  expect(img.config.config).toMatchObject({ Entrypoint: ['/bin/probe'], Cmd: ['--linger-ms', '500'], Env: [expect.stringMatching(/^PATH=.*\/bin/)] });
+  expect(img.config.config).toMatchObject({
+    Entrypoint: ['/bin/probe'],
+    Cmd: ['--linger-ms', '500'],
+    Env: [expect.stringMatching(/^PATH=.*\/bin/)],
+  });
   expect(img.layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+gzip']);
 });
 

@@ -160,7 +160,10 @@ export function writeOciLayout(dir: string, images: Image[]): void {
 
 /** writeIndex writes index.json. */
 export function writeIndex(dir: string, manifests: unknown[]): void {
-  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  fs.writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+  );
 }
 
 /** nestedIndex writes a platform index blob over `images` and returns its descriptor. */
@@ -206,14 +209,19 @@ export function loadLayers(dir: string, layers: Layer[], config?: Buffer): Promi
 
 /** xattr reads an extended attribute without following symlinks (python3: Node has no xattr calls), null when absent. */
 export function xattr(file: string, name: string): string | null {
-  const script = 'import os,sys\ntry: print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode())\nexcept OSError: print("<none>")';
+  const script =
+    'import os,sys\ntry: print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode())\nexcept OSError: print("<none>")';
   const out = spawnSync('python3', ['-c', script, file, name], { encoding: 'utf8' }).stdout.trim();
   return out === '<none>' ? null : out;
 }
 
 /** removeTree takes down any mount left under `dir` (a failed test's), deepest first, then removes it. */
 export function removeTree(dir: string): void {
-  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m?.startsWith(`${dir}/`));
+  const mounts = fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m?.startsWith(`${dir}/`));
   for (const m of mounts.reverse()) spawnSync('umount', [m]);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -19,7 +19,12 @@ const args = ['--root', path.join(work, 'root'), '--runroot', path.join(work, 'r
 const NAME = 'localhost/vaoci-podman-test:1';
 
 const podman = (...a: string[]) => spawnSync('podman', [...args, ...a], { encoding: 'utf8', timeout: 120_000 });
-const why = spawnSync('sh', ['-c', 'command -v podman']).status !== 0 ? 'podman is not installed' : podman('images').status !== 0 ? `podman cannot use a private storage here: ${podman('images').stderr.trim().split('\n').pop()}` : '';
+const why =
+  spawnSync('sh', ['-c', 'command -v podman']).status !== 0
+    ? 'podman is not installed'
+    : podman('images').status !== 0
+      ? `podman cannot use a private storage here: ${podman('images').stderr.trim().split('\n').pop()}`
+      : '';
 if (why) console.warn(`image-podman: skipped — ${why}`);
 const maybe = why ? test.skip : test;
 
@@ -28,7 +33,10 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true })); // vfs: no mo
 const podmanTemps = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('vaoci-podman-') && !work.endsWith(n));
 
 maybe('podman:NAME, a bare NAME and VAOCI_PODMAN_ARGS read an image podman loaded; the export is removed on close', async () => {
-  const layers = [await layer([{ name: 'bin/app', content: 'from podman', mode: 0o755 }], 'gzip'), await layer([{ name: 'etc/conf', content: 'c' }], 'tar')];
+  const layers = [
+    await layer([{ name: 'bin/app', content: 'from podman', mode: 0o755 }], 'gzip'),
+    await layer([{ name: 'etc/conf', content: 'c' }], 'tar'),
+  ];
   const file = path.join(work, 'in.tar');
   await writeDockerArchive(file, [{ layers, config: imageConfig(layers), repoTags: [NAME] }]);
   const loaded = podman('load', '-i', file);
@@ -62,7 +70,9 @@ maybe('podman:NAME, a bare NAME and VAOCI_PODMAN_ARGS read an image podman loade
 
 maybe('an image podman does not have is one line, and leaves no export behind', async () => {
   const before = podmanTemps();
-  const err = await parseImageReference('podman:vaoci-no-such-image', { podmanArgs: args }).load().catch((e: unknown) => e);
+  const err = await parseImageReference('podman:vaoci-no-such-image', { podmanArgs: args })
+    .load()
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(Failure);
   expect((err as Failure).line).toMatch(/^image `podman:vaoci-no-such-image`: podman image save: .*vaoci-no-such-image.*$/);
   expect(podmanTemps()).toEqual(before);

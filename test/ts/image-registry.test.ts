@@ -60,13 +60,29 @@ async function startRegistry(): Promise<void> {
 }
 
 function push(from: string, to: string, all = false): void {
-  execFileSync('skopeo', ['copy', '--quiet', ...(all ? ['--all'] : []), '--dest-creds', 'vaoci:s3cret', '--dest-cert-dir', certs, from, `docker://${host}/${to}`], { stdio: 'pipe' });
+  execFileSync(
+    'skopeo',
+    [
+      'copy',
+      '--quiet',
+      ...(all ? ['--all'] : []),
+      '--dest-creds',
+      'vaoci:s3cret',
+      '--dest-cert-dir',
+      certs,
+      from,
+      `docker://${host}/${to}`,
+    ],
+    { stdio: 'pipe' },
+  );
 }
 
 const img = async (arch: string, file: string, size = 0): Promise<Image> => {
   // random bytes: skopeo compresses layers on push, and these must stay big on the wire
   const big = size ? [{ name: 'big.bin', content: crypto.randomBytes(size) }] : [];
-  const l = size ? layerFromTar(await tarOf([{ name: file, content: Buffer.from(arch) }, ...big]), 'tar') : await layer([{ name: file, content: Buffer.from(arch) }]);
+  const l = size
+    ? layerFromTar(await tarOf([{ name: file, content: Buffer.from(arch) }, ...big]), 'tar')
+    : await layer([{ name: file, content: Buffer.from(arch) }]);
   return { layers: [l], config: imageConfig([l], { architecture: arch }), platform: { os: 'linux', architecture: arch } };
 };
 
@@ -99,18 +115,38 @@ beforeAll(async () => {
   const multi = path.join(work, 'multi');
   fs.mkdirSync(multi, { recursive: true });
   fs.writeFileSync(path.join(multi, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeIndex(multi, [{ ...nestedIndex(multi, [await img('amd64', 'amd64.txt'), await img('386', '386.txt')]), annotations: { 'org.opencontainers.image.ref.name': 'v1' } }]);
+  writeIndex(multi, [
+    {
+      ...nestedIndex(multi, [await img('amd64', 'amd64.txt'), await img('386', '386.txt')]),
+      annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+    },
+  ]);
   push(`oci:${multi}:v1`, 'vaoci/multi:1', true);
   const only386 = path.join(work, 'only386');
   writeOciLayout(only386, [{ ...(await img('386', 'only.txt')), tag: 'v1' }]);
-  fs.writeFileSync(path.join(only386, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ ...nestedIndex(only386, [await img('386', 'only.txt'), await img('arm64', 'arm.txt')]), annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+  fs.writeFileSync(
+    path.join(only386, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          ...nestedIndex(only386, [await img('386', 'only.txt'), await img('arm64', 'arm.txt')]),
+          annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+        },
+      ],
+    }),
+  );
   push(`oci:${only386}:v1`, 'vaoci/only386:1', true);
   const big = path.join(work, 'big');
   writeOciLayout(big, [{ ...(await img('amd64', 'big.txt', 32 << 20)), tag: 'v1' }]);
   push(`oci:${big}:v1`, 'vaoci/big:1');
   // Credentials as a user logged in with podman would have them: containers' auth.json.
   fs.mkdirSync(path.join(work, 'xdg', 'containers'), { recursive: true });
-  fs.writeFileSync(path.join(work, 'xdg', 'containers', 'auth.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from('vaoci:s3cret').toString('base64') } } }));
+  fs.writeFileSync(
+    path.join(work, 'xdg', 'containers', 'auth.json'),
+    JSON.stringify({ auths: { [host]: { auth: Buffer.from('vaoci:s3cret').toString('base64') } } }),
+  );
   process.env.XDG_RUNTIME_DIR = path.join(work, 'xdg');
   process.env.HOME = path.join(work, 'home');
   process.env.TMPDIR = tmp;
@@ -156,18 +192,29 @@ async function failure(ref: string, opts: Opts = {}): Promise<string> {
   });
 
   test('a digest-pinned reference pulls exactly that manifest; a wrong digest is one line', async () => {
-    const digest = execFileSync('skopeo', ['inspect', '--format', '{{.Digest}}', '--creds', 'vaoci:s3cret', '--cert-dir', certs, `docker://${host}/vaoci/single:1`], { encoding: 'utf8' }).trim();
+    const digest = execFileSync(
+      'skopeo',
+      ['inspect', '--format', '{{.Digest}}', '--creds', 'vaoci:s3cret', '--cert-dir', certs, `docker://${host}/vaoci/single:1`],
+      { encoding: 'utf8' },
+    ).trim();
     expect((await pull(`docker://${host}/vaoci/single@${digest}`)).image.layers).toHaveLength(1);
     const wrong = `sha256:${'0'.repeat(64)}`;
-    expect(await failure(`docker://${host}/vaoci/single@${wrong}`)).toMatch(new RegExp(`^image \`docker://${host}/vaoci/single@${wrong}\`: pull \\(skopeo inspect\\): .*manifest unknown`));
+    expect(await failure(`docker://${host}/vaoci/single@${wrong}`)).toMatch(
+      new RegExp(`^image \`docker://${host}/vaoci/single@${wrong}\`: pull \\(skopeo inspect\\): .*manifest unknown`),
+    );
   });
 
   test('~/.docker/config.json works as well; no credentials at all is one line', async () => {
     process.env.XDG_RUNTIME_DIR = path.join(work, 'xdg-none');
     try {
-      expect(await failure(`docker://${host}/vaoci/single:1`)).toMatch(/^image `docker:\/\/[^`]+`: pull \(skopeo inspect\): .*(unauthorized|authentication required)/);
+      expect(await failure(`docker://${host}/vaoci/single:1`)).toMatch(
+        /^image `docker:\/\/[^`]+`: pull \(skopeo inspect\): .*(unauthorized|authentication required)/,
+      );
       fs.mkdirSync(path.join(work, 'home', '.docker'), { recursive: true });
-      fs.writeFileSync(path.join(work, 'home', '.docker', 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from('vaoci:s3cret').toString('base64') } } }));
+      fs.writeFileSync(
+        path.join(work, 'home', '.docker', 'config.json'),
+        JSON.stringify({ auths: { [host]: { auth: Buffer.from('vaoci:s3cret').toString('base64') } } }),
+      );
       expect((await pull(`docker://${host}/vaoci/single:1`)).image.platform).toBe('linux/amd64');
     } finally {
       fs.rmSync(path.join(work, 'home', '.docker'), { recursive: true, force: true });
@@ -176,7 +223,9 @@ async function failure(ref: string, opts: Opts = {}): Promise<string> {
   });
 
   test('TLS: an unknown CA is one line; --tls-verify=false accepts it', async () => {
-    expect(await failure(`docker://${host}/vaoci/single:1`, { registry: { certDir: path.join(work, 'no-certs') } })).toMatch(/^image `[^`]+`: pull \(skopeo inspect\): .*(x509|certificate)/);
+    expect(await failure(`docker://${host}/vaoci/single:1`, { registry: { certDir: path.join(work, 'no-certs') } })).toMatch(
+      /^image `[^`]+`: pull \(skopeo inspect\): .*(x509|certificate)/,
+    );
     expect((await pull(`docker://${host}/vaoci/single:1`, { registry: { tlsVerify: false } })).image.platform).toBe('linux/amd64');
   });
 
@@ -194,8 +243,12 @@ async function failure(ref: string, opts: Opts = {}): Promise<string> {
   });
 
   test('references that cannot be one are one line, before any pull', () => {
-    expect(() => parseImageReference('docker://')).toThrow('image `docker://`: expected a registry reference [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]');
-    expect(() => parseImageReference('docker://h/x@sha256:abc')).toThrow('image `docker://h/x@sha256:abc`: digest `sha256:abc` — expected sha256:<64 lower-case hex digits>');
+    expect(() => parseImageReference('docker://')).toThrow(
+      'image `docker://`: expected a registry reference [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]',
+    );
+    expect(() => parseImageReference('docker://h/x@sha256:abc')).toThrow(
+      'image `docker://h/x@sha256:abc`: digest `sha256:abc` — expected sha256:<64 lower-case hex digits>',
+    );
     expect(repositoryOf('127.0.0.1:5000/a/b:1@sha256:00')).toBe('127.0.0.1:5000/a/b');
     expect(repositoryOf('127.0.0.1:5000/a/b')).toBe('127.0.0.1:5000/a/b');
   });

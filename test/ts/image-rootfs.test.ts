@@ -79,8 +79,14 @@ describe('overlay: whiteouts and opaque directories in the mounted rootfs', () =
 });
 
 test('a layer repeated in an image (as empty layers are) mounts once, at its topmost place', async () => {
-  const a = await layer([{ name: 'f', content: 'A' }, { name: 'only-a', content: 'a' }]);
-  const b = await layer([{ name: 'f', content: 'B' }, { name: '.wh.only-a', content: '' }]);
+  const a = await layer([
+    { name: 'f', content: 'A' },
+    { name: 'only-a', content: 'a' },
+  ]);
+  const b = await layer([
+    { name: 'f', content: 'B' },
+    { name: '.wh.only-a', content: '' },
+  ]);
   const { layerDirs, cached } = await unpackImage(await imageOf([a, b, a]), { cacheDir: cache });
   expect(cached).toEqual([false, false, true]);
   const mounted = await mountRootfs(layerDirs, path.join(work, 'repeated'));
@@ -105,7 +111,6 @@ test('40 layers whose absolute paths exceed a page of mount options mount with r
   }
 });
 
-
 test('a missing layer and a mount the kernel refuses are one line each', async () => {
   await expect(mountRootfs([path.join(work, 'no-such-layer')], path.join(work, 'c1'))).rejects.toThrow(
     `rootfs: layer \`${work}/no-such-layer\` is not a directory — expected an unpacked layer`,
@@ -115,7 +120,9 @@ test('a missing layer and a mount the kernel refuses are one line each', async (
   // An upperdir on overlayfs itself: the kernel refuses it.
   const outer = await mountRootfs([lower], path.join(work, 'outer'));
   try {
-    await expect(mountRootfs([lower], path.join(outer.rootfs, 'inner'))).rejects.toThrow(new RegExp(`^mount overlay at \`${outer.rootfs}/inner/rootfs\`: [^\n]+$`));
+    await expect(mountRootfs([lower], path.join(outer.rootfs, 'inner'))).rejects.toThrow(
+      new RegExp(`^mount overlay at \`${outer.rootfs}/inner/rootfs\`: [^\n]+$`),
+    );
   } finally {
     await outer.unmount();
   }
@@ -131,5 +138,8 @@ test('as any user but root, unpacking and mounting say in one line that vaoci ru
     encoding: 'utf8',
   });
   expect(r.stderr).toBe('');
-  expect(JSON.parse(r.stdout)).toEqual(['vaoci run needs root (overlayfs, the OCI runtime)', 'vaoci run needs root (overlayfs, the OCI runtime)']);
+  expect(JSON.parse(r.stdout)).toEqual([
+    'vaoci run needs root (overlayfs, the OCI runtime)',
+    'vaoci run needs root (overlayfs, the OCI runtime)',
+  ]);
 });

@@ -10,7 +10,17 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Failure } from '../../cli/src/lib/errors';
 import { type LoadedImage, parseImageReference } from '../../cli/src/lib/image/source';
-import { type Image, imageConfig, layer, nestedIndex, sha256, tmpDir, writeDockerArchive, writeIndex, writeOciLayout } from './image-fixtures';
+import {
+  type Image,
+  imageConfig,
+  layer,
+  nestedIndex,
+  sha256,
+  tmpDir,
+  writeDockerArchive,
+  writeIndex,
+  writeOciLayout,
+} from './image-fixtures';
 
 const work = tmpDir('source');
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -41,7 +51,10 @@ async function readAll(s: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 async function twoLayerImage(over: Record<string, unknown> = {}): Promise<Image> {
-  const layers = [await layer([{ name: 'bin/app', content: 'app', mode: 0o755 }], 'gzip'), await layer([{ name: 'etc/conf', content: 'x' }], 'tar')];
+  const layers = [
+    await layer([{ name: 'bin/app', content: 'app', mode: 0o755 }], 'gzip'),
+    await layer([{ name: 'etc/conf', content: 'x' }], 'tar'),
+  ];
   return { layers, config: imageConfig(layers, over) };
 }
 
@@ -65,10 +78,17 @@ describe('oci: layout directories', () => {
     const a = await twoLayerImage({ architecture: 'amd64' });
     const b = await twoLayerImage({ config: { Cmd: ['v2'] } });
     const dir = path.join(work, 'tagged');
-    writeOciLayout(dir, [{ ...a, tag: 'v1' }, { ...b, tag: 'v2' }]);
+    writeOciLayout(dir, [
+      { ...a, tag: 'v1' },
+      { ...b, tag: 'v2' },
+    ]);
     expect((await load(`oci:${dir}:v2`)).config.config?.Cmd).toEqual(['v2']);
-    expect(await failLine(() => load(`oci:${dir}`))).toBe(`image \`oci:${dir}\`: index.json holds 2 manifests (tags: v1, v2) — expected :TAG to choose one`);
-    expect(await failLine(() => load(`oci:${dir}:v3`))).toBe(`image \`oci:${dir}:v3\`: no manifest tagged \`v3\` — expected one of the index's (tags: v1, v2)`);
+    expect(await failLine(() => load(`oci:${dir}`))).toBe(
+      `image \`oci:${dir}\`: index.json holds 2 manifests (tags: v1, v2) — expected :TAG to choose one`,
+    );
+    expect(await failLine(() => load(`oci:${dir}:v3`))).toBe(
+      `image \`oci:${dir}:v3\`: no manifest tagged \`v3\` — expected one of the index's (tags: v1, v2)`,
+    );
   });
 
   test('a nested index is followed to linux/amd64 by default, or to the platform asked for', async () => {
@@ -96,18 +116,28 @@ describe('oci: layout directories', () => {
     writeOciLayout(dir, [img]);
     const configFile = path.join(dir, 'blobs', 'sha256', sha256(img.config as Buffer).slice(7));
     fs.writeFileSync(configFile, Buffer.concat([img.config as Buffer, Buffer.from(' ')]));
-    expect(await failLine(() => load(`oci:${dir}`))).toMatch(new RegExp(`^image \`oci:${dir}\`: config sha256:[0-9a-f]{64}: content hashes to sha256:[0-9a-f]{64} — expected the digest that names it$`));
+    expect(await failLine(() => load(`oci:${dir}`))).toMatch(
+      new RegExp(
+        `^image \`oci:${dir}\`: config sha256:[0-9a-f]{64}: content hashes to sha256:[0-9a-f]{64} — expected the digest that names it$`,
+      ),
+    );
     fs.rmSync(configFile);
-    expect(await failLine(() => load(`oci:${dir}`))).toMatch(/: config sha256:[0-9a-f]{64} is not in blobs\/sha256\/ — expected every blob the index names$/);
+    expect(await failLine(() => load(`oci:${dir}`))).toMatch(
+      /: config sha256:[0-9a-f]{64} is not in blobs\/sha256\/ — expected every blob the index names$/,
+    );
     fs.rmSync(path.join(dir, 'oci-layout'));
-    expect(await failLine(() => load(`oci:${dir}`))).toBe(`image \`oci:${dir}\`: ${dir} has no oci-layout file — expected an OCI image layout (oci-layout, index.json, blobs/sha256/)`);
+    expect(await failLine(() => load(`oci:${dir}`))).toBe(
+      `image \`oci:${dir}\`: ${dir} has no oci-layout file — expected an OCI image layout (oci-layout, index.json, blobs/sha256/)`,
+    );
   });
 
   test('a config whose diff_ids do not pair with the layers is one line', async () => {
     const img = await twoLayerImage();
     const dir = path.join(work, 'pairs');
     writeOciLayout(dir, [{ ...img, config: imageConfig(img.layers.slice(0, 1)) }]);
-    expect(await failLine(() => load(`oci:${dir}`))).toBe(`image \`oci:${dir}\`: config /rootfs/diff_ids lists 1 layers — expected 2, one per layer of the manifest`);
+    expect(await failLine(() => load(`oci:${dir}`))).toBe(
+      `image \`oci:${dir}\`: config /rootfs/diff_ids lists 1 layers — expected 2, one per layer of the manifest`,
+    );
   });
 
   test('an encrypted layer media type is refused when loading', async () => {
@@ -178,15 +208,23 @@ describe('references', () => {
   test.each([
     ['oci:', 'image `oci:`: no DIR — expected oci:DIR[:…]'],
     ['docker-archive:', 'image `docker-archive:`: no FILE — expected docker-archive:FILE[:…]'],
-    ['oci:/nonexistent/dir', 'image `oci:/nonexistent/dir`: `/nonexistent/dir` is not a directory — expected an OCI image layout directory'],
+    [
+      'oci:/nonexistent/dir',
+      'image `oci:/nonexistent/dir`: `/nonexistent/dir` is not a directory — expected an OCI image layout directory',
+    ],
     ['podman:', 'image `podman:`: expected podman:NAME'],
-    ['no such image', "image `no such image`: expected demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, docker://REF, or a REF (podman's local storage, else a registry)"],
+    [
+      'no such image',
+      "image `no such image`: expected demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, docker://REF, or a REF (podman's local storage, else a registry)",
+    ],
   ])('%s is one line', async (ref, line) => {
     expect(await failLine(() => parseImageReference(ref))).toBe(line);
   });
 
   test('a bad platform and a missing demo image are one line each', async () => {
-    expect(await failLine(() => parseImageReference('demo', { platform: 'linux//amd64' }))).toBe('platform `linux//amd64`: expected OS/ARCH[/VARIANT] such as linux/amd64, or ARCH alone');
+    expect(await failLine(() => parseImageReference('demo', { platform: 'linux//amd64' }))).toBe(
+      'platform `linux//amd64`: expected OS/ARCH[/VARIANT] such as linux/amd64, or ARCH alone',
+    );
     expect(await failLine(() => parseImageReference('demo', { demoDir: path.join(work, 'none') }))).toBe(
       `image \`demo\`: \`${path.join(work, 'none')}\` holds no OCI layout — expected the demo image built by \`make demo-image\``,
     );

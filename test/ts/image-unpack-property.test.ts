@@ -52,17 +52,33 @@ const prefix = fc.constantFrom('', '', '', '/', './', '../', UP);
 // Directories and the paths below them share a few names; leaves more often have their own, so that not every
 // image trips over a file where a later entry wants a directory. Never the empty string: tar-stream's packer
 // would name such an entry `PaxHeader` when it needs a PAX record.
-const name = fc.tuple(prefix, fc.array(component, { minLength: 1, maxLength: 3 })).map(([p, cs]) => p + cs.join('/')).filter((n) => n !== '');
+const name = fc
+  .tuple(prefix, fc.array(component, { minLength: 1, maxLength: 3 }))
+  .map(([p, cs]) => p + cs.join('/'))
+  .filter((n) => n !== '');
 const leaf = fc
   .tuple(prefix, fc.array(component, { maxLength: 2 }), fc.constantFrom('f', 'g', 'h', 'a', 'b', '..', 'é'))
   .map(([p, cs, l]) => p + [...cs, l].join('/'));
-const target = fc.oneof(name, leaf, fc.constantFrom('', '.', '/etc', outside, `${outside}/keep`, `${UP}${outside.slice(1)}`, `/proc/self/root${outside}`));
+const target = fc.oneof(
+  name,
+  leaf,
+  fc.constantFrom('', '.', '/etc', outside, `${outside}/keep`, `${UP}${outside.slice(1)}`, `/proc/self/root${outside}`),
+);
 const whiteout = fc
-  .tuple(fc.constantFrom('', 'a/', 'b/', 'a/b/', '../a/'), fc.constantFrom('.wh.a', '.wh.b', '.wh.c', '.wh..wh..opq', '.wh.', '.wh...', '.wh..wh.plnk'))
+  .tuple(
+    fc.constantFrom('', 'a/', 'b/', 'a/b/', '../a/'),
+    fc.constantFrom('.wh.a', '.wh.b', '.wh.c', '.wh..wh..opq', '.wh.', '.wh...', '.wh..wh.plnk'),
+  )
   .map(([dir, base]) => ({ kind: 'file' as const, name: dir + base, content: '' }));
 const entry: fc.Arbitrary<Gen> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('file' as const), name: leaf, content: fc.constantFrom('', 'x', 'hello') }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('directory' as const), name: fc.oneof(name, fc.constantFrom('a', 'b', 'a/b')).map((n) => `${n}/`) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('directory' as const),
+      name: fc.oneof(name, fc.constantFrom('a', 'b', 'a/b')).map((n) => `${n}/`),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('symlink' as const), name: leaf, target }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('link' as const), name: leaf, target: fc.oneof(leaf, name) }) },
   { weight: 3, arbitrary: whiteout },
@@ -180,7 +196,10 @@ function describeModel(tree: Map<string, MNode>): string[] {
   const ids = [...tree.keys()].sort().map((k) => [k, tree.get(k) as MNode] as const);
   for (const [k, n] of ids) if ('id' in n && !first.has(n.id)) first.set(n.id, k);
   const shared = (n: MNode): string => ('id' in n && [...tree.values()].filter((m) => m === n).length > 1 ? ` =${first.get(n.id)}` : '');
-  return ids.map(([k, n]) => `${k}: ${n.t === 'd' ? `dir${n.o ? ' opaque' : ''}` : n.t === 'f' ? `file ${JSON.stringify(n.c)}` : n.t === 'l' ? `symlink ${n.l}` : 'whiteout'}${shared(n)}`);
+  return ids.map(
+    ([k, n]) =>
+      `${k}: ${n.t === 'd' ? `dir${n.o ? ' opaque' : ''}` : n.t === 'f' ? `file ${JSON.stringify(n.c)}` : n.t === 'l' ? `symlink ${n.l}` : 'whiteout'}${shared(n)}`,
+  );
 }
 
 // ---- the real tree -------------------------------------------------------
@@ -216,7 +235,16 @@ async function snapshot(dir: string): Promise<string[]> {
   return keys.map((k) => {
     const [t, a, ino, nlink] = got[k];
     const shared = (t === 'f' || t === 'l') && (nlink as number) > 1 ? ` =${first.get(ino)}` : '';
-    const what = t === 'd' ? `dir${a ? ' opaque' : ''}` : t === 'f' ? `file ${JSON.stringify(a)}` : t === 'l' ? `symlink ${a}` : t === 'c' && a === 0 ? 'whiteout' : `other ${t}`;
+    const what =
+      t === 'd'
+        ? `dir${a ? ' opaque' : ''}`
+        : t === 'f'
+          ? `file ${JSON.stringify(a)}`
+          : t === 'l'
+            ? `symlink ${a}`
+            : t === 'c' && a === 0
+              ? 'whiteout'
+              : `other ${t}`;
     return `${k}: ${what}${shared}`;
   });
 }
@@ -228,7 +256,7 @@ function cacheEntries(): string[] {
   return fs.readdirSync(base).map((n) => `${n}:${fs.readdirSync(path.join(base, n)).join(',')}`);
 }
 
-test('generated layers: one-line failures where the model refuses, the model\'s tree where it does not, nothing written outside', async () => {
+test("generated layers: one-line failures where the model refuses, the model's tree where it does not, nothing written outside", async () => {
   const outsideBefore = await snapshot(outside);
   const workBefore = fs.readdirSync(work).filter((n) => n !== 'cache' && n !== 'images');
   let unpacked = 0;
@@ -257,7 +285,8 @@ test('generated layers: one-line failures where the model refuses, the model\'s 
         expect(error).toBeUndefined();
       }
       const done = refusedAt >= 0 ? refusedAt : layers.length;
-      for (let i = 0; i < done; i++) expect(await snapshot(layerDir(cache, layers[i].digest))).toEqual(describeModel(models[i] as Map<string, MNode>));
+      for (let i = 0; i < done; i++)
+        expect(await snapshot(layerDir(cache, layers[i].digest))).toEqual(describeModel(models[i] as Map<string, MNode>));
       expect(await snapshot(outside)).toEqual(outsideBefore);
       expect(cacheEntries().every((e) => /^[0-9a-f]{64}:fs$/.test(e))).toBe(true);
       expect(fs.readdirSync(work).filter((n) => n !== 'cache' && n !== 'images')).toEqual(workBefore);

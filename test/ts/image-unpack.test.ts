@@ -13,7 +13,23 @@ import { Failure } from '../../cli/src/lib/errors';
 import type { LoadedImage } from '../../cli/src/lib/image/source';
 import { marksInput, overlayMarksProgram, writeOverlayMarks } from '../../cli/src/lib/image/overlay-marks';
 import { unpackImage } from '../../cli/src/lib/image/unpack';
-import { type Compression, type Entry, type Layer, MTIME, compress, hex, imageConfig, layer, layerFromTar, loadLayers, sha256, tarOf, tmpDir, xattr, zstdInstalled } from './image-fixtures';
+import {
+  type Compression,
+  type Entry,
+  type Layer,
+  MTIME,
+  compress,
+  hex,
+  imageConfig,
+  layer,
+  layerFromTar,
+  loadLayers,
+  sha256,
+  tarOf,
+  tmpDir,
+  xattr,
+  zstdInstalled,
+} from './image-fixtures';
 
 const work = tmpDir('unpack');
 const cache = path.join(work, 'cache');
@@ -50,12 +66,16 @@ async function failure(layers: Layer[], config?: Buffer): Promise<string> {
 
 /** snapshot describes a tree (names, types, modes, contents, link targets) to compare before and after. */
 function snapshot(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: false }).map(String).sort().map((name) => {
-    const p = path.join(dir, name);
-    const st = fs.lstatSync(p);
-    const what = st.isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : st.isFile() ? fs.readFileSync(p, 'utf8') : '';
-    return `${name} ${st.mode.toString(8)} ${what}`;
-  });
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: false })
+    .map(String)
+    .sort()
+    .map((name) => {
+      const p = path.join(dir, name);
+      const st = fs.lstatSync(p);
+      const what = st.isSymbolicLink() ? `-> ${fs.readlinkSync(p)}` : st.isFile() ? fs.readFileSync(p, 'utf8') : '';
+      return `${name} ${st.mode.toString(8)} ${what}`;
+    });
 }
 
 /** noLeftovers: no cache entry for the digest and no temporary directory. */
@@ -76,19 +96,27 @@ const sample: Entry[] = [
 
 describe.each(['gzip', 'zstd', 'tar'] as Compression[])('a %s layer', (c) => {
   const run = c !== 'zstd' || zstdInstalled();
-  (run ? test : test.skip)('unpacks with contents, owners, modes (setuid, sticky), mtimes, symlinks, PAX long names and owners', async () => {
-    const [dir] = await unpackLayers([await layer(sample, c)]);
-    expect(dir).toMatch(new RegExp(`${layersDir}/[0-9a-f]{64}/fs$`));
-    const app = fs.lstatSync(path.join(dir, 'bin/app'));
-    expect([fs.readFileSync(path.join(dir, 'bin/app'), 'utf8'), app.mode & 0o7777, app.uid, app.gid]).toEqual(['#!/bin/sh\necho app\n', 0o4755, 1000, 1001]);
-    expect(app.mtime.getTime()).toBe(MTIME.getTime());
-    expect(fs.readlinkSync(path.join(dir, 'bin/sh'))).toBe('/bin/busybox');
-    const tmp = fs.lstatSync(path.join(dir, 'tmp'));
-    expect([tmp.mode & 0o7777, tmp.mtime.toISOString()]).toEqual([0o1777, '2020-05-06T07:08:09.000Z']);
-    expect(fs.readFileSync(path.join(dir, 'deep', 'd'.repeat(120), 'f'.repeat(150)), 'utf8')).toBe('long name');
-    const pax = fs.lstatSync(path.join(dir, 'paxowner'));
-    expect([pax.uid, pax.gid, pax.mtimeMs]).toEqual([70000, 70001, 1600000000500]);
-  });
+  (run ? test : test.skip)(
+    'unpacks with contents, owners, modes (setuid, sticky), mtimes, symlinks, PAX long names and owners',
+    async () => {
+      const [dir] = await unpackLayers([await layer(sample, c)]);
+      expect(dir).toMatch(new RegExp(`${layersDir}/[0-9a-f]{64}/fs$`));
+      const app = fs.lstatSync(path.join(dir, 'bin/app'));
+      expect([fs.readFileSync(path.join(dir, 'bin/app'), 'utf8'), app.mode & 0o7777, app.uid, app.gid]).toEqual([
+        '#!/bin/sh\necho app\n',
+        0o4755,
+        1000,
+        1001,
+      ]);
+      expect(app.mtime.getTime()).toBe(MTIME.getTime());
+      expect(fs.readlinkSync(path.join(dir, 'bin/sh'))).toBe('/bin/busybox');
+      const tmp = fs.lstatSync(path.join(dir, 'tmp'));
+      expect([tmp.mode & 0o7777, tmp.mtime.toISOString()]).toEqual([0o1777, '2020-05-06T07:08:09.000Z']);
+      expect(fs.readFileSync(path.join(dir, 'deep', 'd'.repeat(120), 'f'.repeat(150)), 'utf8')).toBe('long name');
+      const pax = fs.lstatSync(path.join(dir, 'paxowner'));
+      expect([pax.uid, pax.gid, pax.mtimeMs]).toEqual([70000, 70001, 1600000000500]);
+    },
+  );
 });
 
 test('a zstd layer without the zstd program is one line saying so', async () => {
@@ -97,7 +125,9 @@ test('a zstd layer without the zstd program is one line saying so', async () => 
   const saved = process.env.PATH;
   process.env.PATH = path.join(work, 'empty-path');
   try {
-    expect(await failure([l])).toBe(`layer 1/1 ${l.digest}: zstd-compressed, and no \`zstd\` program on PATH to decompress it (Node has no zstd) — expected zstd installed`);
+    expect(await failure([l])).toBe(
+      `layer 1/1 ${l.digest}: zstd-compressed, and no \`zstd\` program on PATH to decompress it (Node has no zstd) — expected zstd installed`,
+    );
   } finally {
     process.env.PATH = saved;
   }
@@ -132,14 +162,39 @@ describe('hard links', () => {
   });
 
   test.each([
-    ['a file not extracted yet', [{ name: 'h', type: 'link', linkname: 'later' }, { name: 'later', content: 'x' }] as Entry[], 'h', 'later'],
-    ['a file outside the layer', [{ name: 'h', type: 'link', linkname: '../../../../../../etc/passwd' }] as Entry[], 'h', '../../../../../../etc/passwd'],
-    ['a directory', [{ name: 'd/', type: 'directory' }, { name: 'h', type: 'link', linkname: 'd' }] as Entry[], 'h', 'd'],
+    [
+      'a file not extracted yet',
+      [
+        { name: 'h', type: 'link', linkname: 'later' },
+        { name: 'later', content: 'x' },
+      ] as Entry[],
+      'h',
+      'later',
+    ],
+    [
+      'a file outside the layer',
+      [{ name: 'h', type: 'link', linkname: '../../../../../../etc/passwd' }] as Entry[],
+      'h',
+      '../../../../../../etc/passwd',
+    ],
+    [
+      'a directory',
+      [
+        { name: 'd/', type: 'directory' },
+        { name: 'h', type: 'link', linkname: 'd' },
+      ] as Entry[],
+      'h',
+      'd',
+    ],
   ])('to %s is one line and leaves nothing', async (_what, entries, name, target) => {
     const nlink = fs.statSync('/etc/passwd').nlink;
     const l = await layer(entries);
     const line = await failure([l]);
-    expect(line).toMatch(new RegExp(`^layer 1/1 ${l.digest}: entry \`${name}\`: hard link to \`${target.replace(/\./g, '\\.')}\`, which this layer has not extracted( as a file \\(a directory\\))? — expected a link to an earlier file of the same layer$`));
+    expect(line).toMatch(
+      new RegExp(
+        `^layer 1/1 ${l.digest}: entry \`${name}\`: hard link to \`${target.replace(/\./g, '\\.')}\`, which this layer has not extracted( as a file \\(a directory\\))? — expected a link to an earlier file of the same layer$`,
+      ),
+    );
     expect(fs.statSync('/etc/passwd').nlink).toBe(nlink);
     expectNoLeftovers(l.digest);
   });
@@ -167,21 +222,89 @@ describe('a hostile layer never writes outside its directory', () => {
   });
 
   test.each([
-    ['an absolute symlink, then a file below it', [{ name: 'evil', type: 'symlink', linkname: outside }, { name: 'evil/file', content: 'pwned' }], 'evil/file', 'evil'],
-    ['a relative symlink climbing out, then a file below it', [{ name: 'up', type: 'symlink', linkname: '../../../../../../../../..' + outside }, { name: 'up/file', content: 'pwned' }], 'up/file', 'up'],
-    ['a directory replaced by a symlink, then a file below it', [{ name: 'd/', type: 'directory' }, { name: 'd', type: 'symlink', linkname: outside }, { name: 'd/file', content: 'pwned' }], 'd/file', 'd'],
-    ['a symlinked parent deeper down', [{ name: 'a/b/', type: 'directory' }, { name: 'a/b/c', type: 'symlink', linkname: outside }, { name: 'a/b/c/d/e', content: 'pwned' }], 'a/b/c/d/e', 'a/b/c'],
-    ['a hard link through a symlinked parent', [{ name: 's', type: 'symlink', linkname: outside }, { name: 'h', type: 'link', linkname: 's/keep' }], 'h', null],
-    ['a whiteout below a symlink', [{ name: 'w', type: 'symlink', linkname: outside }, { name: 'w/.wh.keep', content: '' }], 'w/.wh.keep', 'w'],
-    ['an opaque marker below a symlink', [{ name: 'o', type: 'symlink', linkname: outside }, { name: 'o/.wh..wh..opq', content: '' }], 'o/.wh..wh..opq', 'o'],
-    ['a file below a file', [{ name: 'f', content: 'x' }, { name: 'f/g', content: 'y' }], 'f/g', 'f'],
+    [
+      'an absolute symlink, then a file below it',
+      [
+        { name: 'evil', type: 'symlink', linkname: outside },
+        { name: 'evil/file', content: 'pwned' },
+      ],
+      'evil/file',
+      'evil',
+    ],
+    [
+      'a relative symlink climbing out, then a file below it',
+      [
+        { name: 'up', type: 'symlink', linkname: '../../../../../../../../..' + outside },
+        { name: 'up/file', content: 'pwned' },
+      ],
+      'up/file',
+      'up',
+    ],
+    [
+      'a directory replaced by a symlink, then a file below it',
+      [
+        { name: 'd/', type: 'directory' },
+        { name: 'd', type: 'symlink', linkname: outside },
+        { name: 'd/file', content: 'pwned' },
+      ],
+      'd/file',
+      'd',
+    ],
+    [
+      'a symlinked parent deeper down',
+      [
+        { name: 'a/b/', type: 'directory' },
+        { name: 'a/b/c', type: 'symlink', linkname: outside },
+        { name: 'a/b/c/d/e', content: 'pwned' },
+      ],
+      'a/b/c/d/e',
+      'a/b/c',
+    ],
+    [
+      'a hard link through a symlinked parent',
+      [
+        { name: 's', type: 'symlink', linkname: outside },
+        { name: 'h', type: 'link', linkname: 's/keep' },
+      ],
+      'h',
+      null,
+    ],
+    [
+      'a whiteout below a symlink',
+      [
+        { name: 'w', type: 'symlink', linkname: outside },
+        { name: 'w/.wh.keep', content: '' },
+      ],
+      'w/.wh.keep',
+      'w',
+    ],
+    [
+      'an opaque marker below a symlink',
+      [
+        { name: 'o', type: 'symlink', linkname: outside },
+        { name: 'o/.wh..wh..opq', content: '' },
+      ],
+      'o/.wh..wh..opq',
+      'o',
+    ],
+    [
+      'a file below a file',
+      [
+        { name: 'f', content: 'x' },
+        { name: 'f/g', content: 'y' },
+      ],
+      'f/g',
+      'f',
+    ],
   ] as Array<[string, Entry[], string, string | null]>)('%s: one line, the sentinel untouched', async (_what, entries, name, parent) => {
     const before = snapshot(outside);
     const l = await layer(entries);
     const line = await failure([l]);
     if (parent) {
       const kind = entries.find((e) => e.name === parent && e.type === 'symlink') || parent === 'd' ? 'a symlink' : 'not a directory';
-      expect(line).toBe(`layer 1/1 ${l.digest}: entry \`${name}\`: its parent \`${parent}\` is ${kind} — expected a directory (never written through)`);
+      expect(line).toBe(
+        `layer 1/1 ${l.digest}: entry \`${name}\`: its parent \`${parent}\` is ${kind} — expected a directory (never written through)`,
+      );
     } else {
       expect(line).toMatch(/hard link to `s\/keep`, which this layer has not extracted/);
     }
@@ -290,11 +413,14 @@ describe('deletions are written without python3 (issue 17: vaoci-overlay-marks)'
 
   test('vaoci-overlay-marks missing: one line naming where it was looked for', () => {
     expect(() => overlayMarksProgram('layer 1/1 x', [path.join(work, 'nowhere', 'vaoci-overlay-marks')])).toThrow(
-      new Failure(`layer 1/1 x: has deletions, and vaoci-overlay-marks is not at \`${path.join(work, 'nowhere', 'vaoci-overlay-marks')}\` to write overlay whiteouts — run \`make build\` (or \`vaoci node install\`)`, 'missing'),
+      new Failure(
+        `layer 1/1 x: has deletions, and vaoci-overlay-marks is not at \`${path.join(work, 'nowhere', 'vaoci-overlay-marks')}\` to write overlay whiteouts — run \`make build\` (or \`vaoci node install\`)`,
+        'missing',
+      ),
     );
   });
 
-  test('a mark that cannot be written: the program\'s one line, under the layer name', async () => {
+  test("a mark that cannot be written: the program's one line, under the layer name", async () => {
     const gone = path.join(work, 'no-such-layer-root');
     await expect(writeOverlayMarks(gone, [['x']], [], 'layer 1/1 y')).rejects.toThrow(
       `layer 1/1 y: writing overlay whiteouts: vaoci-overlay-marks: layer root \`${gone}\`: open: No such file or directory (errno 2)`,
@@ -323,19 +449,27 @@ describe('failures leave no cache entry and no temporary', () => {
     const l = await layer([{ name: 'a', content: 'a' }]);
     const img = await imageOf([l]);
     fs.appendFileSync(path.join(work, 'images', String(imageCount - 1), 'blobs', 'sha256', hex(l.digest)), 'x');
-    await expect(unpackImage(img, { cacheDir: cache })).rejects.toThrow(`layer 1/1 ${l.digest}: blob: more than the ${l.blob.length} bytes its descriptor says`);
+    await expect(unpackImage(img, { cacheDir: cache })).rejects.toThrow(
+      `layer 1/1 ${l.digest}: blob: more than the ${l.blob.length} bytes its descriptor says`,
+    );
     expectNoLeftovers(l.digest);
   });
 
   test('an uncompressed tar that is not the config diff_id', async () => {
     const l = await layer([{ name: 'a', content: 'a' }]);
     const config = imageConfig([{ ...l, diffId: sha256('something else') }]);
-    expect(await failure([l], config)).toBe(`layer 1/1 ${l.digest}: uncompressed tar (the config's diff_id): content hashes to ${l.diffId} — expected ${sha256('something else')}`);
+    expect(await failure([l], config)).toBe(
+      `layer 1/1 ${l.digest}: uncompressed tar (the config's diff_id): content hashes to ${l.diffId} — expected ${sha256('something else')}`,
+    );
     expectNoLeftovers(l.digest);
   });
 
   test.each([
-    ['corrupt', (gz: Buffer) => Buffer.concat([gz.subarray(0, 12), Buffer.alloc(64, 0xa5), gz.subarray(76)]), /gzip: .+ — expected a valid gzip stream$/],
+    [
+      'corrupt',
+      (gz: Buffer) => Buffer.concat([gz.subarray(0, 12), Buffer.alloc(64, 0xa5), gz.subarray(76)]),
+      /gzip: .+ — expected a valid gzip stream$/,
+    ],
     ['truncated', (gz: Buffer) => gz.subarray(0, gz.length >> 1), /gzip: unexpected end of file — expected a valid gzip stream$/],
   ])('a %s gzip', async (_what, damage, line) => {
     const tarBytes = await tarOf([{ name: 'big', content: 'z'.repeat(20000) + Math.random() }]);
@@ -350,7 +484,7 @@ describe('failures leave no cache entry and no temporary', () => {
   (zstdInstalled() ? test.each : test.skip.each)([
     ['truncated', (z: Buffer) => z.subarray(0, z.length - 8)],
     ['corrupt', (z: Buffer) => Buffer.concat([z.subarray(0, 16), Buffer.alloc(4096, 0x5a), z.subarray(4112)])],
-  ])('a %s zstd: zstd\'s own message, not a broken pipe', async (_what, damage) => {
+  ])("a %s zstd: zstd's own message, not a broken pipe", async (_what, damage) => {
     const tarBytes = await tarOf([{ name: 'big', content: Buffer.from(Buffer.alloc(4 << 20).map((_, i) => (i * 7919) % 251)) }]);
     const blob = damage(compress(tarBytes, 'zstd'));
     const l: Layer = { blob, digest: sha256(blob), diffId: sha256(tarBytes), mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' };
@@ -385,7 +519,10 @@ describe('failures leave no cache entry and no temporary', () => {
 
 describe('the cache', () => {
   test('a second unpack hits the cache and never opens the blobs; progress counts bytes per layer', async () => {
-    const layers = [await layer([{ name: 'one', content: 'x'.repeat(300000) + Math.random() }], 'tar'), await layer([{ name: 'two', content: String(Math.random()) }])];
+    const layers = [
+      await layer([{ name: 'one', content: 'x'.repeat(300000) + Math.random() }], 'tar'),
+      await layer([{ name: 'two', content: String(Math.random()) }]),
+    ];
     const img = await imageOf(layers);
     const calls: Array<[number, number, string]> = [];
     const first = await unpackImage(img, { cacheDir: cache, onProgress: (d, t, w) => calls.push([d, t, w]) });

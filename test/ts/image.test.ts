@@ -25,7 +25,9 @@ const INSTALLED = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch
 const DATA_PLANE = [...INSTALLED, 'vaoci-overlay-marks'];
 const ARCHES = { amd64: 'x86_64', arm64: 'aarch64' } as const;
 const chart = YAML.parse(fs.readFileSync(path.join(REPO, 'charts/vaoci/Chart.yaml'), 'utf8')) as { appVersion: string };
-const values = YAML.parse(fs.readFileSync(path.join(REPO, 'charts/vaoci/values.yaml'), 'utf8')) as { image: { repository: string; tag: string } };
+const values = YAML.parse(fs.readFileSync(path.join(REPO, 'charts/vaoci/values.yaml'), 'utf8')) as {
+  image: { repository: string; tag: string };
+};
 const TAG = String(chart.appVersion);
 const NODE = JSON.parse(fs.readFileSync(path.join(REPO, 'cli/image/node.json'), 'utf8')) as { version: string };
 
@@ -72,54 +74,64 @@ maybe('two builds, the second compressing afresh, give the same index digest and
   const digest = (out: string) => /sha256:[0-9a-f]{64}/.exec(built[out].stdout)?.[0];
   expect(digest(B)).toBe(digest(A));
   expect(fs.readFileSync(path.join(B, 'oci', 'index.json'), 'utf8')).toBe(fs.readFileSync(path.join(A, 'oci', 'index.json'), 'utf8'));
-  expect(fs.readdirSync(path.join(B, 'oci', 'blobs', 'sha256')).sort()).toEqual(fs.readdirSync(path.join(A, 'oci', 'blobs', 'sha256')).sort());
+  expect(fs.readdirSync(path.join(B, 'oci', 'blobs', 'sha256')).sort()).toEqual(
+    fs.readdirSync(path.join(A, 'oci', 'blobs', 'sha256')).sort(),
+  );
   for (const arch of Object.keys(ARCHES)) {
-    const sum = (out: string) => createHash('sha256').update(fs.readFileSync(path.join(out, `vaoci-${arch}.tar`))).digest('hex');
+    const sum = (out: string) =>
+      createHash('sha256')
+        .update(fs.readFileSync(path.join(out, `vaoci-${arch}.tar`)))
+        .digest('hex');
     expect(sum(B)).toBe(sum(A));
   }
-  console.log(`image: built in ${built[A].seconds.toFixed(1)} s (cached layers), ${built[B].seconds.toFixed(1)} s (compressed again): ${built[A].stdout.trim()}`);
+  console.log(
+    `image: built in ${built[A].seconds.toFixed(1)} s (cached layers), ${built[B].seconds.toFixed(1)} s (compressed again): ${built[A].stdout.trim()}`,
+  );
 });
 
-maybe("the layout: index.json tags one index with the chart's reference; it lists linux/amd64 and linux/arm64; every blob matches its digest and size", () => {
-  const layout = path.join(A, 'oci');
-  expect(readJson(path.join(layout, 'oci-layout'))).toEqual({ imageLayoutVersion: '1.0.0' });
-  expect(values.image.tag).toBe(''); // the chart's default tag is its appVersion
-  const top = readJson(path.join(layout, 'index.json'));
-  expect(top.manifests).toHaveLength(1);
-  expect(top.manifests[0]).toMatchObject({
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    annotations: { 'org.opencontainers.image.ref.name': TAG, 'io.containerd.image.name': `${values.image.repository}:${TAG}` },
-  });
-  const referenced = new Map<string, number>();
-  const descriptor = (d: { digest: string; size: number }) => {
-    referenced.set(d.digest, d.size);
-    return readJson(blobPath(layout, d.digest));
-  };
-  const index = descriptor(top.manifests[0]);
-  expect(index.manifests.map((m: { platform: unknown }) => m.platform)).toEqual([
-    { architecture: 'amd64', os: 'linux' },
-    { architecture: 'arm64', os: 'linux' },
-  ]);
-  for (const m of index.manifests) {
-    expect(m.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
-    const manifest = descriptor(m);
-    const config = descriptor(manifest.config);
-    expect([config.architecture, config.os]).toEqual([m.platform.architecture, 'linux']);
-    expect(config.config.Env).toEqual([expect.stringMatching(/^PATH=.*\/usr\/local\/bin/)]);
-    expect(config.rootfs.diff_ids).toHaveLength(manifest.layers.length);
-    for (const l of manifest.layers) {
-      expect(l.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
-      referenced.set(l.digest, l.size);
+maybe(
+  "the layout: index.json tags one index with the chart's reference; it lists linux/amd64 and linux/arm64; every blob matches its digest and size",
+  () => {
+    const layout = path.join(A, 'oci');
+    expect(readJson(path.join(layout, 'oci-layout'))).toEqual({ imageLayoutVersion: '1.0.0' });
+    expect(values.image.tag).toBe(''); // the chart's default tag is its appVersion
+    const top = readJson(path.join(layout, 'index.json'));
+    expect(top.manifests).toHaveLength(1);
+    expect(top.manifests[0]).toMatchObject({
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      annotations: { 'org.opencontainers.image.ref.name': TAG, 'io.containerd.image.name': `${values.image.repository}:${TAG}` },
+    });
+    const referenced = new Map<string, number>();
+    const descriptor = (d: { digest: string; size: number }) => {
+      referenced.set(d.digest, d.size);
+      return readJson(blobPath(layout, d.digest));
+    };
+    const index = descriptor(top.manifests[0]);
+    expect(index.manifests.map((m: { platform: unknown }) => m.platform)).toEqual([
+      { architecture: 'amd64', os: 'linux' },
+      { architecture: 'arm64', os: 'linux' },
+    ]);
+    for (const m of index.manifests) {
+      expect(m.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+      const manifest = descriptor(m);
+      const config = descriptor(manifest.config);
+      expect([config.architecture, config.os]).toEqual([m.platform.architecture, 'linux']);
+      expect(config.config.Env).toEqual([expect.stringMatching(/^PATH=.*\/usr\/local\/bin/)]);
+      expect(config.rootfs.diff_ids).toHaveLength(manifest.layers.length);
+      for (const l of manifest.layers) {
+        expect(l.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
+        referenced.set(l.digest, l.size);
+      }
     }
-  }
-  const blobs = fs.readdirSync(path.join(layout, 'blobs', 'sha256'));
-  expect(blobs.map((h) => `sha256:${h}`).sort()).toEqual([...referenced.keys()].sort());
-  for (const [digest, size] of referenced) {
-    const bytes = fs.readFileSync(blobPath(layout, digest));
-    expect(bytes.length).toBe(size);
-    expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(digest);
-  }
-});
+    const blobs = fs.readdirSync(path.join(layout, 'blobs', 'sha256'));
+    expect(blobs.map((h) => `sha256:${h}`).sort()).toEqual([...referenced.keys()].sort());
+    for (const [digest, size] of referenced) {
+      const bytes = fs.readFileSync(blobPath(layout, digest));
+      expect(bytes.length).toBe(size);
+      expect(`sha256:${createHash('sha256').update(bytes).digest('hex')}`).toBe(digest);
+    }
+  },
+);
 
 /** unpacked loads ARCH's image through vaoci's oci: source and mounts its layers, for `fn`. */
 async function unpacked(arch: string, fn: (rootfs: string) => void | Promise<void>): Promise<void> {
@@ -140,7 +152,8 @@ async function unpacked(arch: string, fn: (rootfs: string) => void | Promise<voi
 
 /** inImage runs ARGS in ROOTFS as a container would see it: its own /proc, the host's /dev, an empty environment but PATH. */
 function inImage(rootfs: string, args: string[]) {
-  const script = 'mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" && shift && exec env -i PATH=/usr/local/bin:/usr/bin:/bin "$(command -v chroot)" "$@"';
+  const script =
+    'mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" && shift && exec env -i PATH=/usr/local/bin:/usr/bin:/bin "$(command -v chroot)" "$@"';
   return spawnSync('unshare', ['--mount', '--pid', '--fork', 'sh', '-c', script, 'sh', rootfs, rootfs, ...args], { encoding: 'utf8' });
 }
 
@@ -158,7 +171,18 @@ maybe('amd64: vaoci --version, probe and node install run inside the image, from
     // The installer as the DaemonSet runs it, into a host root inside the container.
     fs.mkdirSync(path.join(rootfs, 'host/usr/bin'), { recursive: true });
     fs.writeFileSync(path.join(rootfs, 'host/usr/bin/runc'), '');
-    const install = inImage(rootfs, ['vaoci', 'node', 'install', '--host-root', '/host', '--engine', 'cri-o', '--binfmt', 'never', '--json']);
+    const install = inImage(rootfs, [
+      'vaoci',
+      'node',
+      'install',
+      '--host-root',
+      '/host',
+      '--engine',
+      'cri-o',
+      '--binfmt',
+      'never',
+      '--json',
+    ]);
     expect(install.stderr).toBe('');
     expect(install.status).toBe(0);
     for (const f of INSTALLED) {
@@ -195,7 +219,8 @@ withSkopeo('skopeo reads both docker-archives and copies the whole index, digest
 
 withPodman("podman loads the arm64 docker-archive under the chart's reference", () => {
   const store = path.join(work, 'podman');
-  const podman = (...args: string[]) => spawnSync('podman', ['--root', `${store}/root`, '--runroot', `${store}/run`, '--storage-driver', 'vfs', ...args], { encoding: 'utf8' });
+  const podman = (...args: string[]) =>
+    spawnSync('podman', ['--root', `${store}/root`, '--runroot', `${store}/run`, '--storage-driver', 'vfs', ...args], { encoding: 'utf8' });
   const load = podman('load', '-q', '-i', path.join(A, 'vaoci-arm64.tar'));
   expect(load.status).toBe(0);
   expect(load.stdout).toContain(`${values.image.repository}:${TAG}`);

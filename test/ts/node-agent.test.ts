@@ -39,7 +39,14 @@ beforeAll(async () => {
       res.setHeader('content-type', 'application/json');
       if (deny) {
         res.statusCode = 403;
-        return res.end(JSON.stringify({ kind: 'Status', status: 'Failure', message: 'nodes "worker-1" is forbidden: User "x" cannot patch resource "nodes"', code: 403 }));
+        return res.end(
+          JSON.stringify({
+            kind: 'Status',
+            status: 'Failure',
+            message: 'nodes "worker-1" is forbidden: User "x" cannot patch resource "nodes"',
+            code: 403,
+          }),
+        );
       }
       if (req.url !== '/api/v1/nodes/worker-1') {
         res.statusCode = 404;
@@ -84,9 +91,13 @@ interface Ran {
 }
 
 function agent(env: Record<string, string | undefined> = { NODE_NAME: 'worker-1' }, json = true, extra: string[] = []): Promise<Ran> {
-  const child = spawn(path.join(ROOT, 'bin', 'vaoci'), ['node', 'agent', '--once', ...(json ? ['--json'] : []), '--host-root', host, ...extra], {
-    env: { ...process.env, KUBECONFIG: kubeconfig, NODE_NAME: undefined, ...env },
-  });
+  const child = spawn(
+    path.join(ROOT, 'bin', 'vaoci'),
+    ['node', 'agent', '--once', ...(json ? ['--json'] : []), '--host-root', host, ...extra],
+    {
+      env: { ...process.env, KUBECONFIG: kubeconfig, NODE_NAME: undefined, ...env },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -121,11 +132,18 @@ describe('vaoci node agent', () => {
     expect(doc.labels['vaoci.io/ready']).toBe('false');
     expect(doc.why).toBe('the running containerd has no runtime handler "vaoci" (it runs: runc) — restart it to load the drop-in');
     const files = await agent(undefined, true, ['--cri-socket', 'none']);
-    expect(JSON.parse(files.stdout.slice(files.stdout.indexOf('{'))).why).toMatch(/\(the files say so; the engine was not asked: --cri-socket none\)$/);
+    expect(JSON.parse(files.stdout.slice(files.stdout.indexOf('{'))).why).toMatch(
+      /\(the files say so; the engine was not asked: --cri-socket none\)$/,
+    );
     const elsewhere = await agent(undefined, true, ['--cri-socket', '/run/other.sock']);
-    expect(JSON.parse(elsewhere.stdout.slice(elsewhere.stdout.indexOf('{'))).why).toMatch(/^cannot ask containerd over CRI at \/run\/other.sock: ENOENT/);
+    expect(JSON.parse(elsewhere.stdout.slice(elsewhere.stdout.indexOf('{'))).why).toMatch(
+      /^cannot ask containerd over CRI at \/run\/other.sock: ENOENT/,
+    );
     const bad = await agent(undefined, false, ['--cri-socket', 'run/x.sock']);
-    expect([bad.code, bad.stderr]).toEqual([2, 'vaoci node agent: --cri-socket `run/x.sock`: expected an absolute path on the node, or none\n']);
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      'vaoci node agent: --cri-socket `run/x.sock`: expected an absolute path on the node, or none\n',
+    ]);
   });
 
   it('once the engine reports the handler: ready=true, and only that label is patched; then nothing to patch', async () => {
@@ -151,7 +169,10 @@ describe('vaoci node agent', () => {
 
   it('one line for no NODE_NAME (exit 2) and for a refusal by the API server (exit 1)', async () => {
     const none = await agent({}, false);
-    expect([none.code, none.stderr]).toEqual([2, 'vaoci node agent: NODE_NAME: missing — expected the Node name (the DaemonSet sets it from spec.nodeName)\n']);
+    expect([none.code, none.stderr]).toEqual([
+      2,
+      'vaoci node agent: NODE_NAME: missing — expected the Node name (the DaemonSet sets it from spec.nodeName)\n',
+    ]);
     deny = true;
     const r = await agent({ NODE_NAME: 'worker-1' }, false);
     deny = false;

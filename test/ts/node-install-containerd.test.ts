@@ -28,7 +28,12 @@ type Version = keyof typeof CONTAINERD;
 
 /** CRI is where each containerd's dump puts runtime handlers (2.x migrates a version-2 config to 3). */
 const CRI: Record<Version, string> = { '1.6': 'io.containerd.grpc.v1.cri', '2.2.1': 'io.containerd.cri.v1.runtime' };
-const HANDLER = { runtime_type: 'io.containerd.runc.v2', pod_annotations: ['vaoci.io/*'], container_annotations: ['vaoci.io/*'], options: { BinaryName: '/opt/vaoci/bin/vaoci-runtime' } };
+const HANDLER = {
+  runtime_type: 'io.containerd.runc.v2',
+  pod_annotations: ['vaoci.io/*'],
+  container_annotations: ['vaoci.io/*'],
+  options: { BinaryName: '/opt/vaoci/bin/vaoci-runtime' },
+};
 const DROPIN = 'etc/containerd/conf.d/50-vaoci.toml';
 
 const work = tmpDir('node-containerd');
@@ -55,7 +60,12 @@ function node(files: Record<string, string>): string {
 function tree(root: string): string[] {
   return (fs.readdirSync(root, { recursive: true }) as string[]).sort().map((rel) => {
     const st = fs.lstatSync(path.join(root, rel));
-    const hash = st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(path.join(root, rel))).digest('hex') : 'dir';
+    const hash = st.isFile()
+      ? crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(root, rel)))
+          .digest('hex')
+      : 'dir';
     return `${rel} ${st.mode.toString(8)} ${hash}`;
   });
 }
@@ -63,7 +73,9 @@ function tree(root: string): string[] {
 /** probeConfig is the node's root config with its imports pointing into the tree (empty: no root config). */
 function probeConfig(root: string): string {
   const cfg = path.join(root, 'etc/containerd/config.toml');
-  const text = fs.existsSync(cfg) ? fs.readFileSync(cfg, 'utf8').replace(/^imports = .*$/m, (line) => line.replaceAll('"/etc/', `"${root}/etc/`)) : '';
+  const text = fs.existsSync(cfg)
+    ? fs.readFileSync(cfg, 'utf8').replace(/^imports = .*$/m, (line) => line.replaceAll('"/etc/', `"${root}/etc/`))
+    : '';
   const probe = path.join(work, `probe${++n}.toml`);
   fs.writeFileSync(probe, text);
   return probe;
@@ -159,10 +171,19 @@ const MINIMAL2 = root(`version = 2\n${IMPORTS}`);
  * difference, and the test says so exactly.
  */
 const CASES: Array<{ name: string; files: Record<string, string>; versions: Version[]; runc?: true }> = [
-  { name: 'version 2: sandbox image, SystemdCgroup, CNI dirs, config_path, an nvidia default runtime', files: root(V2_REALISTIC), versions: ['1.6', '2.2.1'] },
+  {
+    name: 'version 2: sandbox image, SystemdCgroup, CNI dirs, config_path, an nvidia default runtime',
+    files: root(V2_REALISTIC),
+    versions: ['1.6', '2.2.1'],
+  },
   { name: 'version 2: registry mirrors', files: root(V2_MIRRORS), versions: ['1.6', '2.2.1'] },
   { name: 'version 2 with only imports', files: MINIMAL2, versions: ['1.6', '2.2.1'], runc: true },
-  { name: 'version 2 and an earlier drop-in that sets the CRI table', files: { ...MINIMAL2, 'etc/containerd/conf.d/10-registry.toml': EARLIER_DROPIN }, versions: ['1.6', '2.2.1'], runc: true },
+  {
+    name: 'version 2 and an earlier drop-in that sets the CRI table',
+    files: { ...MINIMAL2, 'etc/containerd/conf.d/10-registry.toml': EARLIER_DROPIN },
+    versions: ['1.6', '2.2.1'],
+    runc: true,
+  },
   { name: 'no root config at all (vaoci writes a minimal one)', files: {}, versions: ['1.6', '2.2.1'], runc: true },
   { name: 'version 3: the same node on containerd 2.x', files: root(V3_REALISTIC), versions: ['2.2.1'] },
   { name: 'version 3 with only imports', files: root(`version = 3\n${IMPORTS}`), versions: ['2.2.1'] },
@@ -177,7 +198,11 @@ describe('the effective config after install is the one before plus the handler 
     const after = withoutHandler(v, dump(v, at));
     if (c.runc && v === '2.2.1') {
       const options = after.plugins[CRI[v]].containerd.runtimes.runc.options;
-      expect([options.CriuPath, options.NoPivotRoot, before.plugins[CRI[v]].containerd.runtimes.runc.options.CriuPath]).toEqual(['', false, undefined]);
+      expect([options.CriuPath, options.NoPivotRoot, before.plugins[CRI[v]].containerd.runtimes.runc.options.CriuPath]).toEqual([
+        '',
+        false,
+        undefined,
+      ]);
       delete options.CriuPath;
       delete options.NoPivotRoot;
     }
@@ -221,8 +246,18 @@ describe('the effective config after install is the one before plus the handler 
     fs.writeFileSync(path.join(at, DROPIN), old);
     const broken = dump('1.6', at).plugins['io.containerd.grpc.v1.cri'];
     const cri = before.plugins['io.containerd.grpc.v1.cri'];
-    expect([broken.sandbox_image, broken.registry.config_path, broken.cni.bin_dir, broken.containerd.default_runtime_name]).toEqual(['registry.k8s.io/pause:3.6', '', '/opt/cni/bin', 'runc']);
-    expect([cri.sandbox_image, cri.registry.config_path, cri.cni.bin_dir, cri.containerd.default_runtime_name]).toEqual(['registry.k8s.io/pause:3.9', '/etc/containerd/certs.d', '/usr/lib/cni', 'nvidia']);
+    expect([broken.sandbox_image, broken.registry.config_path, broken.cni.bin_dir, broken.containerd.default_runtime_name]).toEqual([
+      'registry.k8s.io/pause:3.6',
+      '',
+      '/opt/cni/bin',
+      'runc',
+    ]);
+    expect([cri.sandbox_image, cri.registry.config_path, cri.cni.bin_dir, cri.containerd.default_runtime_name]).toEqual([
+      'registry.k8s.io/pause:3.9',
+      '/etc/containerd/certs.d',
+      '/usr/lib/cni',
+      'nvidia',
+    ]);
     expect(Object.keys(broken.containerd.runtimes)).toEqual(['vaoci']); // runc and nvidia gone: the CRI plugin cannot start
     const dry = await vaoci(['node', 'install', '--host-root', at, '--dry-run']);
     expect(dry.stdout).toContain('  + plugins."io.containerd.grpc.v1.cri".sandbox_image = "registry.k8s.io/pause:3.9"');
@@ -234,7 +269,11 @@ describe('the effective config after install is the one before plus the handler 
 
 describe('uninstall', () => {
   it('restores every file byte for byte, a drop-in that was there before and its directory included', async () => {
-    const at = node({ ...MINIMAL2, 'etc/containerd/conf.d/10-registry.toml': EARLIER_DROPIN, [DROPIN]: '# the node\'s own file of this name\nversion = 2\n' });
+    const at = node({
+      ...MINIMAL2,
+      'etc/containerd/conf.d/10-registry.toml': EARLIER_DROPIN,
+      [DROPIN]: "# the node's own file of this name\nversion = 2\n",
+    });
     fs.chmodSync(path.join(at, DROPIN), 0o600);
     const before = tree(at);
     expect((await vaoci(['node', 'install', '--host-root', at])).exit).toBe(0);
@@ -243,7 +282,7 @@ describe('uninstall', () => {
     expect(tree(at)).toEqual(before);
   });
 
-  it('keeps a root config vaoci created once the node has changed it: it is the node\'s config now', async () => {
+  it("keeps a root config vaoci created once the node has changed it: it is the node's config now", async () => {
     const at = node({});
     expect((await vaoci(['node', 'install', '--host-root', at])).exit).toBe(0);
     const cfg = path.join(at, 'etc/containerd/config.toml');
@@ -261,7 +300,10 @@ describe('refusals: one line, exit 2, nothing written', () => {
   const REFUSED: Array<[string, Record<string, string>, string[], string]> = [
     [
       'a later drop-in that sets the CRI table (1.x would drop the handler)',
-      { ...root(V2_REALISTIC), 'etc/containerd/conf.d/99-nvidia.toml': `version = 2\n${CRI2}\n  sandbox_image = "registry.k8s.io/pause:3.9"\n` },
+      {
+        ...root(V2_REALISTIC),
+        'etc/containerd/conf.d/99-nvidia.toml': `version = 2\n${CRI2}\n  sandbox_image = "registry.k8s.io/pause:3.9"\n`,
+      },
       [],
       '`/etc/containerd/conf.d/99-nvidia.toml`: sets [plugins."io.containerd.grpc.v1.cri"] and is imported after `/etc/containerd/conf.d/50-vaoci.toml`, so containerd 1.x would drop the handler vaoci — expected vaoci\'s drop-in to be the last file that sets it (move those settings into /etc/containerd/config.toml or an earlier drop-in)',
     ],
@@ -283,14 +325,41 @@ describe('refusals: one line, exit 2, nothing written', () => {
       [],
       'containerd 2.x would read plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options.SystemdCgroup = false instead of true: /etc/containerd/config.toml, /etc/containerd/conf.d/10-registry.toml each set [plugins."io.containerd.grpc.v1.cri"], which containerd 1.x and 2.x combine differently — expected those settings in one file (vaoci\'s drop-in can keep only one reading); nothing written',
     ],
-    ['a CRI table that is not a table', root(`version = 2\n${IMPORTS}[plugins]\n"io.containerd.grpc.v1.cri" = "on"\n`), [], '`/etc/containerd/config.toml`: plugins."io.containerd.grpc.v1.cri" = "on" — expected a table'],
-    ['runtimes that are not a table', root(`version = 2\n${IMPORTS}${CRI2}\ncontainerd = { runtimes = ["runc"] }\n`), [], '`/etc/containerd/config.toml`: plugins."io.containerd.grpc.v1.cri".containerd.runtimes = ["runc"] — expected a table'],
-    ['imports that are not paths', root('version = 2\nimports = "/etc/containerd/conf.d/*.toml"\n'), [], '`/etc/containerd/config.toml`: imports = "/etc/containerd/conf.d/*.toml" — expected an array of paths'],
-    ['version 4', root(`version = 4\n${IMPORTS}`), [], '`/etc/containerd/config.toml`: version = 4 — expected 2 or 3 (migrate it with `containerd config migrate`)'],
-    ['an imported drop-in that is not TOML', { ...root(`version = 2\n${IMPORTS}`), 'etc/containerd/conf.d/10-x.toml': '[plugins\n' }, [], ''],
+    [
+      'a CRI table that is not a table',
+      root(`version = 2\n${IMPORTS}[plugins]\n"io.containerd.grpc.v1.cri" = "on"\n`),
+      [],
+      '`/etc/containerd/config.toml`: plugins."io.containerd.grpc.v1.cri" = "on" — expected a table',
+    ],
+    [
+      'runtimes that are not a table',
+      root(`version = 2\n${IMPORTS}${CRI2}\ncontainerd = { runtimes = ["runc"] }\n`),
+      [],
+      '`/etc/containerd/config.toml`: plugins."io.containerd.grpc.v1.cri".containerd.runtimes = ["runc"] — expected a table',
+    ],
+    [
+      'imports that are not paths',
+      root('version = 2\nimports = "/etc/containerd/conf.d/*.toml"\n'),
+      [],
+      '`/etc/containerd/config.toml`: imports = "/etc/containerd/conf.d/*.toml" — expected an array of paths',
+    ],
+    [
+      'version 4',
+      root(`version = 4\n${IMPORTS}`),
+      [],
+      '`/etc/containerd/config.toml`: version = 4 — expected 2 or 3 (migrate it with `containerd config migrate`)',
+    ],
+    [
+      'an imported drop-in that is not TOML',
+      { ...root(`version = 2\n${IMPORTS}`), 'etc/containerd/conf.d/10-x.toml': '[plugins\n' },
+      [],
+      '',
+    ],
     [
       "a handler named vaoci that is the node's own",
-      root(`version = 2\n${IMPORTS}[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\n  runtime_type = "io.containerd.kata.v2"\n`),
+      root(
+        `version = 2\n${IMPORTS}[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\n  runtime_type = "io.containerd.kata.v2"\n`,
+      ),
       [],
       '`/etc/containerd/config.toml`: plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci = {"runtime_type":"io.containerd.kata.v2"} — expected no runtime handler named vaoci but vaoci\'s (remove it, then run this again)',
     ],
@@ -349,7 +418,10 @@ describe("containerd 1.6's CRI plugin loads with vaoci's drop-in (the real daemo
     }
     const at = node(root(`version = 2\n${IMPORTS}`));
     fs.mkdirSync(path.join(at, 'etc/containerd/conf.d'), { recursive: true });
-    fs.writeFileSync(path.join(at, DROPIN), `version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\nruntime_type = "io.containerd.runc.v2"\n`);
+    fs.writeFileSync(
+      path.join(at, DROPIN),
+      `version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.vaoci]\nruntime_type = "io.containerd.runc.v2"\n`,
+    );
     expect(await criStatus(at)).toBe('error');
   });
 });

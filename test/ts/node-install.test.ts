@@ -49,7 +49,10 @@ function snapshot(root: string): string[] {
   return out;
 }
 
-const V2 = { 'etc/containerd/config.toml': 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n' };
+const V2 = {
+  'etc/containerd/config.toml':
+    'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.9"\n',
+};
 
 describe('containerd', () => {
   it('installs the data plane, the node config and a version-2 drop-in that containerd loads', async () => {
@@ -67,7 +70,10 @@ describe('containerd', () => {
     const record = JSON.parse(fs.readFileSync(path.join(root, 'opt/vaoci/install.json'), 'utf8'));
     expect(validate('node-install', record)).toEqual([]);
     // the record says which vaoci installed; this tree has no containerd binary to ask its version
-    expect(record).toMatchObject({ vaoci_version: JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, engine_version: null });
+    expect(record).toMatchObject({
+      vaoci_version: JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version,
+      engine_version: null,
+    });
     const text = fs.readFileSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'), 'utf8');
     const doc = parse(text) as Json;
     expect(doc.version).toBe(2);
@@ -83,7 +89,11 @@ describe('containerd', () => {
     const dump = spawnSync('containerd', ['--config', probe, 'config', 'dump'], { encoding: 'utf8' });
     expect(dump.status).toBe(0);
     const vaociHandler = (parse(dump.stdout) as Json).plugins['io.containerd.grpc.v1.cri'].containerd.runtimes.vaoci;
-    expect(vaociHandler).toMatchObject({ pod_annotations: ['vaoci.io/*'], runtime_type: 'io.containerd.runc.v2', options: { BinaryName: '/opt/vaoci/bin/vaoci-runtime' } });
+    expect(vaociHandler).toMatchObject({
+      pod_annotations: ['vaoci.io/*'],
+      runtime_type: 'io.containerd.runc.v2',
+      options: { BinaryName: '/opt/vaoci/bin/vaoci-runtime' },
+    });
   });
 
   it('a version-3 root config (containerd 2.x) gets a version-3 drop-in under the new CRI plugin', async () => {
@@ -133,14 +143,17 @@ describe('containerd', () => {
     const root = node({ 'usr/bin/containerd': '' });
     const before = snapshot(root);
     expect((await vaoci(['node', 'install', '--host-root', root])).exit).toBe(0);
-    expect(parse(fs.readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8'))).toEqual({ version: 2, imports: ['/etc/containerd/conf.d/*.toml'] });
+    expect(parse(fs.readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8'))).toEqual({
+      version: 2,
+      imports: ['/etc/containerd/conf.d/*.toml'],
+    });
     await vaoci(['node', 'uninstall', '--host-root', root]);
     expect(snapshot(root)).toEqual(before);
   });
 });
 
 describe('crash-safe: what a killed run leaves, the next run finishes (test/reliability/installer.sh kills at every step)', () => {
-  it('uninstall killed after putting a file back (its backup gone, the record still there): the next keeps the node\'s file', async () => {
+  it("uninstall killed after putting a file back (its backup gone, the record still there): the next keeps the node's file", async () => {
     const root = node({ ...V2, 'etc/vaoci/config.json': '{"runtime": "/usr/local/bin/runc"}\n' });
     const before = snapshot(root);
     await vaoci(['node', 'install', '--host-root', root]);
@@ -155,7 +168,10 @@ describe('crash-safe: what a killed run leaves, the next run finishes (test/reli
     fs.rmSync(path.join(root, 'opt'), { recursive: true, force: true });
     const before = snapshot(root);
     await vaoci(['node', 'install', '--host-root', root]);
-    expect(JSON.parse(fs.readFileSync(path.join(root, 'opt/vaoci/install.json'), 'utf8')).created_dirs.slice(0, 2)).toEqual(['/opt', '/opt/vaoci']);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'opt/vaoci/install.json'), 'utf8')).created_dirs.slice(0, 2)).toEqual([
+      '/opt',
+      '/opt/vaoci',
+    ]);
     // beside /opt, the outermost directory vaoci made, under a name of the prefix's own
     const side = `.vaoci-install-${crypto.createHash('sha256').update('/opt/vaoci').digest('hex').slice(0, 12)}.json`;
     fs.renameSync(path.join(root, 'opt/vaoci/install.json'), path.join(root, side));
@@ -164,7 +180,7 @@ describe('crash-safe: what a killed run leaves, the next run finishes (test/reli
     expect(snapshot(root)).toEqual(before);
   });
 
-  it('a second installer waits for the one holding the lock (one line), then runs; a dead holder\'s lock is taken over', async () => {
+  it("a second installer waits for the one holding the lock (one line), then runs; a dead holder's lock is taken over", async () => {
     const root = node(V2);
     fs.mkdirSync(path.join(root, 'run'));
     const sock = path.join(root, 'run/vaoci-node-install.sock');
@@ -177,7 +193,12 @@ describe('crash-safe: what a killed run leaves, the next run finishes (test/reli
     expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
     expect(fs.existsSync(sock)).toBe(false);
     // a holder killed with its socket still there: refused connections, so not waited for
-    expect(spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]).signal).toBe('SIGKILL');
+    expect(
+      spawnSync(process.execPath, [
+        '-e',
+        `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`,
+      ]).signal,
+    ).toBe('SIGKILL');
     expect(fs.existsSync(sock)).toBe(true);
     const u = await vaoci(['node', 'uninstall', '--host-root', root]);
     expect([u.exit, u.stderr]).toEqual([0, '']);
@@ -188,7 +209,10 @@ describe('status: would an annotation reach a container?', () => {
   it('yes after an install; no when the root config stops importing, or the drop-in drops pod_annotations', async () => {
     const root = node(V2);
     const before = await vaoci(['node', 'status', '--host-root', root]);
-    expect([before.exit, before.stderr]).toEqual([1, 'vaoci node status: annotations would not reach containers: vaoci is not installed under /opt/vaoci\n']);
+    expect([before.exit, before.stderr]).toEqual([
+      1,
+      'vaoci node status: annotations would not reach containers: vaoci is not installed under /opt/vaoci\n',
+    ]);
     await vaoci(['node', 'install', '--host-root', root]);
     const ok = await vaoci(['node', 'status', '--host-root', root, '--json']);
     expect(ok.exit).toBe(0);
@@ -228,11 +252,19 @@ describe('status: who runs x86-64 ELF', () => {
     register(root, '/usr/bin/qemu-x86_64-static');
     const direct = await vaoci(['node', 'status', '--host-root', root, '--json']);
     expect(validate('cli-node-status', direct.json)).toEqual([]);
-    expect(direct.json?.x86_64).toEqual({ entry: 'qemu-x86_64', interpreter: '/usr/bin/qemu-x86_64-static', flags: 'F', emulator: 'qemu', behind: null });
+    expect(direct.json?.x86_64).toEqual({
+      entry: 'qemu-x86_64',
+      interpreter: '/usr/bin/qemu-x86_64-static',
+      flags: 'F',
+      emulator: 'qemu',
+      behind: null,
+    });
     register(root, '/opt/vaoci/bin/vaoci-binfmt');
     fs.writeFileSync(path.join(root, 'etc/vaoci/launch.conf'), '# test\nemulator = /usr/bin/qemu-x86_64-static\nva-limit = x86_64\n');
     const behind = await vaoci(['node', 'status', '--host-root', root]);
-    expect(behind.stdout).toContain('x86-64 ELF runs under: qemu-x86_64: vaoci-binfmt (/opt/vaoci/bin/vaoci-binfmt, flags F) → /usr/bin/qemu-x86_64-static, window x86_64');
+    expect(behind.stdout).toContain(
+      'x86-64 ELF runs under: qemu-x86_64: vaoci-binfmt (/opt/vaoci/bin/vaoci-binfmt, flags F) → /usr/bin/qemu-x86_64-static, window x86_64',
+    );
   });
 });
 
@@ -258,7 +290,10 @@ describe('--restart', () => {
     expect(log()).toBe('restart containerd\nrestart containerd\n');
     fs.writeFileSync(path.join(root, 'usr/bin/systemctl'), '#!/bin/sh\necho "Failed to restart $2.service: Unit not found." >&2; exit 5\n');
     const failed = await vaoci(['node', 'install', '--host-root', root, '--restart']);
-    expect([failed.exit, failed.stderr]).toEqual([1, `vaoci node install: chroot ${root} systemctl restart containerd: Failed to restart containerd.service: Unit not found.\n`]);
+    expect([failed.exit, failed.stderr]).toEqual([
+      1,
+      `vaoci node install: chroot ${root} systemctl restart containerd: Failed to restart containerd.service: Unit not found.\n`,
+    ]);
     // The failed restart is still owed: the next install --restart tries again although no file changes.
     fs.writeFileSync(path.join(root, 'usr/bin/systemctl'), '#!/bin/sh\necho "$*" >>/restarts.log\n');
     const retry = await vaoci(['node', 'install', '--host-root', root, '--restart', '--json']);
@@ -281,7 +316,10 @@ describe('CRI-O and bad input', () => {
     const none = node();
     const before = snapshot(none);
     const r1 = await vaoci(['node', 'install', '--host-root', none]);
-    expect([r1.exit, r1.stderr]).toEqual([2, 'vaoci node install: --engine `auto`: neither containerd nor CRI-O is on this node — expected --engine containerd or --engine cri-o\n']);
+    expect([r1.exit, r1.stderr]).toEqual([
+      2,
+      'vaoci node install: --engine `auto`: neither containerd nor CRI-O is on this node — expected --engine containerd or --engine cri-o\n',
+    ]);
     const both = node({ ...V2, 'etc/crio/crio.conf': '' });
     expect((await vaoci(['node', 'install', '--host-root', both])).stderr).toContain('both containerd and CRI-O are on this node');
     const bad = path.join(work, 'bad-config.json');
@@ -301,9 +339,10 @@ describe('CRI-O and bad input', () => {
       runtime: '/usr/sbin/runc',
       injection: { host_dir: '/usr/local/vaoci' },
     });
-    expect((parse(fs.readFileSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'), 'utf8')) as Json).plugins['io.containerd.grpc.v1.cri'].containerd.runtimes.vaoci.options.BinaryName).toBe(
-      '/usr/local/vaoci/bin/vaoci-runtime',
-    );
+    expect(
+      (parse(fs.readFileSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'), 'utf8')) as Json).plugins['io.containerd.grpc.v1.cri']
+        .containerd.runtimes.vaoci.options.BinaryName,
+    ).toBe('/usr/local/vaoci/bin/vaoci-runtime');
   });
 });
 
@@ -322,76 +361,86 @@ describe('vaoci-binfmt in front of a static emulator, in the real binfmt_misc', 
     if (dir) spawnSync('umount', [dir]);
   });
 
-  it_('install registers the bundle and disables the entry; a magic file runs inside the window even where the emulator is hidden; uninstall restores', async () => {
-    root = node(V2);
-    dir = path.join(root, 'proc/sys/fs/binfmt_misc');
-    fs.mkdirSync(dir, { recursive: true });
-    expect(spawnSync('mount', ['-t', 'binfmt_misc', 'none', dir]).status).toBe(0);
-    const emu = path.join(root, 'usr/bin/emu-static');
-    fs.mkdirSync(path.dirname(emu), { recursive: true });
-    const cc = spawnSync('gcc', ['-static', '-O2', '-pthread', '-o', emu, path.join(ROOT, 'test/launch/probe.c')], { encoding: 'utf8' });
-    expect(cc.stderr).toBe('');
-    fs.writeFileSync(path.join(dir, 'register'), `:${entry}:M::VAOCITST::${emu}:F`);
-    // A node registers node paths; this kernel was given one on this machine, which the node tree maps back.
-    fs.mkdirSync(path.join(root, root), { recursive: true });
-    fs.symlinkSync(path.join(root, 'usr'), path.join(root, root, 'usr'));
-    const file = path.join(root, 'prog.vaocitst');
-    fs.writeFileSync(file, 'VAOCITST then anything\n', { mode: 0o755 });
-    const run = (env: Record<string, string>, hide = false) =>
-      spawnSync('unshare', ['-m', 'sh', '-c', `${hide ? 'mount --bind /dev/null "$1" && ' : ''}exec "$0" a b`, file, emu], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } });
+  it_(
+    'install registers the bundle and disables the entry; a magic file runs inside the window even where the emulator is hidden; uninstall restores',
+    async () => {
+      root = node(V2);
+      dir = path.join(root, 'proc/sys/fs/binfmt_misc');
+      fs.mkdirSync(dir, { recursive: true });
+      expect(spawnSync('mount', ['-t', 'binfmt_misc', 'none', dir]).status).toBe(0);
+      const emu = path.join(root, 'usr/bin/emu-static');
+      fs.mkdirSync(path.dirname(emu), { recursive: true });
+      const cc = spawnSync('gcc', ['-static', '-O2', '-pthread', '-o', emu, path.join(ROOT, 'test/launch/probe.c')], { encoding: 'utf8' });
+      expect(cc.stderr).toBe('');
+      fs.writeFileSync(path.join(dir, 'register'), `:${entry}:M::VAOCITST::${emu}:F`);
+      // A node registers node paths; this kernel was given one on this machine, which the node tree maps back.
+      fs.mkdirSync(path.join(root, root), { recursive: true });
+      fs.symlinkSync(path.join(root, 'usr'), path.join(root, root, 'usr'));
+      const file = path.join(root, 'prog.vaocitst');
+      fs.writeFileSync(file, 'VAOCITST then anything\n', { mode: 0o755 });
+      const run = (env: Record<string, string>, hide = false) =>
+        spawnSync('unshare', ['-m', 'sh', '-c', `${hide ? 'mount --bind /dev/null "$1" && ' : ''}exec "$0" a b`, file, emu], {
+          encoding: 'utf8',
+          env: { PATH: '/usr/bin:/bin', ...env },
+        });
 
-    const before = run({ PROBE_WINDOW: 'i386' });
-    expect(before.stdout).toMatch(/^maps: OUTSIDE i386/m); // the emulator alone: mappings above 4 GiB
+      const before = run({ PROBE_WINDOW: 'i386' });
+      expect(before.stdout).toMatch(/^maps: OUTSIDE i386/m); // the emulator alone: mappings above 4 GiB
 
-    const r = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
-    expect(r.stderr).toBe('');
-    expect(r.exit).toBe(0);
-    expect(validate('cli-node-install', r.json)).toEqual([]);
-    const bundle = path.join(root, 'opt/vaoci/binfmt', entry, 'vaoci-binfmt');
-    expect(r.json?.binfmt).toEqual({ entry: `vaoci-${entry}`, fronts: entry, interpreter: bundle, changed: true });
-    expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^disabled\n/);
-    expect(fs.readFileSync(path.join(dir, `vaoci-${entry}`), 'utf8')).toMatch(new RegExp(`^enabled\\ninterpreter ${bundle}\\nflags: F\\n`));
+      const r = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.exit).toBe(0);
+      expect(validate('cli-node-install', r.json)).toEqual([]);
+      const bundle = path.join(root, 'opt/vaoci/binfmt', entry, 'vaoci-binfmt');
+      expect(r.json?.binfmt).toEqual({ entry: `vaoci-${entry}`, fronts: entry, interpreter: bundle, changed: true });
+      expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^disabled\n/);
+      expect(fs.readFileSync(path.join(dir, `vaoci-${entry}`), 'utf8')).toMatch(
+        new RegExp(`^enabled\\ninterpreter ${bundle}\\nflags: F\\n`),
+      );
 
-    const inside = run({ PROBE_WINDOW: 'i386' }, true); // the emulator's path hidden, as in a container
-    expect(inside.stderr).toBe('');
-    expect(inside.stdout).toMatch(/^argv\[0\]=.*\/usr\/bin\/emu-static$/m);
-    expect(inside.stdout).toMatch(/^maps: \d+ own addresses and \d+ new mappings inside i386$/m);
-    expect(inside.status).toBe(0);
-    const wider = run({ PROBE_WINDOW: '0x10000-0x10000000000', VAOCI_VA_LIMIT: '0x10000-0x10000000000' }, true);
-    expect(wider.stdout).toMatch(/inside 0x10000-0x10000000000$/m); // a container's own window wins
+      const inside = run({ PROBE_WINDOW: 'i386' }, true); // the emulator's path hidden, as in a container
+      expect(inside.stderr).toBe('');
+      expect(inside.stdout).toMatch(/^argv\[0\]=.*\/usr\/bin\/emu-static$/m);
+      expect(inside.stdout).toMatch(/^maps: \d+ own addresses and \d+ new mappings inside i386$/m);
+      expect(inside.status).toBe(0);
+      const wider = run({ PROBE_WINDOW: '0x10000-0x10000000000', VAOCI_VA_LIMIT: '0x10000-0x10000000000' }, true);
+      expect(wider.stdout).toMatch(/inside 0x10000-0x10000000000$/m); // a container's own window wins
 
-    const again = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
-    expect(again.json?.binfmt?.changed).toBe(false);
-    expect(again.json?.changed).toEqual([]);
+      const again = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
+      expect(again.json?.binfmt?.changed).toBe(false);
+      expect(again.json?.changed).toEqual([]);
 
-    const st = await vaoci(['node', 'status', '--host-root', root, '--json']);
-    expect(validate('cli-node-status', st.json)).toEqual([]);
-    expect(st.json?.binfmt).toEqual({ entry: `vaoci-${entry}`, fronts: entry, registered: true, fronts_state: 'disabled' });
+      const st = await vaoci(['node', 'status', '--host-root', root, '--json']);
+      expect(validate('cli-node-status', st.json)).toEqual([]);
+      expect(st.json?.binfmt).toEqual({ entry: `vaoci-${entry}`, fronts: entry, registered: true, fronts_state: 'disabled' });
 
-    // --binfmt never takes vaoci out of the way (the entry enabled again, the bundle gone); naming it again puts it back
-    const never = await vaoci(['node', 'install', '--host-root', root, '--binfmt', 'never', '--json']);
-    expect(never.json?.binfmt).toBeNull();
-    expect(never.json?.restart).toEqual([]); // only the bundle went: no engine restart
-    expect(fs.existsSync(path.join(dir, `vaoci-${entry}`))).toBe(false);
-    expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^enabled\n/);
-    expect(fs.existsSync(bundle)).toBe(false);
-    const back = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
-    expect(back.json?.binfmt?.changed).toBe(true);
-    expect(run({ PROBE_WINDOW: 'i386' }, true).stdout).toMatch(/inside i386$/m);
+      // --binfmt never takes vaoci out of the way (the entry enabled again, the bundle gone); naming it again puts it back
+      const never = await vaoci(['node', 'install', '--host-root', root, '--binfmt', 'never', '--json']);
+      expect(never.json?.binfmt).toBeNull();
+      expect(never.json?.restart).toEqual([]); // only the bundle went: no engine restart
+      expect(fs.existsSync(path.join(dir, `vaoci-${entry}`))).toBe(false);
+      expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^enabled\n/);
+      expect(fs.existsSync(bundle)).toBe(false);
+      const back = await vaoci(['node', 'install', '--host-root', root, '--binfmt', entry, '--binfmt-va-limit', 'i386', '--json']);
+      expect(back.json?.binfmt?.changed).toBe(true);
+      expect(run({ PROBE_WINDOW: 'i386' }, true).stdout).toMatch(/inside i386$/m);
 
-    const u = await vaoci(['node', 'uninstall', '--host-root', root]);
-    expect(u.exit).toBe(0);
-    expect(fs.existsSync(path.join(dir, `vaoci-${entry}`))).toBe(false);
-    expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^enabled\n/);
-    expect(fs.existsSync(bundle)).toBe(false);
-    expect(run({ PROBE_WINDOW: 'i386' }).stdout).toMatch(/^maps: OUTSIDE i386/m); // back to the emulator alone
-  });
+      const u = await vaoci(['node', 'uninstall', '--host-root', root]);
+      expect(u.exit).toBe(0);
+      expect(fs.existsSync(path.join(dir, `vaoci-${entry}`))).toBe(false);
+      expect(fs.readFileSync(path.join(dir, entry), 'utf8')).toMatch(/^enabled\n/);
+      expect(fs.existsSync(bundle)).toBe(false);
+      expect(run({ PROBE_WINDOW: 'i386' }).stdout).toMatch(/^maps: OUTSIDE i386/m); // back to the emulator alone
+    },
+  );
 
   it('--binfmt naming no entry, or a bad --binfmt-va-limit: one line each, nothing written', async () => {
     const r = node(V2);
     const none = await vaoci(['node', 'install', '--host-root', r, '--binfmt', 'no-such-entry']);
     expect(none.exit).toBe(2);
-    expect(none.stderr.trim().split('\n')).toEqual(['vaoci node install: --binfmt `no-such-entry`: no such binfmt_misc entry — expected auto, never, or one of: (none registered)']);
+    expect(none.stderr.trim().split('\n')).toEqual([
+      'vaoci node install: --binfmt `no-such-entry`: no such binfmt_misc entry — expected auto, never, or one of: (none registered)',
+    ]);
     const bad = await vaoci(['node', 'install', '--host-root', r, '--binfmt-va-limit', 'i368']);
     expect(bad.exit).toBe(2);
     expect(bad.stderr).toContain('--binfmt-va-limit `i368`: expected x86_64, i386 or 0xLOWER-0xUPPER');
@@ -409,16 +458,25 @@ describe('--binfmt auto: which entry it fronts', () => {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'register'), '');
     writeExecutable(path.join(root, 'usr/bin/qemu-x86_64-static'), tinyElf({ bits: 64, machine: 183, interp }));
-    fs.writeFileSync(path.join(dir, 'qemu-x86_64'), 'enabled\ninterpreter /usr/bin/qemu-x86_64-static\nflags: OCF\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n');
+    fs.writeFileSync(
+      path.join(dir, 'qemu-x86_64'),
+      'enabled\ninterpreter /usr/bin/qemu-x86_64-static\nflags: OCF\noffset 0\nmagic 7f454c4602010100000000000000000002003e00\nmask fffffffffffefe00fffffffffffffffffeffffff\n',
+    );
     const r = await vaoci(['node', 'install', '--host-root', root, '--json']);
     expect(r.exit).toBe(0);
-    return { r, register: fs.readFileSync(path.join(dir, 'register'), 'utf8'), entry: fs.readFileSync(path.join(dir, 'qemu-x86_64'), 'utf8') };
+    return {
+      r,
+      register: fs.readFileSync(path.join(dir, 'register'), 'utf8'),
+      entry: fs.readFileSync(path.join(dir, 'qemu-x86_64'), 'utf8'),
+    };
   };
 
   it('a static qemu running x86-64 ELF: the bundle registered with its magic and flags plus F, the entry disabled', async () => {
     const { r, register, entry } = await fronted();
     expect(r.json?.binfmt).toMatchObject({ entry: 'vaoci-qemu-x86_64', fronts: 'qemu-x86_64', changed: true });
-    expect(register).toMatch(/^:vaoci-qemu-x86_64:M:0:\\x7f\\x45\\x4c\\x46\\x02.*:\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00.*:\/.*\/opt\/vaoci\/binfmt\/qemu-x86_64\/vaoci-binfmt:OCF$/);
+    expect(register).toMatch(
+      /^:vaoci-qemu-x86_64:M:0:\\x7f\\x45\\x4c\\x46\\x02.*:\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00.*:\/.*\/opt\/vaoci\/binfmt\/qemu-x86_64\/vaoci-binfmt:OCF$/,
+    );
     expect(entry).toBe('0');
   });
 

@@ -61,10 +61,16 @@ function nodeTree(): string {
 
   it('a node without systemd: --restart-command runs instead, and its failure is one line naming it', () => {
     fs.mkdirSync(path.join(root, 'sbin'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'sbin/rc-service'), '#!/bin/sh\necho "rc-service $*" >>/restarts.log\n[ "$1" = containerd ]\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(root, 'sbin/rc-service'), '#!/bin/sh\necho "rc-service $*" >>/restarts.log\n[ "$1" = containerd ]\n', {
+      mode: 0o755,
+    });
     fs.rmSync(path.join(root, 'restarts.log'), { force: true });
-    expect(restartEngine(new Host(root), 'containerd', ['/sbin/rc-service', 'containerd', 'restart'])).toBe(`chroot ${root} /sbin/rc-service containerd restart`);
-    expect(() => restartEngine(new Host(root), 'cri-o', ['/sbin/rc-service', 'crio', 'restart'])).toThrow(`chroot ${root} /sbin/rc-service crio restart: exit 1`);
+    expect(restartEngine(new Host(root), 'containerd', ['/sbin/rc-service', 'containerd', 'restart'])).toBe(
+      `chroot ${root} /sbin/rc-service containerd restart`,
+    );
+    expect(() => restartEngine(new Host(root), 'cri-o', ['/sbin/rc-service', 'crio', 'restart'])).toThrow(
+      `chroot ${root} /sbin/rc-service crio restart: exit 1`,
+    );
     expect(fs.readFileSync(path.join(root, 'restarts.log'), 'utf8')).toBe('rc-service containerd restart\nrc-service crio restart\n');
   });
 

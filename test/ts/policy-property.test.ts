@@ -21,7 +21,19 @@ import { tmpDir } from './image-fixtures';
 
 const KEYS = ['va-limit', 'guest-arch', 'emulator', 'on-error'];
 const VALUES: Record<string, string[]> = {
-  'va-limit': ['auto', 'x86_64', 'i386', 'none', 'x86-64', '0x10000-0x10000000000', '0x7f0000000000-0x100000000', '0x1000-0x1000', '0x1-0x2', 'I386', ''],
+  'va-limit': [
+    'auto',
+    'x86_64',
+    'i386',
+    'none',
+    'x86-64',
+    '0x10000-0x10000000000',
+    '0x7f0000000000-0x100000000',
+    '0x1000-0x1000',
+    '0x1-0x2',
+    'I386',
+    '',
+  ],
   'guest-arch': ['auto', 'x86_64', 'i386', 'native', 'arm64', ''],
   emulator: ['auto', 'fex', 'box64', 'qemu', 'preload', 'none', 'qemu-user', 'FEX'],
   'on-error': ['fail', 'warn', 'ignore', ''],
@@ -40,7 +52,11 @@ const annotationKey = fc.oneof(
 const annotationValue = (key: string) => {
   const k = KEYS.find((name) => key.startsWith(`vaoci.io/${name}`));
   const words = k ? VALUES[k] : SANDBOX_KEYS.includes(key) ? SANDBOX_VALUES : ['app'];
-  return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...words) }, { weight: 1, arbitrary: fc.string() }, { weight: 1, arbitrary: fc.constantFrom(42, true, null) });
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...words) },
+    { weight: 1, arbitrary: fc.string() },
+    { weight: 1, arbitrary: fc.constantFrom(42, true, null) },
+  );
 };
 const annotations = fc
   .uniqueArray(annotationKey, { maxLength: 5 })
@@ -48,22 +64,29 @@ const annotations = fc
   .map((pairs) => Object.fromEntries(pairs) as Record<string, unknown>);
 
 const binfmt = fc.option(
-  fc.record({
-    entry: fc.constant('qemu-x86_64'),
-    emulator: fc.constantFrom('qemu', 'fex', 'box64', 'unknown'),
-    interpreter: fc.constantFrom('/usr/bin/qemu-x86_64', '/usr/bin/FEXInterpreter', '/usr/local/bin/box64'),
-    flags: fc.constantFrom('F', 'POCF', ''),
-    linkage: fc.constantFrom('static', 'dynamic', 'unknown'),
-    loader: fc.constant('/lib/ld-linux-aarch64.so.1'),
-    launcher: fc.boolean(),
-  }, { requiredKeys: ['entry', 'emulator', 'interpreter', 'flags', 'linkage', 'loader'] }),
+  fc.record(
+    {
+      entry: fc.constant('qemu-x86_64'),
+      emulator: fc.constantFrom('qemu', 'fex', 'box64', 'unknown'),
+      interpreter: fc.constantFrom('/usr/bin/qemu-x86_64', '/usr/bin/FEXInterpreter', '/usr/local/bin/box64'),
+      flags: fc.constantFrom('F', 'POCF', ''),
+      linkage: fc.constantFrom('static', 'dynamic', 'unknown'),
+      loader: fc.constant('/lib/ld-linux-aarch64.so.1'),
+      launcher: fc.boolean(),
+    },
+    { requiredKeys: ['entry', 'emulator', 'interpreter', 'flags', 'linkage', 'loader'] },
+  ),
   { nil: null },
 );
 const detected: fc.Arbitrary<Detected | undefined> = fc.option(
   fc.record({
     host_arch: fc.constantFrom('aarch64', 'x86_64'),
     entrypoint: fc.oneof(
-      fc.record({ path: fc.constant('/usr/bin/app'), arch: fc.constantFrom('x86_64', 'i386', 'aarch64'), linkage: fc.constantFrom('static', 'dynamic') }),
+      fc.record({
+        path: fc.constant('/usr/bin/app'),
+        arch: fc.constantFrom('x86_64', 'i386', 'aarch64'),
+        linkage: fc.constantFrom('static', 'dynamic'),
+      }),
       fc.constant({ error: '/app: not found in the rootfs' }),
     ),
     binfmt: fc.record({ x86_64: binfmt, i386: binfmt }),
@@ -83,11 +106,23 @@ test('the TypeScript resolver: never throws, lines in shape, policies valid; the
         const { reasons, ...policy } = r.policy;
         expect(validate('policy', r.policy)).toEqual([]);
         for (const w of policy.warnings) expect(w).toMatch(LINE);
-        cases.push({ name: `case ${cases.length}`, annotations: ann, container: name, ...(det ? { detected: det } : {}), expect: { policy } });
+        cases.push({
+          name: `case ${cases.length}`,
+          annotations: ann,
+          container: name,
+          ...(det ? { detected: det } : {}),
+          expect: { policy },
+        });
         return reasons !== undefined;
       }
       for (const e of r.errors) expect(e).toMatch(LINE);
-      cases.push({ name: `case ${cases.length}`, annotations: ann, container: name, ...(det ? { detected: det } : {}), expect: { errors: r.errors } });
+      cases.push({
+        name: `case ${cases.length}`,
+        annotations: ann,
+        container: name,
+        ...(det ? { detected: det } : {}),
+        expect: { errors: r.errors },
+      });
       return r.errors.length > 0;
     }),
     { numRuns: 2000, seed: Number(process.env.VAOCI_PROPERTY_SEED ?? 20261125) },
@@ -96,7 +131,10 @@ test('the TypeScript resolver: never throws, lines in shape, policies valid; the
   try {
     fs.writeFileSync(path.join(dir, 'generated.json'), JSON.stringify({ description: 'fast-check cases', vectors: cases }));
     const c = spawnSync(path.join(ROOT, 'build', ARCH, 'hook-tests', 'test_policy'), [dir], { encoding: 'utf8', cwd: ROOT });
-    const failures = c.stdout.split('\n').filter((l) => l.startsWith('FAIL')).slice(0, 3);
+    const failures = c.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('FAIL'))
+      .slice(0, 3);
     expect(failures).toEqual([]);
     const passed = Number(/test_policy: (\d+) passed, 0 failed/.exec(c.stdout)?.[1] ?? -1);
     expect(passed).toBeGreaterThanOrEqual(cases.length); // every case, plus its own checks of the directory

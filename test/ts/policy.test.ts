@@ -27,7 +27,10 @@ interface Vector {
 /** loadVectors reads every test/vectors/*.json, tagging each vector with its file. */
 function loadVectors(): Array<[string, Vector]> {
   const out: Array<[string, Vector]> = [];
-  for (const file of fs.readdirSync(VECTORS).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(VECTORS)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const doc = JSON.parse(fs.readFileSync(path.join(VECTORS, file), 'utf8')) as { vectors: Vector[] };
     for (const v of doc.vectors) out.push([`${file}: ${v.name}`, v]);
   }
@@ -63,13 +66,27 @@ describe('the vectors themselves', () => {
 
   test('each kind of error line is covered', () => {
     const lines = vectors.flatMap(([, v]) => ('errors' in v.expect ? v.expect.errors : []));
-    for (const needle of ['did you mean', 'a known key', 'DNS-1123', '63 characters', 'LOWER != UPPER', 'a string', 'detectable entrypoint', 'binfmt_misc entry', 'never reserves twice', 'QEMU_RESERVED_VA', '/defaults/']) {
+    for (const needle of [
+      'did you mean',
+      'a known key',
+      'DNS-1123',
+      '63 characters',
+      'LOWER != UPPER',
+      'a string',
+      'detectable entrypoint',
+      'binfmt_misc entry',
+      'never reserves twice',
+      'QEMU_RESERVED_VA',
+      '/defaults/',
+    ]) {
       expect(lines.some((l) => l.includes(needle))).toBe(true);
     }
   });
 
   test('every line has the shape KEY: value "VALUE" — expected WHAT, on one line', () => {
-    const lines = vectors.flatMap(([, v]) => ('errors' in v.expect ? v.expect.errors : 'policy' in v.expect ? (v.expect.policy.warnings as string[]) : []));
+    const lines = vectors.flatMap(([, v]) =>
+      'errors' in v.expect ? v.expect.errors : 'policy' in v.expect ? (v.expect.policy.warnings as string[]) : [],
+    );
     for (const l of lines) expect(l).toMatch(/^[^\n]+: value ("([^"\\]|\\.)*"|of type [a-z]+) — expected [^\n]+$/);
   });
 

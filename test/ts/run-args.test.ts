@@ -34,9 +34,18 @@ describe('the argv splitter', () => {
     expect(split(['demo', 'echo', '--json', '--rm'])).toEqual({ head: ['demo'], command: ['echo', '--json', '--rm'] });
   });
 
-  it('skips the values of the flags that take one, known from the command\'s own definitions', () => {
+  it("skips the values of the flags that take one, known from the command's own definitions", () => {
     expect(split(['--runtime', 'crun', '-e', 'A=1', '-v', '/x:/y', '--name', 'n', 'img', 'x']).head).toEqual([
-      '--runtime', 'crun', '-e', 'A=1', '-v', '/x:/y', '--name', 'n', 'img']);
+      '--runtime',
+      'crun',
+      '-e',
+      'A=1',
+      '-v',
+      '/x:/y',
+      '--name',
+      'n',
+      'img',
+    ]);
     expect(split(['-w', '/tmp', '-u', 'app', '--entrypoint', '', 'img']).command).toEqual([]);
     expect(split(['--env=A', '--runtime=crun', 'img', 'a']).head).toEqual(['--env=A', '--runtime=crun', 'img']);
     expect(split(['--rm', '-i', 'img', 'a']).head).toEqual(['--rm', '-i', 'img']); // booleans take no value
@@ -48,7 +57,7 @@ describe('the argv splitter', () => {
     expect(split(['-eA=1', 'img', 'sh'])).toEqual({ head: ['-eA=1', 'img'], command: ['sh'] });
   });
 
-  it('`--` before IMAGE ends the flags; after IMAGE it is the command\'s, as podman 4.3 keeps it', () => {
+  it("`--` before IMAGE ends the flags; after IMAGE it is the command's, as podman 4.3 keeps it", () => {
     expect(split(['--rm', '--', '-odd', 'ls'])).toEqual({ head: ['--rm', '--', '-odd'], command: ['ls'] });
     expect(split(['img', '--', 'ls'])).toEqual({ head: ['img'], command: ['--', 'ls'] });
   });
@@ -65,10 +74,17 @@ describe('the parsers', () => {
   it('--env-file: NAME=VALUE verbatim, # comments, blanks, NAME from the environment, NAME* by prefix', () => {
     const file = path.join(work, 'unit.env');
     fs.writeFileSync(file, '# a comment\n\n  A=1 "2"\nB\nUNSET\nPRE*\nC=x=y\n');
-    expect(parseEnvFile(file, { B: 'b', PRE_1: 'p1', PRE_2: 'p2', OTHER: 'o' })).toEqual(['A=1 "2"', 'B=b', 'PRE_1=p1', 'PRE_2=p2', 'C=x=y']);
+    expect(parseEnvFile(file, { B: 'b', PRE_1: 'p1', PRE_2: 'p2', OTHER: 'o' })).toEqual([
+      'A=1 "2"',
+      'B=b',
+      'PRE_1=p1',
+      'PRE_2=p2',
+      'C=x=y',
+    ]);
     fs.writeFileSync(file, 'OK=1\nBAD NAME=2\n');
     expect(line(() => parseEnvFile(file, {}))).toBe(
-      `--env-file \`${file}\` line 2: \`BAD NAME=2\` — expected NAME=VALUE, NAME or a # comment (a variable name: letters, digits, _)`);
+      `--env-file \`${file}\` line 2: \`BAD NAME=2\` — expected NAME=VALUE, NAME or a # comment (a variable name: letters, digits, _)`,
+    );
     expect(line(() => parseEnvFile(path.join(work, 'none.env')))).toMatch(/^--env-file `.*none\.env`: ENOENT — expected a readable file/);
   });
 
@@ -85,7 +101,7 @@ describe('the parsers', () => {
     expect(line(() => parseUserSpec('a:b:c'))).toBe('-u `a:b:c`: expected NAME, UID, UID:GID or NAME:GROUP');
   });
 
-  it('the runtime\'s log decides 126, 127 and 125 when it exited 1; the container\'s own statuses pass', () => {
+  it("the runtime's log decides 126, 127 and 125 when it exited 1; the container's own statuses pass", () => {
     const log = path.join(work, 'runtime.log');
     const write = (msg: string) => fs.writeFileSync(log, `${JSON.stringify({ level: 'error', msg, time: 't' })}\n`);
     write('runc run failed: unable to start container process: exec: "nope": executable file not found in $PATH');
@@ -114,7 +130,10 @@ interface Ran {
 /** vaoci runs bin/vaoci as a child (crun: inside the cgroup workaround). */
 function vaoci(args: string[], o: { crun?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
   const [cmd, argv] = o.crun
-    ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', VAOCI, ...args]]
+    ? [
+        'unshare',
+        ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', VAOCI, ...args],
+      ]
     : [VAOCI, args];
   const child = spawn(cmd, argv, { env: { ...process.env, ...o.env, VAOCI_STATE: state }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -157,7 +176,7 @@ afterAll(async () => {
 });
 
 describe('the command after IMAGE, and the exit statuses', () => {
-  it('`run IMAGE /bin/sh -c \'exit 3\'` exits 3; `ls -l /` lists', async () => {
+  it("`run IMAGE /bin/sh -c 'exit 3'` exits 3; `ls -l /` lists", async () => {
     const r = await vaoci(['run', '--rm', img, '/bin/sh', '-c', 'exit 3']);
     expect([r.code, r.stderr]).toEqual([3, '']);
     const ls = await vaoci(['run', '--rm', img, 'ls', '-l', '/']);
@@ -166,7 +185,7 @@ describe('the command after IMAGE, and the exit statuses', () => {
     expect(ls.stdout).toMatch(/^d.* etc$/m);
   });
 
-  it('demo: the words follow its Entrypoint, as podman puts them; --entrypoint \'\' runs them alone', async () => {
+  it("demo: the words follow its Entrypoint, as podman puts them; --entrypoint '' runs them alone", async () => {
     const r = await vaoci(['run', '--rm', '--json', 'demo', '/bin/sh', '-c', 'exit 3']);
     expect(r.code).toBe(0); // the probe ignores words it does not know
     expect(JSON.parse(r.stdout).container.args).toEqual(['/bin/probe', '/bin/sh', '-c', 'exit 3']);
@@ -174,7 +193,7 @@ describe('the command after IMAGE, and the exit statuses', () => {
     expect(alone.code).toBe(3);
   });
 
-  it('--help after IMAGE is the container\'s (oclif would show vaoci\'s help); before IMAGE it is vaoci\'s', async () => {
+  it("--help after IMAGE is the container's (oclif would show vaoci's help); before IMAGE it is vaoci's", async () => {
     const theirs = await vaoci(['run', '--rm', img, '/bin/sh', '-c', 'echo "got $0"; exit 5', '--help']);
     expect([theirs.code, theirs.stdout]).toEqual([5, 'got --help\n']);
     const ours = await vaoci(['run', '--help', img, 'true']);
@@ -182,7 +201,7 @@ describe('the command after IMAGE, and the exit statuses', () => {
     expect(ours.stdout).toMatch(/^USAGE\n {2}\$ vaoci run/m);
   });
 
-  it('a missing command exits 127, a non-executable one 126, each with the runtime\'s one line', async () => {
+  it("a missing command exits 127, a non-executable one 126, each with the runtime's one line", async () => {
     const missing = await vaoci(['run', '--rm', img, 'nope']);
     expect(missing.code).toBe(127);
     expectOneLine(missing, /exec: "nope": executable file not found in \$PATH/);
@@ -193,12 +212,12 @@ describe('the command after IMAGE, and the exit statuses', () => {
     expect(dash.code).toBe(127);
   });
 
-  it('the container\'s own 1 stays 1, even when it prints what a runtime would', async () => {
+  it("the container's own 1 stays 1, even when it prints what a runtime would", async () => {
     const r = await vaoci(['run', '--rm', img, '/bin/sh', '-c', 'echo \'exec: "x": executable file not found in $PATH\' >&2; exit 1']);
     expect(r.code).toBe(1);
   });
 
-  it('vaoci\'s own failures exit 125 with one line: a bad flag, a bad value, no such image', async () => {
+  it("vaoci's own failures exit 125 with one line: a bad flag, a bad value, no such image", async () => {
     const flag = await vaoci(['run', '--bogus', img, 'true']);
     expect(flag.code).toBe(125);
     expectOneLine(flag, /^vaoci run: flag `--bogus`: unknown; expected .*--entrypoint/);
@@ -210,7 +229,9 @@ describe('the command after IMAGE, and the exit statuses', () => {
     expectOneLine(image, /^vaoci run: .*nowhere/);
     const json = await vaoci(['run', '--json', '--platform', 'a/b/c/d', img]);
     expect(json.code).toBe(125);
-    expect(JSON.parse(json.stdout).error.message).toBe('--platform `a/b/c/d`: expected OS/ARCH[/VARIANT] such as linux/amd64, or ARCH alone');
+    expect(JSON.parse(json.stdout).error.message).toBe(
+      '--platform `a/b/c/d`: expected OS/ARCH[/VARIANT] such as linux/amd64, or ARCH alone',
+    );
   });
 
   it('--json: the result on stdout even when the command has a --json of its own', async () => {
@@ -226,14 +247,14 @@ describe('the command after IMAGE, and the exit statuses', () => {
 });
 
 describe('the flags a podman user reaches first', () => {
-  it('--entrypoint: replaces the image\'s and drops its Cmd; a JSON array is an argv', async () => {
+  it("--entrypoint: replaces the image's and drops its Cmd; a JSON array is an argv", async () => {
     expect((await vaoci(['run', '--rm', img])).stdout).toBe('from-cmd\n');
     expect((await vaoci(['run', '--rm', '--entrypoint', '/bin/echo', img])).stdout).toBe('\n');
     expect((await vaoci(['run', '--rm', '--entrypoint', '/bin/echo', img, 'a', 'b'])).stdout).toBe('a b\n');
     expect((await vaoci(['run', '--rm', '--entrypoint', '["/bin/sh","-c"]', img, 'echo "$0"', 'zero'])).stdout).toBe('zero\n');
   });
 
-  it('-w and -u: the working directory, the user by name (from the image\'s files), by numbers', async () => {
+  it("-w and -u: the working directory, the user by name (from the image's files), by numbers", async () => {
     const r = await vaoci(['run', '--rm', '-w', '/tmp', '-u', 'app', img, '/bin/sh', '-c', 'pwd; id -u; id -g']);
     expect([r.code, r.stdout]).toEqual([0, '/tmp\n1000\n1001\n']);
     const nums = await vaoci(['run', '--rm', '--user', '7:app', img, '/bin/sh', '-c', 'id -u; id -g']);
@@ -246,13 +267,15 @@ describe('the flags a podman user reaches first', () => {
   });
 
   it('-u NAME is read inside the rootfs: an /etc/passwd symlinked out of it is not followed', async () => {
-    const layers = [await layer([
-      { name: 'bin', type: 'directory' },
-      { name: 'bin/busybox', content: fs.readFileSync('/bin/busybox'), mode: 0o755 },
-      { name: 'bin/id', type: 'symlink', linkname: 'busybox' },
-      { name: 'etc', type: 'directory' },
-      { name: 'etc/passwd', type: 'symlink', linkname: '/etc/passwd' },
-    ])];
+    const layers = [
+      await layer([
+        { name: 'bin', type: 'directory' },
+        { name: 'bin/busybox', content: fs.readFileSync('/bin/busybox'), mode: 0o755 },
+        { name: 'bin/id', type: 'symlink', linkname: 'busybox' },
+        { name: 'etc', type: 'directory' },
+        { name: 'etc/passwd', type: 'symlink', linkname: '/etc/passwd' },
+      ]),
+    ];
     const config = imageConfig(layers, { config: { Cmd: ['id', '-u'], Env: ['PATH=/bin'] } });
     writeOciLayout(path.join(work, 'escape'), [{ layers, config, tag: 'v1', repoTags: [] }]);
     // root is in the host's /etc/passwd; through the symlink it would resolve to 0.
@@ -275,14 +298,17 @@ describe('the flags a podman user reaches first', () => {
     expect(first.code).toBe(0);
     const again = await vaoci(['run', '--name', 'web', img, 'true']);
     expect(again.code).toBe(125);
-    expectOneLine(again, /^vaoci run: --name `web`: already the name of container [0-9a-f]{12} — expected a name no container in `vaoci ps` has/);
+    expectOneLine(
+      again,
+      /^vaoci run: --name `web`: already the name of container [0-9a-f]{12} — expected a name no container in `vaoci ps` has/,
+    );
     const ins = await vaoci(['inspect', '--json', 'web']);
     expect(JSON.parse(ins.stdout).container.annotations['io.vaoci.name']).toBe('web');
     expect((await vaoci(['rm', 'web'])).code).toBe(0);
     expect((await vaoci(['run', '--rm', '--name', 'web', img, 'true'])).code).toBe(0); // free again
   });
 
-  it('--network none (the default): only lo inside; host: the host\'s interfaces', async () => {
+  it("--network none (the default): only lo inside; host: the host's interfaces", async () => {
     const none = await vaoci(['run', '--rm', '--network', 'none', img, 'ls', '/sys/class/net']);
     expect(none.stdout).toBe('lo\n');
     expect((await vaoci(['run', '--rm', img, 'ls', '/sys/class/net'])).stdout).toBe('lo\n');
@@ -308,7 +334,10 @@ describe('the flags a podman user reaches first', () => {
 
   it('--runtime: a relative path or a file that is no program is refused in one line', async () => {
     const rel = await vaoci(['run', '--runtime', 'bin/crun', img]);
-    expect([rel.code, rel.stderr]).toEqual([125, 'vaoci run: --runtime `bin/crun`: expected runc or crun, or the absolute path of an OCI runtime binary\n']);
+    expect([rel.code, rel.stderr]).toEqual([
+      125,
+      'vaoci run: --runtime `bin/crun`: expected runc or crun, or the absolute path of an OCI runtime binary\n',
+    ]);
     const notProgram = await vaoci(['run', '--runtime', '/etc/passwd', img]);
     expect(notProgram.code).toBe(125);
     expectOneLine(notProgram, /--runtime `\/etc\/passwd`: not an executable file/);

@@ -37,9 +37,15 @@ function vaoci(
   o: { crun?: boolean; signal?: NodeJS.Signals; after?: string; stateDir?: string; input?: string } = {},
 ): Promise<Ran> {
   const [cmd, argv] = o.crun
-    ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', VAOCI, ...args]]
+    ? [
+        'unshare',
+        ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', 'sh', VAOCI, ...args],
+      ]
     : [VAOCI, args];
-  const child = spawn(cmd, argv, { env: { ...process.env, VAOCI_STATE: o.stateDir ?? state }, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, {
+    env: { ...process.env, VAOCI_STATE: o.stateDir ?? state },
+    stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
   if (o.input !== undefined) child.stdin?.end(o.input);
   let stdout = '';
   let stderr = '';
@@ -54,7 +60,11 @@ function vaoci(
 }
 
 const busybox = fs.readFileSync('/bin/busybox');
-const applets = ['sh', 'ls', 'cat', 'echo', 'sleep', 'true'].map((a): Entry => ({ name: `bin/${a}`, type: 'symlink', linkname: 'busybox' }));
+const applets = ['sh', 'ls', 'cat', 'echo', 'sleep', 'true'].map((a): Entry => ({
+  name: `bin/${a}`,
+  type: 'symlink',
+  linkname: 'busybox',
+}));
 let image: Image;
 let oci: string;
 let archive: string;
@@ -95,7 +105,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(work, 'vol', 'file'), 'from the host');
 });
 
-const SCRIPT = 'echo "pwd=$(pwd) FOO=$FOO FROM_IMAGE=$FROM_IMAGE"; ls /data; ls /opaque; cat /vol/file; echo; (echo x > /vol/w) 2>/dev/null && echo vol=rw || echo vol=ro; exit 7';
+const SCRIPT =
+  'echo "pwd=$(pwd) FOO=$FOO FROM_IMAGE=$FROM_IMAGE"; ls /data; ls /opaque; cat /vol/file; echo; (echo x > /vol/w) 2>/dev/null && echo vol=rw || echo vol=ro; exit 7';
 
 describe.each([
   ['runc', false],
@@ -189,7 +200,10 @@ describe('signals and bad input', () => {
   it('-t: the container gets a terminal (under script(1), which gives vaoci one)', async () => {
     const line = [VAOCI, 'run', '--rm', '-t', `oci:${oci}:v1`, "'test -t 0 && test -t 1 && echo tty=yes'"].join(' ');
     const r = await new Promise<Ran>((resolve) => {
-      const child = spawn('script', ['-qec', line, '/dev/null'], { env: { ...process.env, VAOCI_STATE: state }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('script', ['-qec', line, '/dev/null'], {
+        env: { ...process.env, VAOCI_STATE: state },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.on('close', (code) => resolve({ stdout, stderr: '', code: code ?? 1 }));

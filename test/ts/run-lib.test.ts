@@ -35,7 +35,7 @@ describe('the command line', () => {
     expect(line(() => parseVolume(`${tmp}:/d:rx`))).toBe(`-v \`${tmp}:/d:rx\`: expected SRC:DST or SRC:DST:ro (or :rw)`);
   });
 
-  it('--va-limit is vaoci.io/va-limit and wins over --annotation; a bad vaoci.io/ value is the wrapper\'s line', () => {
+  it("--va-limit is vaoci.io/va-limit and wins over --annotation; a bad vaoci.io/ value is the wrapper's line", () => {
     expect(parseAnnotations(['vaoci.io/va-limit=x86_64', 'a=b=c'], 'i386')).toEqual({ 'vaoci.io/va-limit': 'i386', a: 'b=c' });
     expect(line(() => parseAnnotations(['novalue']))).toBe('--annotation `novalue`: expected KEY=VALUE');
     expect(line(() => parseAnnotations(['vaoci.io/va-limit=x86-64']))).toBe(
@@ -52,7 +52,8 @@ describe('--platform against a single-platform image', () => {
     expect(platformMismatch(amd64, 'linux/amd64')).toBeUndefined();
     expect(platformMismatch(amd64, 'x86_64')).toBeUndefined(); // an alias of amd64
     expect(platformMismatch(amd64, 'linux/386')).toBe(
-      'vaoci run: warning: image platform linux/amd64 does not match --platform linux/386; running it anyway (it has no other)');
+      'vaoci run: warning: image platform linux/amd64 does not match --platform linux/386; running it anyway (it has no other)',
+    );
   });
 });
 
@@ -68,15 +69,24 @@ describe('the process', () => {
   });
 
   it('Entrypoint + Cmd, or Entrypoint + the command given; Env merged; WorkingDir', () => {
-    const image = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers' as const, diff_ids: [] },
-      config: { Entrypoint: ['/bin/probe'], Cmd: ['--x'], Env: ['PATH=/bin', 'A=1'], WorkingDir: '/w' } };
+    const image = {
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers' as const, diff_ids: [] },
+      config: { Entrypoint: ['/bin/probe'], Cmd: ['--x'], Env: ['PATH=/bin', 'A=1'], WorkingDir: '/w' },
+    };
     expect(containerProcess(image, { command: [], env: ['A=2', 'B=3'] }, root)).toEqual({
-      args: ['/bin/probe', '--x'], env: ['PATH=/bin', 'A=2', 'B=3'], cwd: '/w', user: { uid: 0, gid: 0 } });
+      args: ['/bin/probe', '--x'],
+      env: ['PATH=/bin', 'A=2', 'B=3'],
+      cwd: '/w',
+      user: { uid: 0, gid: 0 },
+    });
     expect(containerProcess(image, { command: ['--y'], env: [] }, root).args).toEqual(['/bin/probe', '--y']);
     const bare = { ...image, config: {} };
     expect(containerProcess(bare, { command: ['sh'], env: [] }, root)).toMatchObject({ cwd: '/', env: [expect.stringMatching(/^PATH=/)] });
     expect(line(() => containerProcess(bare, { command: [], env: [] }, root))).toBe(
-      'IMAGE: no Entrypoint or Cmd (the image\'s or --entrypoint) — expected a command after IMAGE');
+      "IMAGE: no Entrypoint or Cmd (the image's or --entrypoint) — expected a command after IMAGE",
+    );
     expect(mergeEnv(['A=1'], ['AB=2'])).toEqual(['A=1', 'AB=2']);
   });
 
@@ -85,7 +95,9 @@ describe('the process', () => {
     expect(resolveUser('app', root)).toEqual({ uid: 1000, gid: 1001 });
     expect(resolveUser('app:staff', root)).toEqual({ uid: 1000, gid: 50 });
     expect(resolveUser('7:8', root)).toEqual({ uid: 7, gid: 8 });
-    expect(line(() => resolveUser('nobody', root))).toBe("image User `nobody`: `nobody` — expected a name in the image's /etc/passwd, or a number");
+    expect(line(() => resolveUser('nobody', root))).toBe(
+      "image User `nobody`: `nobody` — expected a name in the image's /etc/passwd, or a number",
+    );
   });
 
   it('never reads /etc/passwd through a symlink out of the rootfs', () => {
@@ -102,14 +114,21 @@ describe('the process', () => {
 describe('the spec', () => {
   const proc = { args: ['/bin/sh'], env: ['PATH=/bin'], cwd: '/', user: { uid: 1, gid: 2 } };
   it('namespaces, capabilities, mounts, volumes and annotations', () => {
-    const s = buildSpec({ process: proc, terminal: false, hostname: 'abc', annotations: { 'vaoci.io/va-limit': 'i386' },
-      volumes: [{ source: '/srv', destination: '/data', readonly: true }] }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const s = buildSpec({
+      process: proc,
+      terminal: false,
+      hostname: 'abc',
+      annotations: { 'vaoci.io/va-limit': 'i386' },
+      volumes: [{ source: '/srv', destination: '/data', readonly: true }],
+    }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(s.root).toEqual({ path: 'rootfs', readonly: false });
     expect(s.process).toMatchObject({ terminal: false, args: ['/bin/sh'], user: { uid: 1, gid: 2 }, noNewPrivileges: true });
     expect(s.process.capabilities.bounding).not.toContain('CAP_SYS_ADMIN');
     expect(s.linux.namespaces.map((n: { type: string }) => n.type)).toEqual(['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']);
     expect(s.mounts.at(-1)).toEqual({ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', 'ro'] });
-    expect(s.mounts.map((m: { destination: string }) => m.destination)).toEqual(expect.arrayContaining(['/proc', '/dev', '/dev/pts', '/sys']));
+    expect(s.mounts.map((m: { destination: string }) => m.destination)).toEqual(
+      expect.arrayContaining(['/proc', '/dev', '/dev/pts', '/sys']),
+    );
     expect(s.annotations).toEqual({ 'vaoci.io/va-limit': 'i386' });
     expect(s.hostname).toBe('abc');
   });
@@ -121,9 +140,19 @@ describe('the spec', () => {
 
 describe('the index', () => {
   const entry = (id: string): ContainerEntry => ({
-    id, image: 'demo', config_digest: `sha256:${'a'.repeat(64)}`, image_arch: 'amd64', runtime: '/usr/bin/runc', args: ['/bin/true'],
-    annotations: {}, bundle: `/var/lib/vaoci/containers/${id}`, created: '2026-11-25T01:00:00.000Z', finished: null,
-    status: 'created', exit_code: null, report: null,
+    id,
+    image: 'demo',
+    config_digest: `sha256:${'a'.repeat(64)}`,
+    image_arch: 'amd64',
+    runtime: '/usr/bin/runc',
+    args: ['/bin/true'],
+    annotations: {},
+    bundle: `/var/lib/vaoci/containers/${id}`,
+    created: '2026-11-25T01:00:00.000Z',
+    finished: null,
+    status: 'created',
+    exit_code: null,
+    report: null,
   });
 
   it('put, list, find by unique prefix; a schema-valid file', () => {

@@ -176,7 +176,7 @@ describe('vaoci-reserve takes --json anywhere on its line, as vaoci does', () =>
 
   test.each([
     ['after the command', ['probe', '--json']],
-    ['between the command\'s flags', ['check', '--va-limit', 'i386', '--json', '--samples', '5']],
+    ["between the command's flags", ['check', '--va-limit', 'i386', '--json', '--samples', '5']],
     ['last', ['check', '--va-limit', 'i386', '--samples', '5', '--json']],
     ['twice', ['--json', 'probe', '--json']],
   ])('%s: one JSON report, exit 0', (_, args) => {
@@ -356,9 +356,7 @@ describe('validate() names the key, the value and what was expected', () => {
   });
 
   test('a full $id works like the short name', () => {
-    expect(validate(`${SCHEMA_BASE_URL}reserve-check.schema.json`, { tool: 1 })).toEqual(
-      validate('reserve-check', { tool: 1 }),
-    );
+    expect(validate(`${SCHEMA_BASE_URL}reserve-check.schema.json`, { tool: 1 })).toEqual(validate('reserve-check', { tool: 1 }));
     expect(validate('reserve-check', { tool: 1 }).length).toBeGreaterThan(0);
   });
 

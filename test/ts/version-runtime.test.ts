@@ -10,7 +10,8 @@ import { ARCH, ROOT, ensureNative, tempDir } from './cli-helpers';
 
 const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
 const built = (name: string) => path.join(ROOT, 'build', ARCH, name);
-const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, ...env } });
 
 beforeAll(() => ensureNative());
 
@@ -19,7 +20,7 @@ describe('vaoci-runtime --version', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const runc = ['/usr/sbin/runc', '/usr/bin/runc', '/usr/bin/crun'].find((f) => fs.existsSync(f));
 
-  (runc ? test : test.skip)('its own line, then the real runtime\'s', () => {
+  (runc ? test : test.skip)("its own line, then the real runtime's", () => {
     const config = path.join(dir, 'config.json');
     fs.writeFileSync(config, JSON.stringify({ runtime: runc }));
     const r = run(built('vaoci-runtime'), ['--version'], { VAOCI_CONFIG: config });

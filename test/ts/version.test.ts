@@ -11,18 +11,22 @@ import { ARCH, ROOT, ensureNative, tempDir } from './cli-helpers';
 
 const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
 const built = (name: string) => path.join(ROOT, 'build', ARCH, name);
-const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(file, args, { encoding: 'utf8', env: { ...process.env, ...env } });
 
 beforeAll(() => ensureNative());
 
-test.each(['vaoci-reserve', 'vaoci-launch', 'vaoci-binfmt', 'vaoci-hook', 'vaoci-overlay-marks'])('%s --version: one line, exit 0', (name) => {
-  const r = run(built(name), ['--version']);
-  expect(r.status).toBe(0);
-  expect(r.stdout).toBe(`${name}/${VERSION} linux-${ARCH}\n`);
-  expect(r.stderr).toBe('');
-});
+test.each(['vaoci-reserve', 'vaoci-launch', 'vaoci-binfmt', 'vaoci-hook', 'vaoci-overlay-marks'])(
+  '%s --version: one line, exit 0',
+  (name) => {
+    const r = run(built(name), ['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${name}/${VERSION} linux-${ARCH}\n`);
+    expect(r.stderr).toBe('');
+  },
+);
 
-test('the chart\'s appVersion is the version every binary reports', () => {
+test("the chart's appVersion is the version every binary reports", () => {
   expect(fs.readFileSync(path.join(ROOT, 'charts/vaoci/Chart.yaml'), 'utf8')).toContain(`appVersion: "${VERSION}"`);
 });
 

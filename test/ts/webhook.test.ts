@@ -20,10 +20,40 @@ let log = '';
 beforeAll(async () => {
   const key = path.join(work, 'tls.key');
   const crt = path.join(work, 'tls.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=vaoci-webhook',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', crt], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=vaoci-webhook',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+    ],
+    { stdio: 'ignore' },
+  );
   ca = fs.readFileSync(crt);
-  server = spawn(path.join(ROOT, 'bin', 'vaoci'), ['webhook', 'serve', '--port', '0', '--address', '127.0.0.1', '--tls-cert', crt, '--tls-key', key]);
+  server = spawn(path.join(ROOT, 'bin', 'vaoci'), [
+    'webhook',
+    'serve',
+    '--port',
+    '0',
+    '--address',
+    '127.0.0.1',
+    '--tls-cert',
+    crt,
+    '--tls-key',
+    key,
+  ]);
   port = await new Promise<number>((resolve, reject) => {
     server.stdout?.on('data', (d: Buffer) => {
       log += d.toString();
@@ -45,11 +75,14 @@ interface Reply {
 
 function call(method: string, url: string, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, method, path: url, ca, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
+    const req = https.request(
+      { host: '127.0.0.1', port, method, path: url, ca, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -63,7 +96,12 @@ function review(annotations: Record<string, string>, containers = ['app'], kind 
       uid: 'abc-123',
       kind: { group: '', version: 'v1', kind },
       operation: 'CREATE',
-      object: { apiVersion: 'v1', kind, metadata: { name: 'p', namespace: 'ns', annotations }, spec: { containers: containers.map((name) => ({ name, image: 'x' })) } },
+      object: {
+        apiVersion: 'v1',
+        kind,
+        metadata: { name: 'p', namespace: 'ns', annotations },
+        spec: { containers: containers.map((name) => ({ name, image: 'x' })) },
+      },
     },
   });
 }
@@ -82,15 +120,24 @@ describe('vaoci webhook serve', () => {
     expect(r.body.response).toMatchObject({
       uid: 'abc-123',
       allowed: false,
-      status: { code: 400, message: 'vaoci.io/va-limit: value "x86-64" — expected one of auto, x86_64, i386, none, or 0xLOWER-0xUPPER; did you mean x86_64?' },
+      status: {
+        code: 400,
+        message: 'vaoci.io/va-limit: value "x86-64" — expected one of auto, x86_64, i386, none, or 0xLOWER-0xUPPER; did you mean x86_64?',
+      },
     });
   });
 
   it('denies a per-container key naming no container of the Pod, and says every problem', async () => {
-    const r = await call('POST', '/validate', review({ 'vaoci.io/va-limit.ap': 'i386', 'vaoci.io/emulator': 'qemu-user' }, ['app', 'sidecar']));
+    const r = await call(
+      'POST',
+      '/validate',
+      review({ 'vaoci.io/va-limit.ap': 'i386', 'vaoci.io/emulator': 'qemu-user' }, ['app', 'sidecar']),
+    );
     expect(r.body.response.allowed).toBe(false);
     expect(r.body.response.warnings).toHaveLength(2);
-    expect(r.body.response.status.message).toMatch(/^vaoci\.io\/emulator: value "qemu-user" — expected .* \(and 1 more: vaoci\.io\/va-limit\.ap: value "i386" — expected a container of this Pod: app, sidecar \(`ap` is none\)\)$/);
+    expect(r.body.response.status.message).toMatch(
+      /^vaoci\.io\/emulator: value "qemu-user" — expected .* \(and 1 more: vaoci\.io\/va-limit\.ap: value "i386" — expected a container of this Pod: app, sidecar \(`ap` is none\)\)$/,
+    );
   });
 
   it('under on-error warn: admitted, with the lines as warnings', async () => {
@@ -99,7 +146,9 @@ describe('vaoci webhook serve', () => {
   });
 
   it('admits other kinds; 400 for what is not an AdmissionReview; /healthz', async () => {
-    expect((await call('POST', '/validate', review({ 'vaoci.io/va-limit': 'bad' }, ['app'], 'ConfigMap'))).body.response.allowed).toBe(true);
+    expect((await call('POST', '/validate', review({ 'vaoci.io/va-limit': 'bad' }, ['app'], 'ConfigMap'))).body.response.allowed).toBe(
+      true,
+    );
     const notJson = await call('POST', '/validate', '{');
     expect([notJson.status, notJson.body.error]).toEqual([400, 'body is not JSON — expected an AdmissionReview']);
     const noUid = await call('POST', '/validate', JSON.stringify({ kind: 'AdmissionReview', request: {} }));

@@ -66,7 +66,12 @@ function freeAbove(maps, limit, room) {
 
 /** size says how many bytes in the largest unit that keeps an integer part. */
 function size(bytes) {
-  for (const [unit, shift] of [['TiB', 40n], ['GiB', 30n], ['MiB', 20n]]) if (bytes >= 1n << shift) return `${bytes >> shift} ${unit}`;
+  for (const [unit, shift] of [
+    ['TiB', 40n],
+    ['GiB', 30n],
+    ['MiB', 20n],
+  ])
+    if (bytes >= 1n << shift) return `${bytes >> shift} ${unit}`;
   return `${bytes >> 10n} KiB`;
 }
 
@@ -82,7 +87,8 @@ function check(env, mapsText, limitsText) {
   const preload = (env.LD_PRELOAD ?? '').split(/[: ]/).find((p) => p.includes('vaoci'));
   const maps = parseMaps(mapsText);
   if (!preload) problems.push(`LD_PRELOAD ${JSON.stringify(env.LD_PRELOAD ?? '')} names no vaoci preload`);
-  else if (!maps.some((m) => m.name === preload)) problems.push(`the preload ${preload} is not mapped in this process (not bound into the container?)`);
+  else if (!maps.some((m) => m.name === preload))
+    problems.push(`the preload ${preload} is not mapped in this process (not bound into the container?)`);
   const free = freeAbove(maps, LIMIT, stackRoom(limitsText));
   const total = free.reduce((sum, [lo, hi]) => sum + (hi - lo), 0n);
   if (free.length) {
@@ -91,14 +97,21 @@ function check(env, mapsText, limitsText) {
       `${size(total)} above 4 GiB are free in ${free.length} range(s), first 0x${first[0].toString(16)}-0x${first[1].toString(16)}: the i386 window does not hold`,
     );
   }
-  return { problems, summary: `vaoci test: window i386 holds in pid ${process.pid} (preload ${preload}; nothing above 4 GiB is free but the stack's growth zone)` };
+  return {
+    problems,
+    summary: `vaoci test: window i386 holds in pid ${process.pid} (preload ${preload}; nothing above 4 GiB is free but the stack's growth zone)`,
+  };
 }
 
 module.exports = { parseMaps, stackRoom, freeAbove, check };
 
 // Run when executed (`node -e` in the pod, or `node selftest.js`), not when required by the tests.
 if (module.id === '[eval]' || require.main === module) {
-  const { problems, summary } = check(process.env, fs.readFileSync('/proc/self/maps', 'utf8'), fs.readFileSync('/proc/self/limits', 'utf8'));
+  const { problems, summary } = check(
+    process.env,
+    fs.readFileSync('/proc/self/maps', 'utf8'),
+    fs.readFileSync('/proc/self/limits', 'utf8'),
+  );
   for (const p of problems) process.stderr.write(`vaoci test: ${p}\n`);
   if (problems.length) process.exit(1);
   process.stdout.write(`${summary}\n`);

@@ -32,7 +32,15 @@ ${EXIT_CODES_HELP}`;
     const checks = diagnose(facts);
     const result = { ok: checks.every((c) => c.status !== 'fail'), checks, node: summarize(facts) };
     this.log(renderDoctor(checks));
-    if (!result.ok) throw new Failure(`${checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')} failed`, 'failed', result);
+    if (!result.ok)
+      throw new Failure(
+        `${checks
+          .filter((c) => c.status === 'fail')
+          .map((c) => c.name)
+          .join(', ')} failed`,
+        'failed',
+        result,
+      );
     return result;
   }
 }

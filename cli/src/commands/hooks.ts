@@ -21,7 +21,10 @@ ${EXIT_CODES_HELP}`;
   static flags = {
     prefix: absolutePathFlag('prefix', 'Where vaoci is installed on the node; the hook is PREFIX/bin/vaoci-hook (default /opt/vaoci).'),
     'hook-path': absolutePathFlag('hook-path', 'The path of vaoci-hook, when it is not PREFIX/bin/vaoci-hook.'),
-    'node-config': absolutePathFlag('node-config', 'The node config the hook reads, when it is not /etc/vaoci/config.json (passed as VAOCI_CONFIG).'),
+    'node-config': absolutePathFlag(
+      'node-config',
+      'The node config the hook reads, when it is not /etc/vaoci/config.json (passed as VAOCI_CONFIG).',
+    ),
   };
 
   async run(): Promise<OciHook> {

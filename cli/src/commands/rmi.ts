@@ -19,7 +19,9 @@ ${EXIT_CODES_HELP}`;
 
   static args = { image: Args.string({ required: true, description: 'Image references, or unique IMAGE ID prefixes.' }) };
 
-  static flags = { force: Flags.boolean({ summary: 'Remove images containers still use too (their mounted layers stay until the containers go).' }) };
+  static flags = {
+    force: Flags.boolean({ summary: 'Remove images containers still use too (their mounted layers stay until the containers go).' }),
+  };
 
   async run(): Promise<RmiResult> {
     const { argv, flags } = await this.parse(Rmi);

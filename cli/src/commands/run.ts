@@ -29,25 +29,71 @@ ${RUN_EXIT_HELP}`;
   ];
 
   // oclif sees only the flags and IMAGE (init() cuts the command off); strict, so a stray word there is refused.
-  static args = { image: Args.string({ required: true, description: 'The image: oci:DIR[:TAG], docker-archive:FILE[:NAME:TAG], podman:NAME, or demo.' }) };
+  static args = {
+    image: Args.string({ required: true, description: 'The image: oci:DIR[:TAG], docker-archive:FILE[:NAME:TAG], podman:NAME, or demo.' }),
+  };
 
   static flags = {
     'va-limit': vaLimitFlag(),
-    annotation: repeatedFlag('annotation', undefined, 'An annotation KEY=VALUE for the container (repeatable), e.g. vaoci.io/on-error=warn.', 'KEY=VALUE'),
-    env: repeatedFlag('env', 'e', 'Set NAME=VALUE in the container, or pass NAME from this environment (repeatable).', 'NAME=VALUE or NAME'),
-    'env-file': repeatedFlag('env-file', undefined, 'Read environment entries from FILE: NAME=VALUE lines, # comments, NAME alone from this environment (repeatable; -e wins).', 'FILE'),
-    entrypoint: Flags.string({ summary: 'Replace the image\'s Entrypoint (and drop its Cmd): a command, a JSON array, or "" for none.', helpValue: '<command>' }),
+    annotation: repeatedFlag(
+      'annotation',
+      undefined,
+      'An annotation KEY=VALUE for the container (repeatable), e.g. vaoci.io/on-error=warn.',
+      'KEY=VALUE',
+    ),
+    env: repeatedFlag(
+      'env',
+      'e',
+      'Set NAME=VALUE in the container, or pass NAME from this environment (repeatable).',
+      'NAME=VALUE or NAME',
+    ),
+    'env-file': repeatedFlag(
+      'env-file',
+      undefined,
+      'Read environment entries from FILE: NAME=VALUE lines, # comments, NAME alone from this environment (repeatable; -e wins).',
+      'FILE',
+    ),
+    entrypoint: Flags.string({
+      summary: 'Replace the image\'s Entrypoint (and drop its Cmd): a command, a JSON array, or "" for none.',
+      helpValue: '<command>',
+    }),
     workdir: Flags.string({ char: 'w', summary: 'The working directory in the container (absolute).', helpValue: '<dir>' }),
-    user: Flags.string({ char: 'u', summary: 'Run as NAME, UID, UID:GID or NAME:GROUP (names from the image\'s /etc/passwd and /etc/group).', helpValue: '<user[:group]>' }),
-    name: Flags.string({ summary: 'Name the container in the index (vaoci ps, inspect, rm take it); a name in use is refused.', helpValue: '<name>' }),
-    platform: Flags.string({ summary: 'Pick OS/ARCH[/VARIANT] from a multi-platform image (default linux/amd64; from a registry, linux/386 when the index has no amd64).', helpValue: '<os/arch[/variant]>' }),
+    user: Flags.string({
+      char: 'u',
+      summary: "Run as NAME, UID, UID:GID or NAME:GROUP (names from the image's /etc/passwd and /etc/group).",
+      helpValue: '<user[:group]>',
+    }),
+    name: Flags.string({
+      summary: 'Name the container in the index (vaoci ps, inspect, rm take it); a name in use is refused.',
+      helpValue: '<name>',
+    }),
+    platform: Flags.string({
+      summary:
+        'Pick OS/ARCH[/VARIANT] from a multi-platform image (default linux/amd64; from a registry, linux/386 when the index has no amd64).',
+      helpValue: '<os/arch[/variant]>',
+    }),
     // A value, not a boolean: podman users type --tls-verify=false.
-    'tls-verify': Flags.option({ options: ['true', 'false'] as const, default: 'true' as const, summary: "Verify the registry's certificate and require HTTPS (--tls-verify=false: neither)." })(),
-    'cert-dir': inputDirFlag('cert-dir', 'A directory of CA certificates (*.crt) for the registry, as podman\'s --cert-dir.'),
-    authfile: inputFileFlag('authfile', 'Registry credentials in this auth.json instead of the usual files (containers auth.json, ~/.docker/config.json).'),
-    network: Flags.string({ summary: `The network: ${NETWORKS.join(' (own namespace, only lo; the default) or ')} (the host's).`, default: 'none', helpValue: '<none|host>' }),
+    'tls-verify': Flags.option({
+      options: ['true', 'false'] as const,
+      default: 'true' as const,
+      summary: "Verify the registry's certificate and require HTTPS (--tls-verify=false: neither).",
+    })(),
+    'cert-dir': inputDirFlag('cert-dir', "A directory of CA certificates (*.crt) for the registry, as podman's --cert-dir."),
+    authfile: inputFileFlag(
+      'authfile',
+      'Registry credentials in this auth.json instead of the usual files (containers auth.json, ~/.docker/config.json).',
+    ),
+    network: Flags.string({
+      summary: `The network: ${NETWORKS.join(' (own namespace, only lo; the default) or ')} (the host's).`,
+      default: 'none',
+      helpValue: '<none|host>',
+    }),
     volume: repeatedFlag('volume', 'v', 'Bind-mount a host path: SRC:DST[:ro|rw] (repeatable).', 'SRC:DST[:ro|rw]'),
-    runtime: Flags.string({ default: 'runc', summary: `The OCI runtime under vaoci-runtime: ${RUNTIMES.join(' or ')} (from PATH), or a runtime binary's absolute path.`, helpValue: '<runc|crun|path>' }),
+    runtime: Flags.string({
+      default: 'runc',
+      summary: `The OCI runtime under vaoci-runtime: ${RUNTIMES.join(' or ')} (from PATH), or a runtime binary's absolute path.`,
+      helpValue: '<runc|crun|path>',
+    }),
     rm: Flags.boolean({ summary: 'Remove the container (bundle, rootfs, report, index entry) when it exits.' }),
     interactive: Flags.boolean({ char: 'i', summary: "Keep stdin attached to the container's." }),
     tty: Flags.boolean({ char: 't', summary: 'Give the container a terminal (needs one on stdin).' }),

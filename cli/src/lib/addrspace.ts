@@ -69,7 +69,10 @@ export function classify(maps: MapsEntry[], v: Verify, w: Window): Region[] {
 
 /** freeSpan is unmapped space, split at the window's bounds. */
 function freeSpan(start: bigint, end: bigint, b: Bounds): Region[] {
-  return split({ start, end, kind: 'free-inside', inWindow: true }, b).map((r) => ({ ...r, kind: r.inWindow ? 'free-inside' : 'free-outside' }));
+  return split({ start, end, kind: 'free-inside', inWindow: true }, b).map((r) => ({
+    ...r,
+    kind: r.inWindow ? 'free-inside' : 'free-outside',
+  }));
 }
 
 /** split cuts a region at the window's bounds and marks each piece in or out. */
@@ -96,7 +99,10 @@ export type Totals = Record<RegionKind, { bytes: bigint; regions: number }>;
 /** totals adds up the regions of each kind. */
 export function totals(regions: Region[]): Totals {
   const t = Object.fromEntries(
-    (['unmappable', 'mapped', 'reserved', 'free-inside', 'free-outside', 'stack-keep'] as RegionKind[]).map((k) => [k, { bytes: 0n, regions: 0 }]),
+    (['unmappable', 'mapped', 'reserved', 'free-inside', 'free-outside', 'stack-keep'] as RegionKind[]).map((k) => [
+      k,
+      { bytes: 0n, regions: 0 },
+    ]),
   ) as Totals;
   for (const r of regions) {
     t[r.kind].bytes += r.end - r.start;

@@ -82,7 +82,13 @@ export function readBundleFile(file: string): BundleInfo | null {
     if (t.toString('latin1', 56, 64) !== BUNDLE_MAGIC) return null;
     const [emulatorOffset, emulatorSize, configOffset, configSize] = [0, 8, 16, 24].map((o) => Number(t.readBigUInt64LE(o)));
     const end = size - TRAILER;
-    const fits = emulatorOffset > 0 && emulatorOffset % ALIGN === 0 && emulatorSize > 0 && emulatorOffset + emulatorSize <= configOffset && configOffset + configSize <= end && configSize <= BUNDLE_CONFIG_MAX;
+    const fits =
+      emulatorOffset > 0 &&
+      emulatorOffset % ALIGN === 0 &&
+      emulatorSize > 0 &&
+      emulatorOffset + emulatorSize <= configOffset &&
+      configOffset + configSize <= end &&
+      configSize <= BUNDLE_CONFIG_MAX;
     if (!fits) return null;
     const conf = Buffer.alloc(configSize);
     fs.readSync(fd, conf, 0, configSize, configOffset);

@@ -9,7 +9,8 @@ import { errorDocument, toFailure } from './errors';
 import { expectedFor } from './flags';
 
 /** EXIT_CODES_HELP documents the exit codes in every command's description. */
-export const EXIT_CODES_HELP = 'Exit codes: 0 ok, 1 a check failed (or the tool could not run it), 2 bad input (a flag value, a missing tool).';
+export const EXIT_CODES_HELP =
+  'Exit codes: 0 ok, 1 a check failed (or the tool could not run it), 2 bad input (a flag value, a missing tool).';
 
 /** VaociCommand is the base class of vaoci's commands. */
 export abstract class VaociCommand extends Command {

@@ -48,7 +48,9 @@ export function readNodeLabels(input: string): Record<string, string> {
   const o = doc as { kind?: unknown; metadata?: { labels?: unknown } } | null;
   const labels = o && typeof o === 'object' && o.kind === 'Node' ? o.metadata?.labels : doc;
   if (!labels || typeof labels !== 'object' || Array.isArray(labels) || Object.values(labels).some((v) => typeof v !== 'string')) {
-    throw badInput(`--node-labels \`${input}\`: not a Node or a map of string labels — expected k=v,k=v or a file with a Node or its labels`);
+    throw badInput(
+      `--node-labels \`${input}\`: not a Node or a map of string labels — expected k=v,k=v or a file with a Node or its labels`,
+    );
   }
   return labels as Record<string, string>;
 }
@@ -103,7 +105,8 @@ export function remoteNode(o: NodeOptions): Pick<Detected, 'host_arch' | 'binfmt
   const l = o.nodeLabels;
   if (!l) return { host_arch: o.nodeArch, binfmt: { x86_64: null, i386: null } };
   const labelArch = l[ARCH_LABEL];
-  if (!o.nodeArch && labelArch === undefined) throw badInput(`--node-labels: ${ARCH_LABEL} missing — expected the Node's labels, or --node-arch`);
+  if (!o.nodeArch && labelArch === undefined)
+    throw badInput(`--node-labels: ${ARCH_LABEL} missing — expected the Node's labels, or --node-arch`);
   const arch = o.nodeArch ?? NODE_ARCHES[labelArch] ?? badArch(labelArch);
   const x86 = oneOf(l, LABELS.emulator, EMULATORS);
   const linkage = oneOf(l, LABELS.linkage, [...POLICY.linkage, 'none'] as const, x86 === 'none' ? 'none' : 'unknown');
@@ -111,12 +114,16 @@ export function remoteNode(o: NodeOptions): Pick<Detected, 'host_arch' | 'binfmt
   if (!/^[POCF]*$/.test(flags)) throw badInput(`--node-labels: ${LABELS.flags} \`${flags}\` — expected binfmt_misc flags (P, O, C, F)`);
   const fronted = oneOf(l, LABELS.fronted, ['true', 'false'] as const, 'false') === 'true';
   const dynamic = linkage === 'dynamic';
-  const x86Entry = entryFromLabels(x86, {
-    linkage: linkage === 'none' ? 'unknown' : linkage,
-    flags,
-    ...(dynamic ? { loader: LOADERS[arch] } : {}),
-    ...(fronted ? { launcher: true } : {}),
-  }, 'x86-64');
+  const x86Entry = entryFromLabels(
+    x86,
+    {
+      linkage: linkage === 'none' ? 'unknown' : linkage,
+      flags,
+      ...(dynamic ? { loader: LOADERS[arch] } : {}),
+      ...(fronted ? { launcher: true } : {}),
+    },
+    'x86-64',
+  );
   const i386 = entryFromLabels(oneOf(l, LABELS.i386, EMULATORS, 'none'), {}, 'i386');
   return { host_arch: arch, binfmt: { x86_64: x86Entry, i386 } };
 }

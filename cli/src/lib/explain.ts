@@ -57,10 +57,14 @@ function inputOf(arg: string): { file: string; bundle?: string } {
  * rootfs is there, else the one --guest-arch assumes. */
 function detectFor(w: Workload, bundle: string | undefined, binfmtDir?: string, guestArch?: GuestArch, node?: NodeFacts): Detected {
   const rootfs = bundle && w.config ? path.resolve(bundle, w.config.root?.path ?? 'rootfs') : undefined;
-  const here = rootfs && fs.existsSync(rootfs) ? detect({ config: w.config, rootfs, binfmtDir, hostArch: node?.host_arch }) : detect({ binfmtDir, hostArch: node?.host_arch });
+  const here =
+    rootfs && fs.existsSync(rootfs)
+      ? detect({ config: w.config, rootfs, binfmtDir, hostArch: node?.host_arch })
+      : detect({ binfmtDir, hostArch: node?.host_arch });
   // Another node's binfmt_misc comes from its labels (or is unknown), never from this machine's; --binfmt-dir still wins.
   const detected = node && !binfmtDir ? { ...here, binfmt: node.binfmt } : here;
-  if (!(rootfs && fs.existsSync(rootfs)) && guestArch) detected.entrypoint = { path: '(assumed by --guest-arch)', arch: guestArch, linkage: 'dynamic' };
+  if (!(rootfs && fs.existsSync(rootfs)) && guestArch)
+    detected.entrypoint = { path: '(assumed by --guest-arch)', arch: guestArch, linkage: 'dynamic' };
   return detected;
 }
 

@@ -66,12 +66,13 @@ export function table<T>(rows: T[], columns: Column<T>[], indent = '', opts: Tab
   const cells = opts.header === false ? body : [columns.map((c) => c.header), ...body];
   const widths = columns.map((_, i) => Math.max(0, ...cells.map((line) => line[i].length)));
   return cells
-    .map((line) =>
-      indent +
-      line
-        .map((cell, i) => (columns[i].align === 'right' ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-        .join('  ')
-        .trimEnd(),
+    .map(
+      (line) =>
+        indent +
+        line
+          .map((cell, i) => (columns[i].align === 'right' ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+          .join('  ')
+          .trimEnd(),
     )
     .join('\n');
 }

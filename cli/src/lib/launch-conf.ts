@@ -38,7 +38,9 @@ export function parseLaunchConf(text: string, name = 'launch.conf'): LaunchConf 
     const key = trim(line.slice(0, eq));
     const value = trim(line.slice(eq + 1));
     if (!(KEYS as string[]).includes(key)) {
-      throw new LaunchConfError(`${name} line ${i + 1}: unknown key \`${key.slice(0, 31)}\`: expected emulator, va-limit, on-error or algo`);
+      throw new LaunchConfError(
+        `${name} line ${i + 1}: unknown key \`${key.slice(0, 31)}\`: expected emulator, va-limit, on-error or algo`,
+      );
     }
     const k = key as keyof LaunchConf;
     if (value === '' || Buffer.byteLength(value) > MAX[k]) {

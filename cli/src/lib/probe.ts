@@ -33,8 +33,16 @@ export function renderProbe(r: ProbeReport): string {
     { what: 'mmap_min_addr', value: r.mmap_min_addr, why: 'nothing can be mapped below it' },
     { what: 'main stack', value: `${r.stack.start}-${r.stack.end}`, why: `${formatBytes(stack)} now; room below it is kept for growth` },
     { what: 'RLIMIT_STACK', value: limit(r.rlimit_stack), why: 'how much is kept free below the stack (at most 256 MiB)' },
-    { what: 'RLIMIT_AS', value: limit(r.rlimit_as), why: r.rlimit_as === 'unlimited' ? 'no cap on reservations' : 'reservations count against it: a finite cap can fail them' },
-    { what: 'PROCMAP_QUERY', value: r.procmap_query ? 'yes' : 'no', why: r.procmap_query ? 'the query algorithm takes its fast path' : 'query falls back to reading the maps text' },
+    {
+      what: 'RLIMIT_AS',
+      value: limit(r.rlimit_as),
+      why: r.rlimit_as === 'unlimited' ? 'no cap on reservations' : 'reservations count against it: a finite cap can fail them',
+    },
+    {
+      what: 'PROCMAP_QUERY',
+      value: r.procmap_query ? 'yes' : 'no',
+      why: r.procmap_query ? 'the query algorithm takes its fast path' : 'query falls back to reading the maps text',
+    },
   ];
   return `vaoci probe: ${r.arch}, kernel ${r.kernel}\n${table(rows, COLUMNS, '  ')}`;
 }

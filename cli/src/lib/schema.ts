@@ -33,7 +33,10 @@ export function findSchemaDir(start: string = __dirname): string {
  */
 export function loadSchemas(dir: string): Ajv2020 {
   const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(SCHEMA_SUFFIX)).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(SCHEMA_SUFFIX))
+    .sort()) {
     ajv.addSchema(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
   }
   return ajv;

@@ -166,7 +166,8 @@ function regionRects(blocks: Block[]): string {
 function breaks(blocks: Block[]): string {
   const marks = blocks.slice(1).map((b) => {
     const y = b.y0 + BLOCK_GAP / 2;
-    const zig = (x: number): string => `<path d="M${x - 6} ${f(y + 3)} l4 -6 M${x - 1} ${f(y + 3)} l4 -6" stroke="${COLOURS.muted}" fill="none"/>`;
+    const zig = (x: number): string =>
+      `<path d="M${x - 6} ${f(y + 3)} l4 -6 M${x - 1} ${f(y + 3)} l4 -6" stroke="${COLOURS.muted}" fill="none"/>`;
     return zig(BAR_X + 2) + zig(BAR_X + BAR_W + 4);
   });
   return `<g id="breaks">\n${marks.join('\n')}\n</g>`;
@@ -247,7 +248,11 @@ export function calloutsWanted(blocks: Block[]): Array<Wanted<Callout>> {
     const lone = b.regions.length === 1 ? b.regions[0] : undefined;
     if (lone && inBarLabel(b)) continue;
     if (lone && lone.kind === 'free-outside') {
-      out.push({ y: (b.y0 + b.y1) / 2, priority: 1e6, item: { text: `free outside the window: ${formatBytes(lone.end - lone.start)}`, colour: COLOURS.fails } });
+      out.push({
+        y: (b.y0 + b.y1) / 2,
+        priority: 1e6,
+        item: { text: `free outside the window: ${formatBytes(lone.end - lone.start)}`, colour: COLOURS.fails },
+      });
       continue;
     }
     for (const run of runsByName(b.regions)) {
@@ -331,4 +336,3 @@ function legendSvg(items: LegendItem[], y0: number): string {
 function f(n: number): string {
   return n.toFixed(1);
 }
-

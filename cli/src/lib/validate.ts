@@ -42,7 +42,8 @@ export function checkWorkload(w: Workload): string[] {
       const dot = key.indexOf('.', PREFIX.length);
       if (!key.startsWith(PREFIX) || dot < 0) continue;
       const name = key.slice(dot + 1);
-      if (!w.containers.includes(name)) problems.add(problemLine(key, value, `a container of this ${w.kind}: ${w.containers.join(', ')} (\`${name}\` is none)`));
+      if (!w.containers.includes(name))
+        problems.add(problemLine(key, value, `a container of this ${w.kind}: ${w.containers.join(', ')} (\`${name}\` is none)`));
     }
   }
   return [...problems];

@@ -56,7 +56,10 @@ function checked(r: VerifyResult): VerifyResult {
 export function renderVerify(r: VerifyResult): string {
   const rep = r.report as VerifyReport;
   const v = rep.verify;
-  const lines = [`vaoci verify: pid ${v.pid} against window ${windowText(rep.window)} ${v.holds ? 'holds' : 'DOES NOT HOLD'}`, `  ${verifyLine(v)}`];
+  const lines = [
+    `vaoci verify: pid ${v.pid} against window ${windowText(rep.window)} ${v.holds ? 'holds' : 'DOES NOT HOLD'}`,
+    `  ${verifyLine(v)}`,
+  ];
   for (const g of v.free.list) lines.push(`  free: ${g.start}-${g.end} (${formatBytes(BigInt(g.end) - BigInt(g.start))})`);
   if (v.free.regions > v.free.list.length) lines.push(`  … and ${plural(v.free.regions - v.free.list.length, 'more free gap')}`);
   if (r.svg) lines.push(`  picture: ${r.svg}`);
@@ -68,5 +71,9 @@ export function verifyOutcome(r: VerifyResult): VerifyResult {
   const rep = r.report as VerifyReport;
   if (rep.ok) return r;
   const v = rep.verify;
-  throw new Failure(`pid ${v.pid}: window ${rep.window.text} does not hold: ${formatBytes(v.free.bytes)} free outside it in ${plural(v.free.regions, 'gap')}`, 'failed', r);
+  throw new Failure(
+    `pid ${v.pid}: window ${rep.window.text} does not hold: ${formatBytes(v.free.bytes)} free outside it in ${plural(v.free.regions, 'gap')}`,
+    'failed',
+    r,
+  );
 }

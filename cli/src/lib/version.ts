@@ -22,5 +22,8 @@ export function vaociVersion(): string {
 
 /** labelValue makes a version fit a Kubernetes label value (semver's `+build` is not allowed there: `_`). */
 export function labelValue(version: string): string {
-  return version.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return version
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }

@@ -41,7 +41,8 @@ const TEMPLATED: Record<string, (o: Obj) => Obj | undefined> = {
   CronJob: (o) => at(o, 'spec', 'jobTemplate', 'spec', 'template'),
 };
 
-const EXPECTED = 'an annotations JSON object, an OCI config.json, or Kubernetes YAML with a Pod or a Deployment (StatefulSet, DaemonSet, Job, CronJob)';
+const EXPECTED =
+  'an annotations JSON object, an OCI config.json, or Kubernetes YAML with a Pod or a Deployment (StatefulSet, DaemonSet, Job, CronJob)';
 
 /** readWorkloads reads one file into its workloads; a file that cannot be read or holds none fails (exit 2) naming it. */
 export function readWorkloads(file: string): Workload[] {
@@ -100,7 +101,15 @@ export function fromKube(o: Obj): Workload[] {
     .flatMap((list) => (Array.isArray(list) ? list : []))
     .map((c) => (isObj(c) && typeof c.name === 'string' ? c.name : ''))
     .filter(Boolean);
-  return [{ kind: o.kind as string, name, annotations, containers: containers.length ? containers : [''], knownContainers: containers.length > 0 }];
+  return [
+    {
+      kind: o.kind as string,
+      name,
+      annotations,
+      containers: containers.length ? containers : [''],
+      knownContainers: containers.length > 0,
+    },
+  ];
 }
 
 /** fromOci reads a config.json: its annotations, and the container's name when a CRI runtime recorded it. */

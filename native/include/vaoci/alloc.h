@@ -28,8 +28,8 @@ int vaoci_mremap_range(struct vaoci_reservation *res, uint64_t old_addr, uint64_
                        uint64_t begin, uint64_t end, uint64_t *out, vaoci_error_t *err);
 
 /* vaoci_shmat_range attaches a System V segment inside the range. */
-int vaoci_shmat_range(struct vaoci_reservation *res, int shmid, uint64_t begin, uint64_t end, int shmflg,
-                      uint64_t *out, vaoci_error_t *err);
+int vaoci_shmat_range(struct vaoci_reservation *res, int shmid, uint64_t begin, uint64_t end, int shmflg, uint64_t *out,
+                      vaoci_error_t *err);
 
 /* vaoci_mmap_32bit emulates x86's MAP_32BIT: inside [1 GiB, 2 GiB). */
 int vaoci_mmap_32bit(struct vaoci_reservation *res, uint64_t len, int prot, int flags, int fd, long offset,

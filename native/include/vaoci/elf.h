@@ -25,7 +25,7 @@ struct vaoci_elf_ehdr {
 
 enum vaoci_elf_ident {
   VAOCI_ELF_OK,
-  VAOCI_ELF_NOT_ELF,   /* no \177ELF magic */
+  VAOCI_ELF_NOT_ELF, /* no \177ELF magic */
   VAOCI_ELF_TRUNCATED, /* fewer bytes than its class's header */
   VAOCI_ELF_BIG_ENDIAN /* EI_DATA is not little-endian: no architecture vaoci knows */
 };

@@ -10,13 +10,13 @@
 /* vaoci_status names why something failed; reports carry its name. */
 enum vaoci_status {
   VAOCI_OK = 0,
-  VAOCI_E_INVALID = 1,   /* bad input: a window, a flag, an argument */
-  VAOCI_E_SYSTEM = 2,    /* a system call failed unexpectedly */
+  VAOCI_E_INVALID = 1, /* bad input: a window, a flag, an argument */
+  VAOCI_E_SYSTEM = 2, /* a system call failed unexpectedly */
   VAOCI_E_RLIMIT_AS = 3, /* RLIMIT_AS too small for the reservation */
   VAOCI_E_MAP_COUNT = 4, /* vm.max_map_count reached */
-  VAOCI_E_NOMEM = 5,     /* the kernel refused memory for another reason */
-  VAOCI_E_CAPACITY = 6,  /* more regions than vaoci's fixed tables hold */
-  VAOCI_E_OUTSIDE = 7,   /* a check found an address outside the window */
+  VAOCI_E_NOMEM = 5, /* the kernel refused memory for another reason */
+  VAOCI_E_CAPACITY = 6, /* more regions than vaoci's fixed tables hold */
+  VAOCI_E_OUTSIDE = 7, /* a check found an address outside the window */
   VAOCI_E_UNSUPPORTED = 8,
 };
 

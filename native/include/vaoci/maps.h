@@ -14,9 +14,9 @@
 struct vaoci_vma {
   uint64_t start;
   uint64_t end;
-  char perms[5];                  /* "r-xp" */
-  int anonymous;                  /* no file, no [name] */
-  char name[VAOCI_VMA_NAME_MAX];  /* "[stack]", a path (truncated), or "" */
+  char perms[5]; /* "r-xp" */
+  int anonymous; /* no file, no [name] */
+  char name[VAOCI_VMA_NAME_MAX]; /* "[stack]", a path (truncated), or "" */
 };
 
 /* vaoci_maps_parse_line parses one line of maps text (without '\n').
@@ -30,8 +30,7 @@ typedef int (*vaoci_maps_visit_fn)(void *ctx, const struct vaoci_vma *vma);
 /* vaoci_maps_parse_text walks every line of a complete maps text. Pure:
  * tests feed it synthetic text. Returns the visitor's stop value, 0, or a
  * negative error for a malformed line. */
-int vaoci_maps_parse_text(const char *text, size_t len, vaoci_maps_visit_fn fn, void *ctx,
-                          vaoci_error_t *err);
+int vaoci_maps_parse_text(const char *text, size_t len, vaoci_maps_visit_fn fn, void *ctx, vaoci_error_t *err);
 
 /* vaoci_maps_read_fd reads a whole maps file into buf (looping until read()
  * returns 0: a short read is not EOF). Fails if buf is too small. */

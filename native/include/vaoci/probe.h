@@ -8,15 +8,15 @@
 
 /* vaoci_probe describes the address space of the calling process. */
 struct vaoci_probe {
-  int va_bits;             /* highest of 57/52/48/47/42/39/36 that maps */
-  uint64_t task_size;      /* first address above user space */
+  int va_bits; /* highest of 57/52/48/47/42/39/36 that maps */
+  uint64_t task_size; /* first address above user space */
   uint64_t page_size;
-  uint64_t mmap_min_addr;  /* lowest mappable address (vm.mmap_min_addr) */
-  uint64_t stack_start;    /* the main thread's [stack] VMA, as far as known */
+  uint64_t mmap_min_addr; /* lowest mappable address (vm.mmap_min_addr) */
+  uint64_t stack_start; /* the main thread's [stack] VMA, as far as known */
   uint64_t stack_end;
-  uint64_t rlimit_stack;   /* soft limits; UINT64_MAX for unlimited */
+  uint64_t rlimit_stack; /* soft limits; UINT64_MAX for unlimited */
   uint64_t rlimit_as;
-  int procmap_query;       /* 1 when the PROCMAP_QUERY ioctl works here */
+  int procmap_query; /* 1 when the PROCMAP_QUERY ioctl works here */
 };
 
 /* vaoci_probe_va_bits tries MAP_FIXED_NOREPLACE one page at 2^(n-1) for n in

@@ -15,11 +15,11 @@
 
 /* vaoci_algo chooses how the free gaps are found. */
 enum vaoci_algo {
-  VAOCI_ALGO_KNOWN,   /* gaps between the process's known ELF segments; mincore/maps only where EEXIST (default) */
-  VAOCI_ALGO_QUERY,   /* PROCMAP_QUERY walk of the complement (falls back to gaps) */
-  VAOCI_ALGO_GAPS,    /* parse /proc/self/maps text once, like FEX's allocator */
+  VAOCI_ALGO_KNOWN, /* gaps between the process's known ELF segments; mincore/maps only where EEXIST (default) */
+  VAOCI_ALGO_QUERY, /* PROCMAP_QUERY walk of the complement (falls back to gaps) */
+  VAOCI_ALGO_GAPS, /* parse /proc/self/maps text once, like FEX's allocator */
   VAOCI_ALGO_HALVING, /* mmap with halving lengths until ENOMEM (the issue thread's) */
-  VAOCI_ALGO_LADDER,  /* FEX 2021: NOREPLACE chunks, split on EEXIST (baseline only) */
+  VAOCI_ALGO_LADDER, /* FEX 2021: NOREPLACE chunks, split on EEXIST (baseline only) */
 };
 
 #define VAOCI_ALGO_DEFAULT VAOCI_ALGO_KNOWN
@@ -32,9 +32,9 @@ enum vaoci_algo {
 
 /* vaoci_reserve_stats says what a reservation cost and produced. */
 struct vaoci_reserve_stats {
-  uint64_t bytes;       /* reserved */
-  uint64_t regions;     /* disjoint regions reserved (after coalescing) */
-  uint64_t syscalls;    /* system calls made, probing included */
+  uint64_t bytes; /* reserved */
+  uint64_t regions; /* disjoint regions reserved (after coalescing) */
+  uint64_t syscalls; /* system calls made, probing included */
   uint64_t nanoseconds; /* wall time of vaoci_reserve */
   enum vaoci_algo algo_used; /* the algorithm that ran (after any fallback) */
 };
@@ -43,10 +43,10 @@ struct vaoci_reserve_stats {
  * carved by the range allocators, and never touches anything else. */
 struct vaoci_reservation {
   struct vaoci_window window;
-  uint64_t floor;        /* bottom of user space used (mmap_min_addr) */
+  uint64_t floor; /* bottom of user space used (mmap_min_addr) */
   uint64_t task_size;
   uint64_t page_size;
-  uint64_t map_window;   /* the kernel's default mmap window when below task_size (52-bit arm64), else 0 */
+  uint64_t map_window; /* the kernel's default mmap window when below task_size (52-bit arm64), else 0 */
   struct vaoci_span stack_keep; /* left free for the main stack to grow */
   struct vaoci_span_set regions;
   struct vaoci_reserve_stats stats;

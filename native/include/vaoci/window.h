@@ -9,7 +9,7 @@
 
 enum vaoci_window_kind {
   VAOCI_WINDOW_X86_64, /* [mmap_min_addr, 2^47) */
-  VAOCI_WINDOW_I386,   /* [mmap_min_addr, 2^32) */
+  VAOCI_WINDOW_I386, /* [mmap_min_addr, 2^32) */
   VAOCI_WINDOW_CUSTOM, /* 0xLOWER-0xUPPER */
 };
 
@@ -40,7 +40,6 @@ int vaoci_window_contains(const struct vaoci_window *w, uint64_t start, uint64_t
 /* vaoci_window_complement lists, in ascending order, the parts of the user
  * address space [floor, ceiling) outside the window (at most two spans).
  * Returns how many spans it wrote. */
-int vaoci_window_complement(const struct vaoci_window *w, uint64_t floor, uint64_t ceiling,
-                            struct vaoci_span out[2]);
+int vaoci_window_complement(const struct vaoci_window *w, uint64_t floor, uint64_t ceiling, struct vaoci_span out[2]);
 
 #endif

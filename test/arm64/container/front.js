@@ -13,5 +13,12 @@ const { parseRegistration } = require(path.join(ts, 'policy', 'binfmt.js'));
 
 const [launcher, emulatorFile, emulatorPath, regFile, bundlePath, outBundle, outLine] = process.argv.slice(2);
 const front = parseRegistration('qemu-x86_64', fs.readFileSync(regFile, 'latin1'));
-fs.writeFileSync(outBundle, buildBundle(fs.readFileSync(launcher), fs.readFileSync(emulatorFile), launchConfigText({ emulator: emulatorPath, va_limit: 'x86_64' })), { mode: 0o755 });
-fs.writeFileSync(outLine, `${registerLine('vaoci-qemu-x86_64', front, bundlePath, front.flags.includes('F') ? front.flags : `${front.flags}F`)}\n`);
+fs.writeFileSync(
+  outBundle,
+  buildBundle(fs.readFileSync(launcher), fs.readFileSync(emulatorFile), launchConfigText({ emulator: emulatorPath, va_limit: 'x86_64' })),
+  { mode: 0o755 },
+);
+fs.writeFileSync(
+  outLine,
+  `${registerLine('vaoci-qemu-x86_64', front, bundlePath, front.flags.includes('F') ? front.flags : `${front.flags}F`)}\n`,
+);

@@ -51,7 +51,7 @@ static void say(const char *s)
 /* map KIND HINT: one anonymous mapping; 0 on success. */
 static int map(const char *kind, unsigned long hint)
 {
-	struct mmap_args a = { hint, SIZE, PROT_RW, MAP_PRIVATE_ANON, (unsigned long)-1, 0 };
+	struct mmap_args a = {hint, SIZE, PROT_RW, MAP_PRIVATE_ANON, (unsigned long)-1, 0};
 	unsigned long p = (unsigned long)sys1(SYS_old_mmap, (long)&a);
 	char hex[] = "0x00000000\n";
 
@@ -70,7 +70,7 @@ static int map(const char *kind, unsigned long hint)
 
 void _start(void)
 {
-	struct timespec32 linger = { 0, 500 * 1000 * 1000 };
+	struct timespec32 linger = {0, 500 * 1000 * 1000};
 	int bad = map("plain", 0) + map("hinted", 0xf0000000UL);
 
 	sys3(SYS_nanosleep, (long)&linger, 0, 0);

@@ -27,7 +27,8 @@ const readBlob = (layout, digest) => fs.readFileSync(path.join(layout, 'blobs', 
 /** copyImage copies the one image of a single-platform layout into OUT and returns its manifest descriptor. */
 function copyImage(layout, out) {
   const index = JSON.parse(fs.readFileSync(path.join(layout, 'index.json'), 'utf8'));
-  if (index.manifests?.length !== 1 || index.manifests[0].mediaType !== MEDIA.manifest) die(`${layout}: expected one image manifest in index.json`);
+  if (index.manifests?.length !== 1 || index.manifests[0].mediaType !== MEDIA.manifest)
+    die(`${layout}: expected one image manifest in index.json`);
   const desc = index.manifests[0];
   const manifest = JSON.parse(readBlob(layout, desc.digest));
   for (const d of [manifest.config, ...manifest.layers]) blob(out, readBlob(layout, d.digest), d.mediaType);

@@ -18,8 +18,7 @@ static int can_map_at(unsigned long addr)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	void *want = (void *)addr;
-	void *got = mmap(want, page, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	void *got = mmap(want, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
 	if (got == MAP_FAILED) {
 		printf("mmap(%#lx): %s\n", addr, strerror(errno));

@@ -77,7 +77,12 @@ async function main(): Promise<void> {
       for (const n of img.tree) place(root, n);
     }
   }
-  const list = images.map((img) => ({ name: img.name, what: img.what, args: img.entrypoint ?? ['/bin/probe'], cwd: img.workingDir ?? '/' }));
+  const list = images.map((img) => ({
+    name: img.name,
+    what: img.what,
+    args: img.entrypoint ?? ['/bin/probe'],
+    cwd: img.workingDir ?? '/',
+  }));
   fs.writeFileSync(path.join(out, 'corpus.json'), JSON.stringify(list, null, 1));
 }
 

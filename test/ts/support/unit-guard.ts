@@ -23,9 +23,32 @@ const TOOLS = path.join(ROOT, 'build', 'tools') + path.sep;
 
 /** SYSTEM_PROGRAMS are what only the system lanes have or may use: runtimes, engines, the cluster, mounts, registries. */
 const SYSTEM_PROGRAMS = new Set([
-  'runc', 'crun', 'podman', 'buildah', 'skopeo', 'docker', 'docker-registry', 'containerd', 'ctr', 'crictl', 'crio',
-  'kubelet', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl', 'helm', 'etcd',
-  'mount', 'umount', 'unshare', 'chroot', 'nsenter', 'systemctl', 'qemu-system-x86_64', 'qemu-system-aarch64',
+  'runc',
+  'crun',
+  'podman',
+  'buildah',
+  'skopeo',
+  'docker',
+  'docker-registry',
+  'containerd',
+  'ctr',
+  'crictl',
+  'crio',
+  'kubelet',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubectl',
+  'helm',
+  'etcd',
+  'mount',
+  'umount',
+  'unshare',
+  'chroot',
+  'nsenter',
+  'systemctl',
+  'qemu-system-x86_64',
+  'qemu-system-aarch64',
 ]);
 
 /** MISSING is where a refused program is looked for instead: nowhere, so it fails as if not installed. */
@@ -44,7 +67,10 @@ function words(script: string): string[] {
 /** checkScript throws when a shell script names a refused program: it cannot be made to miss it. */
 function checkScript(script: string): void {
   const what = words(script).find(refused);
-  if (what) throw new Error(`unit test ran a shell script that starts \`${what}\`: a unit test needs no root, build/tools, runtime or registry — list this file in SYSTEM in jest.config.js`);
+  if (what)
+    throw new Error(
+      `unit test ran a shell script that starts \`${what}\`: a unit test needs no root, build/tools, runtime or registry — list this file in SYSTEM in jest.config.js`,
+    );
 }
 
 type Fn = (...a: unknown[]) => unknown;

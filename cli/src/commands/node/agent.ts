@@ -15,15 +15,20 @@ export default class NodeAgent extends VaociCommand {
 
 ${EXIT_CODES_HELP}`;
 
-  static examples = ['<%= config.bin %> <%= command.id %> --host-root /host', '<%= config.bin %> <%= command.id %> --once --json   # with NODE_NAME and KUBECONFIG set'];
+  static examples = [
+    '<%= config.bin %> <%= command.id %> --host-root /host',
+    '<%= config.bin %> <%= command.id %> --once --json   # with NODE_NAME and KUBECONFIG set',
+  ];
 
   static flags = {
     ...nodeFlags,
     'cri-socket': Flags.string({
-      summary: "The engine's CRI socket on the node (under --host-root), asked whether it runs the handler; none: the config files decide alone.",
-      description: 'Default: the engine\'s own, /run/containerd/containerd.sock or /var/run/crio/crio.sock.',
+      summary:
+        "The engine's CRI socket on the node (under --host-root), asked whether it runs the handler; none: the config files decide alone.",
+      description: "Default: the engine's own, /run/containerd/containerd.sock or /var/run/crio/crio.sock.",
       parse: async (input) => {
-        if (input !== 'none' && !input.startsWith('/')) throw badInput(`--cri-socket \`${input}\`: expected an absolute path on the node, or none`);
+        if (input !== 'none' && !input.startsWith('/'))
+          throw badInput(`--cri-socket \`${input}\`: expected an absolute path on the node, or none`);
         return input;
       },
     }),

@@ -24,9 +24,15 @@ ${EXIT_CODES_HELP}`;
   static flags = {
     ...nodeFlags,
     engine: engineFlag,
-    from: inputDirFlag('from', 'Where vaoci-runtime, vaoci-hook and libvaoci-preload.so are (default: this build, else /usr/share/vaoci/ARCH).'),
+    from: inputDirFlag(
+      'from',
+      'Where vaoci-runtime, vaoci-hook and libvaoci-preload.so are (default: this build, else /usr/share/vaoci/ARCH).',
+    ),
     'node-config': inputFileFlag('node-config', 'The node config to install (default: one naming the node runc).'),
-    restart: Flags.boolean({ summary: 'Restart the engine (chroot HOST_ROOT systemctl restart) when its config changed.', exclusive: ['dry-run'] }),
+    restart: Flags.boolean({
+      summary: 'Restart the engine (chroot HOST_ROOT systemctl restart) when its config changed.',
+      exclusive: ['dry-run'],
+    }),
     'restart-command': restartCommandFlag({ exclusive: ['dry-run'] }),
     'dry-run': Flags.boolean({ summary: "Print what would be written and the change to the engine's effective config; write nothing." }),
     ...binfmtFlags,
@@ -43,24 +49,36 @@ ${EXIT_CODES_HELP}`;
       binfmt: { front: flags.binfmt, vaLimit: flags['binfmt-va-limit'] },
     };
     if (flags['dry-run']) return this.dryRun(dryRun(options));
-    const work = () => install({ ...options, restart: flags.restart || Boolean(flags['restart-command']), restartCommand: flags['restart-command'] });
+    const work = () =>
+      install({ ...options, restart: flags.restart || Boolean(flags['restart-command']), restartCommand: flags['restart-command'] });
     const result = await withNodeLock(options.host, 'install', work);
-    const lines = result.changed.length ? result.changed.map((f) => `  wrote ${f}`) : ['  nothing changed: the node already has this install'];
+    const lines = result.changed.length
+      ? result.changed.map((f) => `  wrote ${f}`)
+      : ['  nothing changed: the node already has this install'];
     const restart = result.restarted
       ? `restarted the engine: ${result.restarted}`
       : result.restart.length
         ? `restart ${result.restart.join(', ')} for the handler "vaoci" to take effect`
         : 'nothing to restart';
     const b = result.binfmt;
-    const binfmt = b ? `binfmt_misc: ${b.entry} (${b.interpreter}) in front of ${b.fronts}, which is disabled${b.changed ? '' : ' (already so)'}` : 'binfmt_misc: nothing fronted (no static qemu runs x86-64 ELF here, or --binfmt never)';
+    const binfmt = b
+      ? `binfmt_misc: ${b.entry} (${b.interpreter}) in front of ${b.fronts}, which is disabled${b.changed ? '' : ' (already so)'}`
+      : 'binfmt_misc: nothing fronted (no static qemu runs x86-64 ELF here, or --binfmt never)';
     this.log([`vaoci node install (${result.engine}, ${result.prefix}):`, ...lines, binfmt, restart].join('\n'));
     return result;
   }
 
   /** dryRun prints what an install would write and what containerd's effective config would gain; returns the would-be result. */
   private dryRun({ result, configDiff }: DryRunResult): InstallResult & { config_diff: string[] } {
-    const lines = result.changed.length ? result.changed.map((f) => `  would write ${f}`) : ['  nothing to write: the node already has this install'];
-    const diff = result.engine === 'cri-o' ? [] : configDiff.length ? ["containerd's effective config would change by:", ...configDiff.map((l) => `  ${l}`)] : ["containerd's effective config would not change"];
+    const lines = result.changed.length
+      ? result.changed.map((f) => `  would write ${f}`)
+      : ['  nothing to write: the node already has this install'];
+    const diff =
+      result.engine === 'cri-o'
+        ? []
+        : configDiff.length
+          ? ["containerd's effective config would change by:", ...configDiff.map((l) => `  ${l}`)]
+          : ["containerd's effective config would not change"];
     this.log([`vaoci node install --dry-run (${result.engine}, ${result.prefix}): nothing written`, ...lines, ...diff].join('\n'));
     return { ...result, config_diff: configDiff };
   }

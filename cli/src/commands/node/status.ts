@@ -37,8 +37,11 @@ ${EXIT_CODES_HELP}`;
         : `${x.entry}: ${x.interpreter} (${x.emulator}, flags ${x.flags || '-'})`;
     lines.push(`x86-64 ELF runs under: ${chain}`);
     const b = s.binfmt;
-    if (b) lines.push(`vaoci-binfmt: ${b.entry} ${b.registered ? 'registered' : 'NOT registered'}, in front of ${b.fronts} (${b.fronts_state})`);
-    lines.push(`annotations reach containers: ${s.annotations_reach.ok ? 'yes' : 'NO'} — ${s.annotations_reach.why} (checked by ${s.checked_by})`);
+    if (b)
+      lines.push(`vaoci-binfmt: ${b.entry} ${b.registered ? 'registered' : 'NOT registered'}, in front of ${b.fronts} (${b.fronts_state})`);
+    lines.push(
+      `annotations reach containers: ${s.annotations_reach.ok ? 'yes' : 'NO'} — ${s.annotations_reach.why} (checked by ${s.checked_by})`,
+    );
     this.log(lines.join('\n'));
     if (!s.annotations_reach.ok) throw new Failure(`annotations would not reach containers: ${s.annotations_reach.why}`, 'failed', s);
     return s;

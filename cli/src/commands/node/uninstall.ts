@@ -24,10 +24,17 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<UninstallResult> {
     const { flags } = await this.parse(NodeUninstall);
     const host = new Host(flags['host-root'] ?? '/');
-    const work = () => uninstall(host, flags.prefix ?? DEFAULT_PREFIX, flags.restart || Boolean(flags['restart-command']), flags['restart-command']);
+    const work = () =>
+      uninstall(host, flags.prefix ?? DEFAULT_PREFIX, flags.restart || Boolean(flags['restart-command']), flags['restart-command']);
     const result = await withNodeLock(host, 'uninstall', work);
     if (!result.installed) this.log('vaoci node uninstall: nothing installed');
-    else this.log([...result.restored.map((f) => `  undid ${f}`), result.restarted ? `restarted the engine: ${result.restarted}` : `restart ${result.restart.join(', ')}`].join('\n'));
+    else
+      this.log(
+        [
+          ...result.restored.map((f) => `  undid ${f}`),
+          result.restarted ? `restarted the engine: ${result.restarted}` : `restart ${result.restart.join(', ')}`,
+        ].join('\n'),
+      );
     return result;
   }
 }

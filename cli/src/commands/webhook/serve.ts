@@ -26,8 +26,15 @@ ${EXIT_CODES_HELP}`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(WebhookServe);
-    if (!flags['tls-cert'] || !flags['tls-key']) throw badInput(`--${flags['tls-cert'] ? 'tls-key' : 'tls-cert'}: missing — expected a PEM file`);
-    const { port } = await serve({ port: flags.port as number, host: flags.address, cert: flags['tls-cert'], key: flags['tls-key'], log: (l) => this.log(l) });
+    if (!flags['tls-cert'] || !flags['tls-key'])
+      throw badInput(`--${flags['tls-cert'] ? 'tls-key' : 'tls-cert'}: missing — expected a PEM file`);
+    const { port } = await serve({
+      port: flags.port as number,
+      host: flags.address,
+      cert: flags['tls-cert'],
+      key: flags['tls-key'],
+      log: (l) => this.log(l),
+    });
     this.log(`vaoci webhook: listening on https://${flags.address}:${port}/validate`);
     await new Promise(() => undefined); // until a signal ends the process
   }

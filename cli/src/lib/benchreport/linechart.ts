@@ -42,12 +42,18 @@ export function lineChartSvg(c: LineChart): string {
   c.series.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length];
     const ok = s.points.filter(([px, py]) => px > 0 && py > 0);
-    out.push(`<polyline points="${ok.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    out.push(
+      `<polyline points="${ok.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`,
+    );
     for (const [px, py] of ok) {
-      out.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="3.5" fill="${colour}"><title>${xml(`${s.name}: ${tickText(px)}, ${tickText(py)}`)}</title></circle>`);
+      out.push(
+        `<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="3.5" fill="${colour}"><title>${xml(`${s.name}: ${tickText(px)}, ${tickText(py)}`)}</title></circle>`,
+      );
     }
     const ly = TOP + 8 + i * 22;
-    out.push(`<rect x="${RIGHT + 24}" y="${ly - 8}" width="16" height="4" fill="${colour}"/><text x="${RIGHT + 46}" y="${ly - 2}" class="label">${xml(s.name)}</text>`);
+    out.push(
+      `<rect x="${RIGHT + 24}" y="${ly - 8}" width="16" height="4" fill="${colour}"/><text x="${RIGHT + 46}" y="${ly - 2}" class="label">${xml(s.name)}</text>`,
+    );
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,

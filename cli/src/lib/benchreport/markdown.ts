@@ -23,7 +23,9 @@ export function machineLine(m: Machine): string {
     `Measured ${m.date} on ${m.host}: ${m.cpu}, ${m.cpus} CPUs, kernel ${m.kernel}; load ${m.load_start} at the start, ${m.load_end} at the end.`,
     `Sections: ${took.join(', ')} (${Math.round(total)} s in all).`,
     m.failed.length ? `**Failed:** ${m.failed.join(', ')} (see build/bench/NAME.log).` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 function figureMarkdown(f: Figure): string {
@@ -35,18 +37,24 @@ function figureMarkdown(f: Figure): string {
     goals.join('\n'),
     f.notes.map((n) => `- ${n}`).join('\n'),
     f.charts.map((c) => `![${c.chart.title}](${c.file})`).join('\n'),
-  ].filter(Boolean).join('\n\n');
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 /** renderMarkdown writes the whole report. */
 export function renderMarkdown(figures: Figure[], machine?: Machine): string {
   const goals = figures.flatMap((f) => f.goals.map((g) => [f.title, g.text, g.measured, verdict(g.met)]));
-  return [
-    '# vaoci benchmarks (`make bench`)',
-    machine ? machineLine(machine) : '',
-    'Numbers as measured, one run; rows within a figure were measured side by side, so compare within a figure.',
-    '## Goals',
-    markdownTable(['figure', 'goal', 'measured', 'verdict'], goals),
-    ...figures.map(figureMarkdown),
-  ].filter(Boolean).join('\n\n') + '\n';
+  return (
+    [
+      '# vaoci benchmarks (`make bench`)',
+      machine ? machineLine(machine) : '',
+      'Numbers as measured, one run; rows within a figure were measured side by side, so compare within a figure.',
+      '## Goals',
+      markdownTable(['figure', 'goal', 'measured', 'verdict'], goals),
+      ...figures.map(figureMarkdown),
+    ]
+      .filter(Boolean)
+      .join('\n\n') + '\n'
+  );
 }

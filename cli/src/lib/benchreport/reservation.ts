@@ -29,7 +29,11 @@ export function defaultGoal(r: BenchReport, timed: boolean): Goal {
   const label = windowLabel(r);
   if (timed && reservedNothing(r)) {
     const medians = known.map((k) => `${us(k.median_ns)} µs`).join(', ');
-    return { text: `${label}: default (known) ≤ ${GOALS.reservationUs} µs median`, measured: `nothing to reserve on this host: ${medians}`, met: null };
+    return {
+      text: `${label}: default (known) ≤ ${GOALS.reservationUs} µs median`,
+      measured: `nothing to reserve on this host: ${medians}`,
+      met: null,
+    };
   }
   const measured = known
     .map((k) => `${k.process} ${timed ? `${us(k.median_ns)} µs, ` : ''}${formatRatio(k.speedup_vs_gaps)} gaps`)
@@ -141,7 +145,11 @@ export function growthFigure(s: ReserveSection): Figure {
     columns: ['mappings', ...algos.map((a) => `${a} µs (syscalls)`)],
     rows: reports.map((r) => [String(r.mappings), ...algos.map((a) => cell(r, a))]),
     goals: [
-      { text: 'none in the README: shown for how the cost grows', measured: `known vs gaps, times faster: ${vsGaps.join(', ')}`, met: null },
+      {
+        text: 'none in the README: shown for how the cost grows',
+        measured: `known vs gaps, times faster: ${vsGaps.join(', ')}`,
+        met: null,
+      },
     ],
     charts: [{ file: 'growth.svg', chart: growthChart(reports) }],
     notes: [],

@@ -145,7 +145,9 @@ export function containerFigure(s: TimingSection): Figure {
       groups.flatMap(({ group, rows }) => {
         const [native, node] = ['prepared', NODE_ROW].map((n) => rows.find((r) => r.name === n));
         if (!native || !node) return [];
-        return [`${group.name}: the hook's job in Node.js instead of vaoci-hook costs ${versus(node, native, MS)} against the native row (prepared).`];
+        return [
+          `${group.name}: the hook's job in Node.js instead of vaoci-hook costs ${versus(node, native, MS)} against the native row (prepared).`,
+        ];
       }),
   });
 }
@@ -162,7 +164,11 @@ export function cliFigure(s: TimingSection): Figure {
     goal: (_, rows) => {
       const t = rows.find((r) => r.name.endsWith(' --version'));
       if (!t) return null;
-      return { text: `\`${t.name}\` ≤ ${GOALS.versionMs} ms`, measured: `${amount(t.median, MS)} ms median`, met: within(t.median * 1e3, GOALS.versionMs) };
+      return {
+        text: `\`${t.name}\` ≤ ${GOALS.versionMs} ms`,
+        measured: `${amount(t.median, MS)} ms median`,
+        met: within(t.median * 1e3, GOALS.versionMs),
+      };
     },
   });
 }

@@ -91,7 +91,8 @@ export function call(socket: string, method: string, request: Buffer, timeoutMs:
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('error', (e) => done(e));
     req.on('end', () => {
-      if (grpcStatus !== '0') return done(new Error(`${method}: gRPC status ${grpcStatus ?? 'missing'}${grpcMessage ? `: ${grpcMessage}` : ''}`));
+      if (grpcStatus !== '0')
+        return done(new Error(`${method}: gRPC status ${grpcStatus ?? 'missing'}${grpcMessage ? `: ${grpcMessage}` : ''}`));
       try {
         done(null, unframe(Buffer.concat(chunks)));
       } catch (e) {
@@ -118,7 +119,12 @@ export function handlersOfConfig(configJson: string | undefined): string[] | nul
 export function parseStatus(msg: Buffer): CriStatus {
   const top = decode(msg);
   const conditions = messages(top, 1).flatMap((status) =>
-    messages(status, 1).map((c) => ({ type: strings(c, 1).pop() ?? '', status: bool(c, 2), reason: strings(c, 3).pop() ?? '', message: strings(c, 4).pop() ?? '' })),
+    messages(status, 1).map((c) => ({
+      type: strings(c, 1).pop() ?? '',
+      status: bool(c, 2),
+      reason: strings(c, 3).pop() ?? '',
+      message: strings(c, 4).pop() ?? '',
+    })),
   );
   const listed = messages(top, 3).map((h) => strings(h, 1).pop() ?? '');
   if (listed.length) return { conditions, handlers: listed, handlersFrom: 'runtime_handlers' };

@@ -61,7 +61,11 @@ export function renderImages(r: ImagesResult): string {
     { header: 'IMAGE ID', get: (i) => i.id },
     { header: 'REFERENCE', get: (i) => (i.references.length ? i.references.join(', ') : '<none>') },
     { header: 'PLATFORM', get: (i) => i.platform },
-    { header: 'LAYERS', get: (i) => String(new Set(i.layers).size) + (i.missing_layers ? ` (${i.missing_layers} missing)` : ''), align: 'right' },
+    {
+      header: 'LAYERS',
+      get: (i) => String(new Set(i.layers).size) + (i.missing_layers ? ` (${i.missing_layers} missing)` : ''),
+      align: 'right',
+    },
     { header: 'SIZE', get: (i) => formatBytes(i.size), align: 'right' },
     { header: 'LAST USED', get: (i) => i.last_used },
     { header: 'CONTAINERS', get: (i) => String(i.containers.length), align: 'right' },

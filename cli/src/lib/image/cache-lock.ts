@@ -60,7 +60,8 @@ export function withCacheLock<T>(cacheDir: string, fn: () => T): T {
     const holder = readHolder(file);
     if (holder === undefined) continue; // released meanwhile
     if (holder === null ? olderThan(file, 1000) : !alive(holder)) fs.rmSync(file, { force: true });
-    else if (Date.now() > deadline) throw new Failure(`\`${file}\`: held by pid ${holder?.pid ?? '?'} for ${LOCK_WAIT_MS / 1000} s`, 'system');
+    else if (Date.now() > deadline)
+      throw new Failure(`\`${file}\`: held by pid ${holder?.pid ?? '?'} for ${LOCK_WAIT_MS / 1000} s`, 'system');
     else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
   }
   try {

@@ -106,18 +106,26 @@ export function resolveImage(records: ImageRecord[], name: string): ImageRecord 
   const prefix = /^(sha256:)?[0-9a-f]{1,64}$/.test(name) ? name.replace(/^sha256:/, '') : null;
   const hits = byRef.length ? byRef : prefix ? records.filter((r) => hexOf(r.config_digest).startsWith(prefix)) : [];
   if (hits.length === 1) return hits[0];
-  if (!hits.length) throw badInput(`IMAGE \`${name}\`: no such image in the cache — expected a reference or an IMAGE ID from \`vaoci images\``);
-  throw badInput(`IMAGE \`${name}\`: matches ${hits.length} images (${hits.map((h) => shortId(h.config_digest)).join(', ')}) — expected a longer IMAGE ID`);
+  if (!hits.length)
+    throw badInput(`IMAGE \`${name}\`: no such image in the cache — expected a reference or an IMAGE ID from \`vaoci images\``);
+  throw badInput(
+    `IMAGE \`${name}\`: matches ${hits.length} images (${hits.map((h) => shortId(h.config_digest)).join(', ')}) — expected a longer IMAGE ID`,
+  );
 }
 
 /** refuseInUse fails with one line when a container of the index, or a vaoci run starting now, uses the image. */
 function refuseInUse(view: CacheView, r: ImageRecord, name: string): void {
   const ids = view.usersOf.get(r.config_digest) ?? [];
   if (ids.length) {
-    throw badInput(`IMAGE \`${name}\`: used by ${ids.length === 1 ? 'container' : 'containers'} ${ids.join(', ')} — expected an image no container uses (vaoci rm them first), or --force`);
+    throw badInput(
+      `IMAGE \`${name}\`: used by ${ids.length === 1 ? 'container' : 'containers'} ${ids.join(', ')} — expected an image no container uses (vaoci rm them first), or --force`,
+    );
   }
   const pids = view.leased.get(r.config_digest) ?? [];
-  if (pids.length) throw badInput(`IMAGE \`${name}\`: being started by vaoci run (pid ${pids.join(', ')}) — expected an image no container uses, or --force`);
+  if (pids.length)
+    throw badInput(
+      `IMAGE \`${name}\`: being started by vaoci run (pid ${pids.join(', ')}) — expected an image no container uses, or --force`,
+    );
 }
 
 /** keptLayers: every layer a record that stays lists, and every busy one (leased, mounted, an index container's). */

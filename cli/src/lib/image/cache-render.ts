@@ -9,7 +9,8 @@ function image(i: RemovedImage): string {
 /** renderRmi lists the images removed, the layers kept for their containers, and what was freed. */
 export function renderRmi(r: RmiResult): string {
   const lines = r.removed.map((i) => `removed ${image(i)}`);
-  if (r.kept_layers.length) lines.push(`kept ${plural(r.kept_layers.length, 'layer')} containers still use: vaoci rm them, then vaoci prune`);
+  if (r.kept_layers.length)
+    lines.push(`kept ${plural(r.kept_layers.length, 'layer')} containers still use: vaoci rm them, then vaoci prune`);
   lines.push(`freed ${formatBytes(r.freed_bytes)} (${plural(r.layers.length, 'layer')})`);
   return lines.join('\n');
 }

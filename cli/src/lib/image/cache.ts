@@ -98,7 +98,11 @@ export function readRecord(file: string): ImageRecord | null {
  * reference first and a new last_used; any other image holding the same
  * reference loses it (as with a tag, the name moves to the newest image).
  */
-export function recordImage(cacheDir: string, image: Pick<LoadedImage, 'reference' | 'configDigest' | 'platform' | 'layers'>, now = new Date()): ImageRecord {
+export function recordImage(
+  cacheDir: string,
+  image: Pick<LoadedImage, 'reference' | 'configDigest' | 'platform' | 'layers'>,
+  now = new Date(),
+): ImageRecord {
   const paths = new CachePaths(cacheDir);
   const file = paths.record(image.configDigest);
   return withCacheLock(cacheDir, () => {
@@ -163,7 +167,11 @@ export function readLeases(paths: CachePaths): LeaseFile[] {
       let lease: Lease | null;
       try {
         const doc = JSON.parse(fs.readFileSync(path.join(paths.leases, name), 'utf8')) as Lease;
-        const ok = Number.isInteger(doc.pid) && DIGEST.test(doc.config_digest) && Array.isArray(doc.layers) && doc.layers.every((l) => DIGEST.test(l));
+        const ok =
+          Number.isInteger(doc.pid) &&
+          DIGEST.test(doc.config_digest) &&
+          Array.isArray(doc.layers) &&
+          doc.layers.every((l) => DIGEST.test(l));
         lease = ok ? doc : null;
       } catch {
         lease = null;
@@ -185,6 +193,7 @@ export function listNames(dir: string): string[] {
 /** asFailure turns a system call's error (EACCES reading root's cache, say) into one line; anything else is rethrown as it is. */
 export function asFailure(e: unknown): never {
   const err = e as NodeJS.ErrnoException;
-  if (!(e instanceof Failure) && err?.code && err.syscall) throw new Failure(`${err.syscall} \`${err.path ?? '?'}\`: ${err.code}`, 'system');
+  if (!(e instanceof Failure) && err?.code && err.syscall)
+    throw new Failure(`${err.syscall} \`${err.path ?? '?'}\`: ${err.code}`, 'system');
   throw e;
 }

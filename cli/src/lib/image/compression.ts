@@ -26,7 +26,9 @@ const LAYER_TYPES: Record<string, Compression> = {
 /** checkLayerMediaType throws one line for a media type vaoci cannot unpack (an empty one is docker-archive's: allowed). */
 export function checkLayerMediaType(mediaType: string, what: string): void {
   if (mediaType === '' || mediaType in LAYER_TYPES) return;
-  throw badInput(`${what}: media type \`${mediaType}\` — expected an uncompressed, gzip or zstd layer tar (application/vnd.oci.image.layer.v1.tar[+gzip|+zstd])`);
+  throw badInput(
+    `${what}: media type \`${mediaType}\` — expected an uncompressed, gzip or zstd layer tar (application/vnd.oci.image.layer.v1.tar[+gzip|+zstd])`,
+  );
 }
 
 /** mediaTypeFor is the OCI layer media type for a compression, for layers found without one. */

@@ -19,7 +19,8 @@ export function parseConfig(bytes: Buffer, reference: string): ImageConfig {
   for (const key of ['architecture', 'os'] as const) {
     if (typeof c[key] !== 'string' || !c[key]) throw fail(`/${key}: ${JSON.stringify(c[key])} — expected a non-empty string`);
   }
-  if (c.rootfs?.type !== 'layers' || !Array.isArray(c.rootfs.diff_ids)) throw fail('/rootfs: expected {"type": "layers", "diff_ids": [...]}');
+  if (c.rootfs?.type !== 'layers' || !Array.isArray(c.rootfs.diff_ids))
+    throw fail('/rootfs: expected {"type": "layers", "diff_ids": [...]}');
   c.rootfs.diff_ids.forEach((d, i) => digestHex(d, `image \`${reference}\`: config /rootfs/diff_ids/${i}`));
   for (const key of ['Entrypoint', 'Cmd', 'Env'] as const) {
     const v = c.config?.[key];
@@ -33,6 +34,8 @@ export function parseConfig(bytes: Buffer, reference: string): ImageConfig {
 /** checkConfig checks that the manifest's layers and the config's diff_ids pair up. */
 export function checkConfig(c: ImageConfig, layers: number, reference: string): void {
   if (c.rootfs.diff_ids.length !== layers) {
-    throw badInput(`image \`${reference}\`: config /rootfs/diff_ids lists ${c.rootfs.diff_ids.length} layers — expected ${layers}, one per layer of the manifest`);
+    throw badInput(
+      `image \`${reference}\`: config /rootfs/diff_ids lists ${c.rootfs.diff_ids.length} layers — expected ${layers}, one per layer of the manifest`,
+    );
   }
 }

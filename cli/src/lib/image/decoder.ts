@@ -25,7 +25,9 @@ export function decoder(c: Compression, what: string): Decoder {
 
 function zstd(what: string): Decoder {
   if (!findProgram('zstd')) {
-    throw badInput(`${what}: zstd-compressed, and no \`zstd\` program on PATH to decompress it (Node has no zstd) — expected zstd installed`);
+    throw badInput(
+      `${what}: zstd-compressed, and no \`zstd\` program on PATH to decompress it (Node has no zstd) — expected zstd installed`,
+    );
   }
   const child: ChildProcessWithoutNullStreams = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -37,7 +39,12 @@ function zstd(what: string): Decoder {
   const reason = async (): Promise<Error | undefined> => {
     const code = await exited;
     if (code === 0) return undefined;
-    const last = stderr.trim().split('\n').pop()?.replace(/^zstd: /, '').replace(/^\/\*stdin\*\\\s*:\s*/, '');
+    const last = stderr
+      .trim()
+      .split('\n')
+      .pop()
+      ?.replace(/^zstd: /, '')
+      .replace(/^\/\*stdin\*\\\s*:\s*/, '');
     return badInput(`${what}: zstd: ${last || `exit status ${code}`} — expected a valid zstd stream`);
   };
   // The tar side ends only once zstd has exited well, so a truncated frame is zstd's error, not a short tar.

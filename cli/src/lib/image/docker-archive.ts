@@ -44,7 +44,12 @@ export class DockerArchiveSource implements ImageSource {
   }
 }
 
-async function loadArchive(store: BlobStore, reference: string, name: string | undefined, close: () => Promise<void>): Promise<LoadedImage> {
+async function loadArchive(
+  store: BlobStore,
+  reference: string,
+  name: string | undefined,
+  close: () => Promise<void>,
+): Promise<LoadedImage> {
   const fail = (what: string): Error => badInput(`image \`${reference}\`: ${what}`);
   if (!(await store.has('manifest.json'))) throw fail(`${store.where} has no manifest.json — expected a \`docker save\` archive`);
   const all = (await readJson(store, 'manifest.json')) as ArchiveManifest[];
@@ -55,7 +60,8 @@ async function loadArchive(store: BlobStore, reference: string, name: string | u
   const configBytes = await store.read(m.Config);
   const configDigest = sha256Of(configBytes);
   const named = /([0-9a-f]{64})(\.json)?$/.exec(m.Config);
-  if (named && `sha256:${named[1]}` !== configDigest) throw fail(`config \`${m.Config}\` hashes to ${configDigest} — expected the digest in its name`);
+  if (named && `sha256:${named[1]}` !== configDigest)
+    throw fail(`config \`${m.Config}\` hashes to ${configDigest} — expected the digest in its name`);
   const config = parseConfig(configBytes, reference);
   checkConfig(config, m.Layers.length, reference);
   const layers = await Promise.all(m.Layers.map((member, i) => layerOf(store, m, member, config, i)));

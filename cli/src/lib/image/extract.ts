@@ -58,7 +58,9 @@ function describe(e: unknown, what: string, c: Compression): Error {
   const message = (err?.message ?? String(e)).split('\n')[0];
   if (err?.code?.startsWith('Z_') || err?.errno === -3) return badInput(`${what}: gzip: ${message} — expected a valid gzip stream`);
   if (err?.syscall) return new Failure(`${what}: ${err.syscall}: ${err.code ?? message}`, 'system');
-  return badInput(`${what}: ${c === 'tar' ? '' : `${c} → `}tar: ${message.replace(/\.?\s*Maybe the tar is corrupted or it needs to be gunzipped\?/, '')} — expected a valid layer tar`);
+  return badInput(
+    `${what}: ${c === 'tar' ? '' : `${c} → `}tar: ${message.replace(/\.?\s*Maybe the tar is corrupted or it needs to be gunzipped\?/, '')} — expected a valid layer tar`,
+  );
 }
 
 /** peek reads the first `n` bytes of a paused stream and puts them back. */

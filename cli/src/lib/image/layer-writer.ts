@@ -110,7 +110,10 @@ export class LayerWriter {
         this.skipped.push(h.name);
         return;
       default:
-        throw this.fail(h.name, `type ${JSON.stringify(h.type ?? 'unknown')} — expected a file, directory, symlink, hard link, device or FIFO`);
+        throw this.fail(
+          h.name,
+          `type ${JSON.stringify(h.type ?? 'unknown')} — expected a file, directory, symlink, hard link, device or FIFO`,
+        );
     }
   }
 
@@ -127,7 +130,7 @@ export class LayerWriter {
     const fh = await fs.promises.open(this.full(parts), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
       for await (const chunk of body) {
-        for (let at = 0; at < chunk.length; ) at += (await fh.write(chunk, at)).bytesWritten;
+        for (let at = 0; at < chunk.length;) at += (await fh.write(chunk, at)).bytesWritten;
       }
       await fh.chown(m.uid, m.gid); // before chmod: chown clears setuid and setgid
       await fh.chmod(m.mode);
@@ -161,7 +164,10 @@ export class LayerWriter {
     const target = entryParts(linkname);
     const st = target.length && (await this.isRealDir(target.slice(0, -1))) ? await lstat(this.full(target)) : undefined;
     if (!st || st.isDirectory()) {
-      throw this.fail(name, `hard link to \`${linkname}\`, which this layer has not extracted${st ? ' as a file (a directory)' : ''} — expected a link to an earlier file of the same layer`);
+      throw this.fail(
+        name,
+        `hard link to \`${linkname}\`, which this layer has not extracted${st ? ' as a file (a directory)' : ''} — expected a link to an earlier file of the same layer`,
+      );
     }
     if (target.join('/') === parts.join('/')) return; // a link to itself: already there
     await this.parents(parts, name);
@@ -173,7 +179,8 @@ export class LayerWriter {
     const base = parts[parts.length - 1];
     await this.parents(parts, name);
     if (base === OPAQUE) this.opaque.push(parts.slice(0, -1));
-    else if (base.startsWith(`${WHITEOUT}${WHITEOUT}`)) this.skipped.push(name); // aufs metadata (.wh..wh.plnk), not image content
+    else if (base.startsWith(`${WHITEOUT}${WHITEOUT}`))
+      this.skipped.push(name); // aufs metadata (.wh..wh.plnk), not image content
     else if (['', '.', '..'].includes(base.slice(WHITEOUT.length))) throw this.fail(name, 'a whiteout of no name — expected .wh.NAME');
     else this.whiteouts.push([...parts.slice(0, -1), base.slice(WHITEOUT.length)]);
   }
@@ -187,7 +194,8 @@ export class LayerWriter {
       if (!st) {
         await fs.promises.mkdir(this.full(parts.slice(0, i)));
         await fs.promises.chmod(this.full(parts.slice(0, i)), 0o755); // whatever the umask: others must traverse it in the container
-      } else if (!st.isDirectory()) throw this.fail(name, `its parent \`${rel}\` is ${kind(st)} — expected a directory (never written through)`);
+      } else if (!st.isDirectory())
+        throw this.fail(name, `its parent \`${rel}\` is ${kind(st)} — expected a directory (never written through)`);
       this.realDirs.add(rel);
     }
   }
@@ -247,7 +255,8 @@ function metaOf(h: TarHeader, fail: (name: string, why: string) => Failure): Met
   const pax = h.pax ?? {};
   const id = (key: 'uid' | 'gid'): number => {
     const v = pax[key] !== undefined ? Number(pax[key]) : (h[key] ?? 0);
-    if (!Number.isSafeInteger(v) || v < 0 || v > ID_MAX) throw fail(h.name, `${key} ${JSON.stringify(pax[key] ?? h[key])} — expected a whole number from 0 to ${ID_MAX}`);
+    if (!Number.isSafeInteger(v) || v < 0 || v > ID_MAX)
+      throw fail(h.name, `${key} ${JSON.stringify(pax[key] ?? h[key])} — expected a whole number from 0 to ${ID_MAX}`);
     return v;
   };
   const paxTime = pax.mtime !== undefined ? Number(pax.mtime) : NaN;

@@ -71,14 +71,26 @@ export class OciArchiveSource implements ImageSource {
 }
 
 /** loadLayout reads an OCI layout from a store: index → (nested index →) manifest → config and layers, each blob's digest checked. */
-export async function loadLayout(store: BlobStore, reference: string, tag: string | undefined, platform: Platform, close: () => Promise<void>): Promise<LoadedImage> {
+export async function loadLayout(
+  store: BlobStore,
+  reference: string,
+  tag: string | undefined,
+  platform: Platform,
+  close: () => Promise<void>,
+): Promise<LoadedImage> {
   const fail = (what: string): Error => badInput(`image \`${reference}\`: ${what}`);
-  if (!(await store.has('oci-layout'))) throw fail(`${store.where} has no oci-layout file — expected an OCI image layout (oci-layout, index.json, blobs/sha256/)`);
+  if (!(await store.has('oci-layout')))
+    throw fail(`${store.where} has no oci-layout file — expected an OCI image layout (oci-layout, index.json, blobs/sha256/)`);
   const index = (await readJson(store, 'index.json')) as { manifests?: Descriptor[] };
   if (!Array.isArray(index?.manifests)) throw fail('index.json has no manifests list — expected an OCI image index');
   let desc = pickTagged(index.manifests, tag, platform, fail);
   for (let depth = 0; ; depth++) {
-    const doc = (await readBlob(store, desc, 'manifest', fail)) as { mediaType?: string; manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[] };
+    const doc = (await readBlob(store, desc, 'manifest', fail)) as {
+      mediaType?: string;
+      manifests?: Descriptor[];
+      config?: Descriptor;
+      layers?: Descriptor[];
+    };
     const type = doc.mediaType ?? desc.mediaType ?? (doc.manifests ? INDEX_TYPES[0] : MANIFEST_TYPES[0]);
     if (INDEX_TYPES.includes(type) && depth < MAX_NESTING) {
       desc = pickPlatform(doc.manifests ?? [], platform, `index ${desc.digest}`, fail);
@@ -98,7 +110,8 @@ export async function loadLayout(store: BlobStore, reference: string, tag: strin
 /** layerOf turns a manifest's layer descriptor into a LayerBlob read from the store. */
 function layerOf(store: BlobStore, l: Descriptor, diffId: string | undefined, i: number, fail: (w: string) => Error): LayerBlob {
   const hex = hexOf(l, `layer ${i + 1}`, fail);
-  if (!Number.isSafeInteger(l.size) || l.size < 0) throw fail(`layer ${l.digest}: size ${JSON.stringify(l.size)} — expected a whole number of bytes`);
+  if (!Number.isSafeInteger(l.size) || l.size < 0)
+    throw fail(`layer ${l.digest}: size ${JSON.stringify(l.size)} — expected a whole number of bytes`);
   const mediaType = l.mediaType ?? '';
   checkLayerMediaType(mediaType, `layer ${l.digest}`);
   return { digest: l.digest, mediaType, size: l.size, diffId, open: () => store.open(`blobs/sha256/${hex}`) };
@@ -107,10 +120,13 @@ function layerOf(store: BlobStore, l: Descriptor, diffId: string | undefined, i:
 /** readBlob reads a small blob (a manifest, an index, a config), checks its size and digest, and parses it unless `raw`. */
 async function readBlob(store: BlobStore, d: Descriptor, what: string, fail: (w: string) => Error, raw = false): Promise<unknown> {
   const hex = hexOf(d, what, fail);
-  if (!(await store.has(`blobs/sha256/${hex}`))) throw fail(`${what} ${d.digest} is not in blobs/sha256/ — expected every blob the index names`);
+  if (!(await store.has(`blobs/sha256/${hex}`)))
+    throw fail(`${what} ${d.digest} is not in blobs/sha256/ — expected every blob the index names`);
   const data = await store.read(`blobs/sha256/${hex}`, MAX_JSON);
-  if (sha256Of(data) !== d.digest) throw fail(`${what} ${d.digest}: content hashes to ${sha256Of(data)} — expected the digest that names it`);
-  if (d.size !== undefined && data.length !== d.size) throw fail(`${what} ${d.digest}: ${data.length} bytes — expected ${d.size} (the descriptor's size)`);
+  if (sha256Of(data) !== d.digest)
+    throw fail(`${what} ${d.digest}: content hashes to ${sha256Of(data)} — expected the digest that names it`);
+  if (d.size !== undefined && data.length !== d.size)
+    throw fail(`${what} ${d.digest}: ${data.length} bytes — expected ${d.size} (the descriptor's size)`);
   if (raw) return data;
   try {
     return JSON.parse(data.toString('utf8'));
@@ -139,7 +155,11 @@ function pickTagged(all: Descriptor[], tag: string | undefined, platform: Platfo
   const listed = tags.length ? `tags: ${tags.join(', ')}` : 'none tagged';
   const candidates = tag === undefined ? all : all.filter((d) => refNames(d).includes(tag));
   if (candidates.length === 0) {
-    throw fail(tag === undefined ? 'index.json lists no manifests — expected one image' : `no manifest tagged \`${tag}\` — expected one of the index's (${listed})`);
+    throw fail(
+      tag === undefined
+        ? 'index.json lists no manifests — expected one image'
+        : `no manifest tagged \`${tag}\` — expected one of the index's (${listed})`,
+    );
   }
   if (candidates.length === 1) return candidates[0];
   if (candidates.every((d) => d.platform)) return pickPlatform(candidates, platform, 'index.json', fail);

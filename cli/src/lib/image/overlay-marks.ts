@@ -24,7 +24,10 @@ export function overlayMarksProgram(what: string, candidates: string[] = overlay
   const found = firstExecutable(candidates);
   if (found) return found;
   const where = candidates.map((c) => `\`${c}\``).join(' or ');
-  throw new Failure(`${what}: has deletions, and ${OVERLAY_MARKS} is not at ${where} to write overlay whiteouts — run \`make build\` (or \`vaoci node install\`)`, 'missing');
+  throw new Failure(
+    `${what}: has deletions, and ${OVERLAY_MARKS} is not at ${where} to write overlay whiteouts — run \`make build\` (or \`vaoci node install\`)`,
+    'missing',
+  );
 }
 
 /** marksInput encodes the job as the program reads it; a component holding `/` or NUL could change which path a record names, so it is refused here too. */
@@ -32,7 +35,8 @@ export function marksInput(whiteouts: string[][], opaque: string[][], what: stri
   const records: Buffer[] = [];
   const add = (kind: 'w' | 'o', parts: string[]) => {
     const bad = parts.find((p) => p.includes('/') || p.includes('\0'));
-    if (bad !== undefined) throw new Failure(`${what}: deletion component ${JSON.stringify(bad)} holds \`/\` or NUL — expected one path component`, 'system');
+    if (bad !== undefined)
+      throw new Failure(`${what}: deletion component ${JSON.stringify(bad)} holds \`/\` or NUL — expected one path component`, 'system');
     records.push(Buffer.from(`${kind}${parts.join('/')}\0`, 'utf8'));
   };
   for (const w of whiteouts) add('w', w);

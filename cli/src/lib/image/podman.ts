@@ -37,7 +37,8 @@ export class PodmanSource implements ImageSource {
   ) {}
 
   async load(): Promise<LoadedImage> {
-    if (!findProgram('podman')) throw badInput(`image \`${this.reference}\`: podman is not installed — expected podman on PATH for podman:NAME`);
+    if (!findProgram('podman'))
+      throw badInput(`image \`${this.reference}\`: podman is not installed — expected podman on PATH for podman:NAME`);
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'vaoci-podman-'));
     const cleanup = (): Promise<void> => fs.promises.rm(dir, { recursive: true, force: true });
     const file = path.join(dir, 'image.tar');
@@ -54,13 +55,20 @@ export class PodmanSource implements ImageSource {
 /** save runs `podman image save --format oci-archive`; a failure is podman's last line of stderr. */
 function save(args: string[], name: string, file: string, reference: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('podman', [...args, 'image', 'save', '--quiet', '--format', 'oci-archive', '-o', file, name], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('podman', [...args, 'image', 'save', '--quiet', '--format', 'oci-archive', '-o', file, name], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e) => reject(badInput(`image \`${reference}\`: cannot run podman (${e.message})`)));
     child.on('close', (code) => {
       if (code === 0) return resolve();
-      const last = stderr.trim().split('\n').pop()?.replace(/^Error: /, '') || `exit status ${code}`;
+      const last =
+        stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^Error: /, '') || `exit status ${code}`;
       reject(badInput(`image \`${reference}\`: podman image save: ${last}`));
     });
   });

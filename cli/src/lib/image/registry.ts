@@ -65,7 +65,8 @@ export function checkRef(reference: string, ref: string): void {
     throw badInput(`image \`${reference}\`: expected a registry reference [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST]`);
   }
   const at = ref.indexOf('@');
-  if (at !== -1 && !/^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1))) throw badInput(`image \`${reference}\`: digest \`${ref.slice(at + 1)}\` — expected sha256:<64 lower-case hex digits>`);
+  if (at !== -1 && !/^sha256:[0-9a-f]{64}$/.test(ref.slice(at + 1)))
+    throw badInput(`image \`${reference}\`: digest \`${ref.slice(at + 1)}\` — expected sha256:<64 lower-case hex digits>`);
 }
 
 /**
@@ -90,7 +91,8 @@ export class RegistrySource implements ImageSource {
   }
 
   async load(): Promise<LoadedImage> {
-    if (!findProgram('skopeo')) throw badInput(`image \`${this.reference}\`: skopeo is not installed — expected skopeo on PATH to pull from a registry`);
+    if (!findProgram('skopeo'))
+      throw badInput(`image \`${this.reference}\`: skopeo is not installed — expected skopeo on PATH to pull from a registry`);
     const fail = (what: string): Error => badInput(`image \`${this.reference}\`: ${what}`);
     const raw = await skopeo(['inspect', '--raw', ...this.flags(''), `docker://${this.ref}`], this.reference, 'inspect');
     let doc: { mediaType?: string; manifests?: Descriptor[] };
@@ -107,7 +109,11 @@ export class RegistrySource implements ImageSource {
     const dir = await fs.promises.mkdtemp(path.join(parent, 'vaoci-pull-'));
     const cleanup = (): Promise<void> => fs.promises.rm(dir, { recursive: true, force: true });
     try {
-      await skopeo(['copy', '--quiet', ...this.flags('src-'), `docker://${repositoryOf(this.ref)}@${digest}`, `oci:${dir}:pulled`], this.reference, 'copy');
+      await skopeo(
+        ['copy', '--quiet', ...this.flags('src-'), `docker://${repositoryOf(this.ref)}@${digest}`, `oci:${dir}:pulled`],
+        this.reference,
+        'copy',
+      );
       return await loadLayout(new DirStore(dir), this.reference, 'pulled', this.platform ?? X86[0], cleanup);
     } catch (e) {
       await cleanup();
@@ -137,9 +143,14 @@ function skopeo(args: string[], reference: string, what: string): Promise<Buffer
     child.on('error', (e) => reject(new Failure(`image \`${reference}\`: cannot run skopeo (${e.message})`, 'system')));
     child.on('close', (code) => {
       if (code === 0) return resolve(Buffer.concat(out));
-      const last = stderr.trim().split('\n').pop()?.replace(/^time="[^"]*" level=\w+ msg="(.*)"$/, '$1').replace(/^(Error: |FATA\[\d+\] )/, '') || `exit status ${code}`;
+      const last =
+        stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^time="[^"]*" level=\w+ msg="(.*)"$/, '$1')
+          .replace(/^(Error: |FATA\[\d+\] )/, '') || `exit status ${code}`;
       reject(new Failure(`image \`${reference}\`: pull (skopeo ${what}): ${last}`, 'system'));
     });
   });
 }
-

@@ -29,10 +29,14 @@ export async function mountRootfs(layerDirs: string[], containerDir: string): Pr
     if (/[,:\\\n]/.test(p)) throw badInput(`rootfs: path \`${p}\` — expected no \`,\`, \`:\` or \`\\\` (overlayfs option separators)`);
   }
   for (const l of lowers) {
-    if (!(await fs.promises.stat(l).catch(() => undefined))?.isDirectory()) throw badInput(`rootfs: layer \`${l}\` is not a directory — expected an unpacked layer`);
+    if (!(await fs.promises.stat(l).catch(() => undefined))?.isDirectory())
+      throw badInput(`rootfs: layer \`${l}\` is not a directory — expected an unpacked layer`);
   }
   await prepare(rootfs, upper, work, lowers[lowers.length - 1]).catch((e: NodeJS.ErrnoException) => {
-    throw new Failure(`rootfs \`${containerDir}\`: ${e.syscall ?? 'prepare'} \`${e.path ?? containerDir}\`: ${e.code ?? e.message}`, 'system');
+    throw new Failure(
+      `rootfs \`${containerDir}\`: ${e.syscall ?? 'prepare'} \`${e.path ?? containerDir}\`: ${e.code ?? e.message}`,
+      'system',
+    );
   });
   const { options, cwd } = overlayOptions(lowers, upper, work);
   await run('mount', ['-t', 'overlay', 'overlay', '-o', options, rootfs], cwd, `mount overlay at \`${rootfs}\``);
@@ -78,7 +82,8 @@ export function overlayOptions(lowers: string[], upper: string, work: string): {
   if (absolute.length <= MAX_OPTIONS) return { options: absolute, cwd: '/' };
   const parent = commonParent(lowers);
   const relative = build(lowers.map((l) => path.relative(parent, l)));
-  if (relative.length > MAX_OPTIONS) throw badInput(`rootfs: ${lowers.length} layers make ${relative.length} bytes of overlay options — expected at most ${MAX_OPTIONS}`);
+  if (relative.length > MAX_OPTIONS)
+    throw badInput(`rootfs: ${lowers.length} layers make ${relative.length} bytes of overlay options — expected at most ${MAX_OPTIONS}`);
   return { options: relative, cwd: parent };
 }
 
@@ -97,7 +102,17 @@ function run(cmd: string, args: string[], cwd: string, what: string): Promise<vo
     child.on('error', (e) => reject(new Failure(`${what}: ${e.message}`, 'system')));
     child.on('close', (code) => {
       if (code === 0) return resolve();
-      reject(new Failure(`${what}: ${stderr.trim().split('\n')[0].replace(/^u?mount: /, '') || `exit status ${code}`}`, 'system'));
+      reject(
+        new Failure(
+          `${what}: ${
+            stderr
+              .trim()
+              .split('\n')[0]
+              .replace(/^u?mount: /, '') || `exit status ${code}`
+          }`,
+          'system',
+        ),
+      );
     });
   });
 }

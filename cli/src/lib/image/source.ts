@@ -70,7 +70,8 @@ export interface ReferenceOptions {
 }
 
 /** REFERENCE_FORMS is what an IMAGE argument may be, for error lines. */
-export const REFERENCE_FORMS = 'demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, docker://REF, or a REF (podman\'s local storage, else a registry)';
+export const REFERENCE_FORMS =
+  "demo, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME[:TAG]], podman:NAME, docker://REF, or a REF (podman's local storage, else a registry)";
 
 /**
  * parseImageReference reads an IMAGE argument: `demo`, `oci:DIR[:TAG]`,
@@ -98,9 +99,11 @@ export function parseImageReference(text: string, opts: ReferenceOptions = {}): 
       return new PodmanSource(text, rest, platform, opts.podmanArgs ?? podmanArgs());
   }
   if (text === 'demo') return demoSource(opts.demoDir, platform);
-  if (/^[a-z0-9]/i.test(text) && podmanHas(text, opts.podmanArgs ?? podmanArgs())) return new PodmanSource(text, text, platform, opts.podmanArgs ?? podmanArgs());
+  if (/^[a-z0-9]/i.test(text) && podmanHas(text, opts.podmanArgs ?? podmanArgs()))
+    return new PodmanSource(text, text, platform, opts.podmanArgs ?? podmanArgs());
   // As podman: a name its storage does not have is pulled (a colon here is HOST:PORT or :TAG, not a transport).
-  if (REF_CHARS.test(text) && !['oci', 'oci-archive', 'docker-archive', 'podman', 'docker'].includes(transport)) return new RegistrySource(text, text, asked, opts.registry);
+  if (REF_CHARS.test(text) && !['oci', 'oci-archive', 'docker-archive', 'podman', 'docker'].includes(transport))
+    return new RegistrySource(text, text, asked, opts.registry);
   throw badInput(`image \`${text}\`: expected ${REFERENCE_FORMS}`);
 }
 

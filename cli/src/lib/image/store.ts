@@ -41,7 +41,8 @@ export class DirStore implements BlobStore {
   }
 
   async read(name: string, limit = MAX_JSON): Promise<Buffer> {
-    if ((await this.stat(name)).size > limit) throw badInput(`${this.where}: \`${name}\` is larger than ${limit} bytes — expected a small JSON file`);
+    if ((await this.stat(name)).size > limit)
+      throw badInput(`${this.where}: \`${name}\` is larger than ${limit} bytes — expected a small JSON file`);
     return fs.promises.readFile(this.file(name));
   }
 

@@ -108,13 +108,15 @@ function memberName(name: string): string {
 async function walk(fh: fs.promises.FileHandle, file: string, fail: (what: string) => Error): Promise<Map<string, Member>> {
   const total = (await fh.stat()).size;
   const notTar = (pos: number): Error =>
-    fail(`no tar header at byte ${pos} of \`${file}\` — expected an uncompressed tar (as \`docker save\` / \`podman save\` write; gunzip a compressed one first)`);
+    fail(
+      `no tar header at byte ${pos} of \`${file}\` — expected an uncompressed tar (as \`docker save\` / \`podman save\` write; gunzip a compressed one first)`,
+    );
   if (total < BLOCK) throw notTar(0);
   const members = new Map<string, Member>();
   const header = Buffer.alloc(BLOCK);
   let long: { name?: string; link?: string; pax: Record<string, string> } = { pax: {} };
   let global: Record<string, string> = {};
-  for (let pos = 0; pos + BLOCK <= total; ) {
+  for (let pos = 0; pos + BLOCK <= total;) {
     await fh.read(header, 0, BLOCK, pos);
     if (header.every((b) => b === 0)) break;
     if (!checksumOk(header)) throw notTar(pos);
@@ -178,7 +180,7 @@ function cString(b: Buffer): string {
 /** parsePax reads PAX records, `LEN KEY=VALUE\n` each. */
 function parsePax(buf: Buffer): Record<string, string> {
   const out: Record<string, string> = {};
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     const space = buf.indexOf(0x20, at);
     const len = space === -1 ? NaN : Number(buf.subarray(at, space).toString('latin1'));
     if (!(len > 0) || at + len > buf.length) break;

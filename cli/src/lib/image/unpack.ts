@@ -56,7 +56,11 @@ export async function unpackImage(image: LoadedImage, opts: UnpackOptions): Prom
     const label = shortDigest(layer.digest);
     const hit = fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
     if (hit) opts.onProgress?.(layer.size, layer.size, label);
-    const skipped = hit ? [] : await unpackLayer(layer, base, `layer ${i + 1}/${image.layers.length} ${layer.digest}`, (done) => opts.onProgress?.(done, layer.size, label));
+    const skipped = hit
+      ? []
+      : await unpackLayer(layer, base, `layer ${i + 1}/${image.layers.length} ${layer.digest}`, (done) =>
+          opts.onProgress?.(done, layer.size, label),
+        );
     result.layerDirs.push(dir);
     result.cached.push(hit);
     result.skipped.push(skipped);

@@ -53,12 +53,17 @@ async function oneRound(api: k8s.CoreV1Api, name: string, o: AgentOptions): Prom
   const changed = Object.entries(facts.labels).filter(([k, v]) => current[k] !== v);
   if (changed.length) {
     try {
-      await api.patchNode({ name, body: { metadata: { labels: Object.fromEntries(changed) } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      await api.patchNode(
+        { name, body: { metadata: { labels: Object.fromEntries(changed) } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
     } catch (e) {
       throw new Failure(`patch Node \`${name}\` labels: ${apiError(e)}`, 'system');
     }
   }
-  const what = Object.entries(facts.labels).map(([k, v]) => `${k}=${v}`).join(' ');
+  const what = Object.entries(facts.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   o.log(`vaoci node agent: ${name}: ${what}${changed.length ? ' (patched)' : ''} — ${facts.why}`);
   return { node: name, labels: facts.labels, patched: changed.length > 0, why: facts.why };
 }

@@ -88,7 +88,10 @@ function pickFront(host: Host, regs: Registration[], front: string, old?: Binfmt
   }
   if (front !== 'auto') {
     const named = regs.find((r) => r.name === front);
-    if (!named) throw badInput(`--binfmt \`${front}\`: no such binfmt_misc entry — expected auto, never, or one of: ${regs.map((r) => r.name).join(', ') || '(none registered)'}`);
+    if (!named)
+      throw badInput(
+        `--binfmt \`${front}\`: no such binfmt_misc entry — expected auto, never, or one of: ${regs.map((r) => r.name).join(', ') || '(none registered)'}`,
+      );
     if (named.magic === undefined) throw badInput(`--binfmt \`${front}\`: an extension entry — expected one that matches by magic`);
     return named;
   }
@@ -105,7 +108,9 @@ function linkageOf(host: Host, interpreter: string): string | null {
 
 function readEmulator(host: Host, front: Registration): Buffer {
   if (linkageOf(host, front.interpreter) !== 'static') {
-    throw badInput(`--binfmt \`${front.name}\`: its interpreter ${front.interpreter} is not a statically linked ELF — expected one vaoci-launch can load (a dynamic emulator takes the preload)`);
+    throw badInput(
+      `--binfmt \`${front.name}\`: its interpreter ${front.interpreter} is not a statically linked ELF — expected one vaoci-launch can load (a dynamic emulator takes the preload)`,
+    );
   }
   return fs.readFileSync(host.at(front.interpreter));
 }

@@ -34,7 +34,19 @@ export const RUNC_DEFAULT: Toml = {
   runc: {
     runtime_type: 'io.containerd.runc.v2',
     sandbox_mode: 'podsandbox',
-    options: { BinaryName: '', CriuImagePath: '', CriuPath: '', CriuWorkPath: '', IoGid: 0, IoUid: 0, NoNewKeyring: false, NoPivotRoot: false, Root: '', ShimCgroup: '', SystemdCgroup: false },
+    options: {
+      BinaryName: '',
+      CriuImagePath: '',
+      CriuPath: '',
+      CriuWorkPath: '',
+      IoGid: 0,
+      IoUid: 0,
+      NoNewKeyring: false,
+      NoPivotRoot: false,
+      Root: '',
+      ShimCgroup: '',
+      SystemdCgroup: false,
+    },
   },
 };
 
@@ -78,7 +90,13 @@ export function diffKeys(before: Toml, after: Toml): Change[] {
 
 /** diffLines is diffKeys as lines: `+ key = value`, `- key = value`, `~ key = old -> new`. */
 export function diffLines(before: Toml, after: Toml): string[] {
-  return diffKeys(before, after).map((c) => (c.before === undefined ? `+ ${c.key} = ${c.after}` : c.after === undefined ? `- ${c.key} = ${c.before}` : `~ ${c.key} = ${c.before} -> ${c.after}`));
+  return diffKeys(before, after).map((c) =>
+    c.before === undefined
+      ? `+ ${c.key} = ${c.after}`
+      : c.after === undefined
+        ? `- ${c.key} = ${c.before}`
+        : `~ ${c.key} = ${c.before} -> ${c.after}`,
+  );
 }
 
 /** flatten maps each leaf of a document to its dotted TOML key (quoted where TOML needs it) and its value. */

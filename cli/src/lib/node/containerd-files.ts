@@ -73,7 +73,8 @@ export function importsOf(file: string, doc: Toml): string[] {
 function expand(host: Host, imp: string, overrides: Overrides): string[] {
   const dir = path.posix.dirname(imp);
   const base = path.posix.basename(imp);
-  if (/[*?[]/.test(dir)) throw new Failure(`imports: \`${imp}\` — expected a glob only in the file name (vaoci does not expand directories)`, 'invalid');
+  if (/[*?[]/.test(dir))
+    throw new Failure(`imports: \`${imp}\` — expected a glob only in the file name (vaoci does not expand directories)`, 'invalid');
   if (!/[*?[]/.test(base)) return [imp];
   const re = globRegExp(base);
   const names = new Set(listDir(host, dir).filter((n) => re.test(n)));
@@ -95,7 +96,10 @@ export function globRegExp(glob: string): RegExp {
     else if (c === '?') body += '[^/]';
     else if (c === '[' && glob.indexOf(']', i + 1) > i) {
       const end = glob.indexOf(']', i + 1);
-      body += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+      body += `[${glob
+        .slice(i + 1, end)
+        .replace(/^!/, '^')
+        .replace(/\\/g, '\\\\')}]`;
       i = end;
     } else body += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
@@ -104,7 +108,10 @@ export function globRegExp(glob: string): RegExp {
 
 function listDir(host: Host, dir: string): string[] {
   try {
-    return fs.readdirSync(host.at(dir), { withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => e.name);
+    return fs
+      .readdirSync(host.at(dir), { withFileTypes: true })
+      .filter((e) => !e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return [];
   }

@@ -53,7 +53,12 @@ export function refuseRancher(host: Host): void {
 
 /** handlerTable is vaoci's runtime handler: runc's shim running vaoci-runtime, vaoci.io/* annotations let through. */
 export function handlerTable(runtimePath: string): Toml {
-  return { runtime_type: 'io.containerd.runc.v2', pod_annotations: ANNOTATIONS, container_annotations: ANNOTATIONS, options: { BinaryName: runtimePath } };
+  return {
+    runtime_type: 'io.containerd.runc.v2',
+    pod_annotations: ANNOTATIONS,
+    container_annotations: ANNOTATIONS,
+    options: { BinaryName: runtimePath },
+  };
 }
 
 /** planContainerd decides the containerd files for vaoci-runtime at `runtimePath`; a refusal is one line. */
@@ -69,7 +74,8 @@ export function planContainerd(host: Host, runtimePath: string): ContainerdPlan 
   const after = loadOrder(host, CONTAINERD_CONFIG, new Map(files));
   if (!after.some((f) => f.path === CONTAINERD_DROPIN)) throw new Failure(missingImportLine(), 'invalid');
   // 2.x reads version 2 too: a version-2 drop-in must hold under both rules.
-  for (const merge of root.version === 2 ? (['replace', 'merge'] as const) : (['merge'] as const)) proveOnlyHandler(without, after, merge, root.version, runtimePath);
+  for (const merge of root.version === 2 ? (['replace', 'merge'] as const) : (['merge'] as const))
+    proveOnlyHandler(without, after, merge, root.version, runtimePath);
   const merge: Merge = root.version === 2 ? 'replace' : 'merge';
   const now = loadOrder(host, CONTAINERD_CONFIG);
   return { files, diff: diffLines(effectiveView(now, merge, root.version), effectiveView(after, merge, root.version)) };
@@ -128,7 +134,8 @@ function proveOnlyHandler(before: ConfigFile[], after: ConfigFile[], merge: Merg
   const ours = `plugins.${JSON.stringify(id)}.containerd.runtimes.${HANDLER}.`;
   const now = effectiveView(after, merge, version);
   const other = diffKeys(effectiveView(before, merge, version), now).filter((c) => !c.key.startsWith(ours));
-  const handlerKept = JSON.stringify(pick(now, ['plugins', id, 'containerd', 'runtimes', HANDLER])) === JSON.stringify(handlerTable(runtimePath));
+  const handlerKept =
+    JSON.stringify(pick(now, ['plugins', id, 'containerd', 'runtimes', HANDLER])) === JSON.stringify(handlerTable(runtimePath));
   if (handlerKept && !other.length) return;
   const at = after.findIndex((f) => f.path === CONTAINERD_DROPIN);
   const later = after.slice(at + 1).find((f) => pick(f.doc, ['plugins', id]) !== undefined);

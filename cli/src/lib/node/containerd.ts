@@ -38,7 +38,10 @@ export function readRootConfig(host: Host): RootConfig {
   const doc = parseConfig(CONTAINERD_CONFIG, text);
   const version = doc.version ?? 1;
   if (version !== 2 && version !== 3) {
-    throw new Failure(`\`${CONTAINERD_CONFIG}\`: version = ${JSON.stringify(version)} — expected 2 or 3 (migrate it with \`containerd config migrate\`)`, 'invalid');
+    throw new Failure(
+      `\`${CONTAINERD_CONFIG}\`: version = ${JSON.stringify(version)} — expected 2 or 3 (migrate it with \`containerd config migrate\`)`,
+      'invalid',
+    );
   }
   return { exists: true, version, imports: importsOf(CONTAINERD_CONFIG, doc) };
 }
@@ -74,7 +77,10 @@ export function annotationsReach(merged: Toml, version: 2 | 3, runtimePath: stri
   if (!h) return { ok: false, why: `containerd has no runtime handler "${HANDLER}"` };
   const pods = Array.isArray(h.pod_annotations) ? (h.pod_annotations as string[]) : [];
   if (!pods.some((p) => p === 'vaoci.io/*' || p === '*')) {
-    return { ok: false, why: `the handler "${HANDLER}" lets no vaoci.io/ pod annotation through (pod_annotations: ${JSON.stringify(pods)})` };
+    return {
+      ok: false,
+      why: `the handler "${HANDLER}" lets no vaoci.io/ pod annotation through (pod_annotations: ${JSON.stringify(pods)})`,
+    };
   }
   const bin = (h.options as Toml | undefined)?.BinaryName;
   if (bin !== runtimePath) return { ok: false, why: `the handler "${HANDLER}" runs ${JSON.stringify(bin ?? 'runc')}, not ${runtimePath}` };
@@ -90,4 +96,3 @@ export function mergedView(host: Host, root: RootConfig, files: string[]): Toml 
   }
   return merged;
 }
-

@@ -21,7 +21,9 @@ export function crioDropin(runtimePath: string): string {
 export function crioReach(host: Host, runtimePath: string): Reach {
   const text = host.read(CRIO_DROPIN);
   if (text === undefined) return { ok: false, why: `${CRIO_DROPIN} is missing: CRI-O has no runtime handler "${HANDLER}"` };
-  const h = ((parse(text) as { crio?: { runtime?: { runtimes?: Record<string, { runtime_path?: string }> } } }).crio?.runtime?.runtimes ?? {})[HANDLER];
-  if (h?.runtime_path !== runtimePath) return { ok: false, why: `CRI-O's handler "${HANDLER}" runs ${JSON.stringify(h?.runtime_path)}, not ${runtimePath}` };
+  const h = ((parse(text) as { crio?: { runtime?: { runtimes?: Record<string, { runtime_path?: string }> } } }).crio?.runtime?.runtimes ??
+    {})[HANDLER];
+  if (h?.runtime_path !== runtimePath)
+    return { ok: false, why: `CRI-O's handler "${HANDLER}" runs ${JSON.stringify(h?.runtime_path)}, not ${runtimePath}` };
   return { ok: true, why: `CRI-O's handler "${HANDLER}" runs ${runtimePath}; CRI-O copies pod annotations into config.json` };
 }

@@ -29,16 +29,30 @@ export async function handlerRunning(host: Host, engine: Engine, socket: string,
     s = await criStatus(host.at(socket), timeoutMs);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { present: false, why: `cannot ask ${engine} over CRI at ${socket}: ${err.code ?? err.message} (the agent needs the engine's socket; chart value agent.criSocket)` };
+    return {
+      present: false,
+      why: `cannot ask ${engine} over CRI at ${socket}: ${err.code ?? err.message} (the agent needs the engine's socket; chart value agent.criSocket)`,
+    };
   }
   const runtime = s.conditions.find((c) => c.type === 'RuntimeReady');
-  if (runtime && !runtime.status) return { present: false, why: `${engine} at ${socket} says RuntimeReady=false: ${runtime.reason} ${runtime.message}`.trim() };
-  if (!s.handlers) return { present: false, why: `${engine} at ${socket} names no runtime handlers in its CRI status (neither runtime_handlers nor a dumped config)` };
+  if (runtime && !runtime.status)
+    return { present: false, why: `${engine} at ${socket} says RuntimeReady=false: ${runtime.reason} ${runtime.message}`.trim() };
+  if (!s.handlers)
+    return {
+      present: false,
+      why: `${engine} at ${socket} names no runtime handlers in its CRI status (neither runtime_handlers nor a dumped config)`,
+    };
   if (!s.handlers.includes(HANDLER)) {
     const runs = s.handlers.map((h) => (h === '' ? '(default)' : h)).join(', ') || 'none';
-    return { present: false, why: `the running ${engine} has no runtime handler "${HANDLER}" (it runs: ${runs}) — restart it to load the drop-in` };
+    return {
+      present: false,
+      why: `the running ${engine} has no runtime handler "${HANDLER}" (it runs: ${runs}) — restart it to load the drop-in`,
+    };
   }
-  return { present: true, why: `the running ${engine} reports the runtime handler "${HANDLER}" (CRI status at ${socket}, ${s.handlersFrom})` };
+  return {
+    present: true,
+    why: `the running ${engine} reports the runtime handler "${HANDLER}" (CRI status at ${socket}, ${s.handlersFrom})`,
+  };
 }
 
 /** runningVersion is the running engine's version as it reports it over CRI (v-prefix dropped), or null when it cannot be asked. */

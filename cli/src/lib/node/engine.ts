@@ -39,7 +39,9 @@ export interface EngineFacts {
 
 /** findEngine names the node's engine: the recorded one first, else the first whose binary is there. */
 export function findEngine(host: Host, recorded?: Engine): { engine: Engine; binary: string | null } | null {
-  const order: Engine[] = recorded ? [recorded, ...(Object.keys(BINARIES) as Engine[]).filter((e) => e !== recorded)] : (Object.keys(BINARIES) as Engine[]);
+  const order: Engine[] = recorded
+    ? [recorded, ...(Object.keys(BINARIES) as Engine[]).filter((e) => e !== recorded)]
+    : (Object.keys(BINARIES) as Engine[]);
   for (const engine of order) {
     const binary = BINARIES[engine].find((b) => host.exists(b));
     if (binary) return { engine, binary };
@@ -76,7 +78,9 @@ export function handlerIn(host: Host, engine: Engine): EngineFacts['handler'] {
       const doc = parse(host.read(f) ?? '') as { crio?: { runtime?: { runtimes?: Record<string, unknown> } } };
       return doc.crio?.runtime?.runtimes?.[HANDLER] !== undefined;
     });
-    return where ? { present: true, why: `${where} defines the runtime handler "${HANDLER}"` } : { present: false, why: `no runtime handler "${HANDLER}" in ${CRIO_CONFIGS[0]} or ${CRIO_DROPIN_DIR}/` };
+    return where
+      ? { present: true, why: `${where} defines the runtime handler "${HANDLER}"` }
+      : { present: false, why: `no runtime handler "${HANDLER}" in ${CRIO_CONFIGS[0]} or ${CRIO_DROPIN_DIR}/` };
   } catch (e) {
     return { present: false, why: `the engine's config could not be read: ${(e as Error).message.split('\n')[0]}` };
   }
@@ -94,7 +98,11 @@ export function engineFacts(host: Host, recorded?: { engine: Engine; engine_vers
 
 function dirFiles(host: Host, dir: string, ext: string): string[] {
   try {
-    return fs.readdirSync(host.at(dir)).filter((f) => f.endsWith(ext)).sort().map((f) => path.posix.join(dir, f));
+    return fs
+      .readdirSync(host.at(dir))
+      .filter((f) => f.endsWith(ext))
+      .sort()
+      .map((f) => path.posix.join(dir, f));
   } catch {
     return [];
   }

@@ -19,13 +19,15 @@ export const engineFlag = Flags.option({
 export const binfmtFlags = {
   binfmt: Flags.string({
     default: 'auto',
-    summary: 'The binfmt_misc entry to put vaoci-binfmt in front of: auto (the x86-64 entry, when a static qemu runs it), never, or an entry name.',
+    summary:
+      'The binfmt_misc entry to put vaoci-binfmt in front of: auto (the x86-64 entry, when a static qemu runs it), never, or an entry name.',
   }),
   'binfmt-va-limit': Flags.string({
     default: 'x86_64',
     summary: 'The window vaoci-binfmt reserves when a container sets none (x86_64, i386 or 0xLOWER-0xUPPER).',
     parse: async (input) => {
-      if (typeof parseWindow(input) !== 'object') throw badInput(`--binfmt-va-limit \`${input}\`: expected x86_64, i386 or 0xLOWER-0xUPPER (page-aligned, LOWER != UPPER)`);
+      if (typeof parseWindow(input) !== 'object')
+        throw badInput(`--binfmt-va-limit \`${input}\`: expected x86_64, i386 or 0xLOWER-0xUPPER (page-aligned, LOWER != UPPER)`);
       return input;
     },
   }),

@@ -14,7 +14,17 @@ import { restartEngine } from './restart';
 import { vaociVersion } from '../version';
 import { CONTAINERD_CONFIG } from './containerd';
 import { ENGINE_CONFIGS, type Plan, type PlanOptions, plan } from './plan';
-import { type InstallRecord, type RecordedFile, backupPath, findRecord, readRecord, recordPath, removeSideRecords, sidePath, writeRecord } from './record';
+import {
+  type InstallRecord,
+  type RecordedFile,
+  backupPath,
+  findRecord,
+  readRecord,
+  recordPath,
+  removeSideRecords,
+  sidePath,
+  writeRecord,
+} from './record';
 
 /** InstallResult is what `vaoci node install --json` prints (schemas/cli-node-install.schema.json). */
 export interface InstallResult {
@@ -47,8 +57,24 @@ export function dryRun(o: PlanOptions): DryRun {
   const changed = [...writes.map((f) => f.path), ...gone.map((r) => r.path)];
   const engineChanged = writes.some((f) => f.config) || gone.some((r) => ENGINE_CONFIGS.includes(r.path));
   const b = p.binfmt;
-  const binfmt = b && { entry: b.entry, fronts: b.front.name, interpreter: registeredPath(o.host, b.bundlePath), changed: changed.includes(b.bundlePath) || old?.binfmt?.entry !== b.entry };
-  return { result: { engine: p.engine, prefix: o.prefix, host_root: o.host.root, changed, restart: engineChanged ? p.restart : [], restarted: null, binfmt }, configDiff: p.configDiff };
+  const binfmt = b && {
+    entry: b.entry,
+    fronts: b.front.name,
+    interpreter: registeredPath(o.host, b.bundlePath),
+    changed: changed.includes(b.bundlePath) || old?.binfmt?.entry !== b.entry,
+  };
+  return {
+    result: {
+      engine: p.engine,
+      prefix: o.prefix,
+      host_root: o.host.root,
+      changed,
+      restart: engineChanged ? p.restart : [],
+      restarted: null,
+      binfmt,
+    },
+    configDiff: p.configDiff,
+  };
 }
 
 /** differs tells whether a planned file is missing on the node, or there with other bytes or another mode. */
@@ -116,7 +142,15 @@ export function install(o: PlanOptions & { restart?: boolean; restartCommand?: s
     restarted = restartEngine(host, p.engine, o.restartCommand);
     writeRecord(host, { ...record, pending_restart: false });
   }
-  return { engine: p.engine, prefix: o.prefix, host_root: host.root, changed, restart: engineChanged && !restarted ? p.restart : [], restarted, binfmt };
+  return {
+    engine: p.engine,
+    prefix: o.prefix,
+    host_root: host.root,
+    changed,
+    restart: engineChanged && !restarted ? p.restart : [],
+    restarted,
+    binfmt,
+  };
 }
 
 /**
@@ -126,7 +160,14 @@ export function install(o: PlanOptions & { restart?: boolean; restartCommand?: s
  * and whether the engine's config will change — an interrupted run's
  * change is still owed its restart. It also clears what a killed write left.
  */
-function intent(host: Host, prefix: string, p: Plan, old: InstallRecord | undefined, entries: RecordedFile[], gone: RecordedFile[]): InstallRecord {
+function intent(
+  host: Host,
+  prefix: string,
+  p: Plan,
+  old: InstallRecord | undefined,
+  entries: RecordedFile[],
+  gone: RecordedFile[],
+): InstallRecord {
   const binary = findEngine(host, p.engine)?.binary;
   const configChanges = p.files.some((f) => f.config && differs(host, f)) || gone.some((r) => ENGINE_CONFIGS.includes(r.path));
   const record: InstallRecord = {
@@ -141,9 +182,13 @@ function intent(host: Host, prefix: string, p: Plan, old: InstallRecord | undefi
     pending_restart: configChanges || Boolean(old?.pending_restart),
   };
   const backups = entries.flatMap((e) => (e.backup ? [e.backup] : []));
-  for (const d of [prefix, ...[...p.files.map((f) => f.path), ...backups].map((f) => path.posix.dirname(f))].flatMap((dir) => host.missingDirs(dir))) addDir(record, d);
+  for (const d of [prefix, ...[...p.files.map((f) => f.path), ...backups].map((f) => path.posix.dirname(f))].flatMap((dir) =>
+    host.missingDirs(dir),
+  ))
+    addDir(record, d);
   if (old?.binfmt) record.binfmt = old.binfmt;
-  else if (p.binfmt) record.binfmt = { entry: p.binfmt.entry, fronts: p.binfmt.front.name, interpreter: registeredPath(host, p.binfmt.bundlePath) };
+  else if (p.binfmt)
+    record.binfmt = { entry: p.binfmt.entry, fronts: p.binfmt.front.name, interpreter: registeredPath(host, p.binfmt.bundlePath) };
   for (const f of [...record.files.map((r) => r.path), ...backups]) host.removeTemp(f);
   return record;
 }
@@ -176,7 +221,8 @@ function keep(host: Host, file: string, to: string, record: InstallRecord): void
 function undo(host: Host, f: RecordedFile): boolean {
   host.removeTemp(f.path);
   if (f.backup) host.removeTemp(f.backup);
-  if (!f.backup && f.path === CONTAINERD_CONFIG && host.exists(f.path) && sha256Of(fs.readFileSync(host.at(f.path))) !== f.sha256) return false;
+  if (!f.backup && f.path === CONTAINERD_CONFIG && host.exists(f.path) && sha256Of(fs.readFileSync(host.at(f.path))) !== f.sha256)
+    return false;
   if (f.backup) {
     if (!host.exists(f.backup)) return true;
     host.write(f.path, fs.readFileSync(host.at(f.backup)), fs.statSync(host.at(f.backup)).mode & 0o7777);
@@ -212,7 +258,10 @@ export function uninstall(host: Host, prefix: string, restart = false, restartCo
   }
   const { record } = found;
   if (record.binfmt) removeBinfmt(host, record.binfmt); // before its bundle goes
-  const restored = [...record.files].reverse().filter((f) => undo(host, f)).map((f) => f.path);
+  const restored = [...record.files]
+    .reverse()
+    .filter((f) => undo(host, f))
+    .map((f) => f.path);
   // PREFIX and the directories above it that vaoci made hold the record: they go after it moves out.
   const holding = record.created_dirs.filter((d) => d === prefix || prefix.startsWith(`${d}/`)).sort((a, b) => a.length - b.length);
   for (const d of [...record.created_dirs].reverse()) if (!holding.includes(d)) host.removeDirIfEmpty(d);

@@ -47,7 +47,11 @@ export async function nodeFacts(host: Host, prefix: string, criSocket: string | 
   const s = status(host, prefix);
   const broken = s.files.filter((f) => f.state !== 'ok');
   let ready = s.installed && !broken.length && s.annotations_reach.ok;
-  let why = !s.installed ? `not installed under ${prefix}` : broken.length ? `${broken[0].path} is ${broken[0].state}` : s.annotations_reach.why;
+  let why = !s.installed
+    ? `not installed under ${prefix}`
+    : broken.length
+      ? `${broken[0].path} is ${broken[0].state}`
+      : s.annotations_reach.why;
   if (ready && s.engine && criSocket !== 'none') {
     const running = await handlerRunning(host, s.engine, criSocket ?? CRI_SOCKETS[s.engine]);
     ready = running.present;
@@ -58,7 +62,12 @@ export async function nodeFacts(host: Host, prefix: string, criSocket: string | 
   const { va_bits: vaBits } = await probe();
   const b = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root));
   return {
-    labels: { [LABELS.ready]: String(ready), [LABELS.vaBits]: String(vaBits), [LABELS.version]: labelValue(vaociVersion()), ...binfmtLabels(b.x86_64, b.i386) },
+    labels: {
+      [LABELS.ready]: String(ready),
+      [LABELS.vaBits]: String(vaBits),
+      [LABELS.version]: labelValue(vaociVersion()),
+      ...binfmtLabels(b.x86_64, b.i386),
+    },
     why,
   };
 }

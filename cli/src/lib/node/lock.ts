@@ -62,7 +62,10 @@ async function acquire(file: string, verb: string, waitMs: number, say: (line: s
       said = true;
     }
     if (Date.now() >= deadline) {
-      throw new Failure(`another vaoci node install or uninstall holds \`${file}\` (waited ${Math.round(waitMs / 1000)} s) — expected it to finish first; this ${verb} changed nothing`, 'system');
+      throw new Failure(
+        `another vaoci node install or uninstall holds \`${file}\` (waited ${Math.round(waitMs / 1000)} s) — expected it to finish first; this ${verb} changed nothing`,
+        'system',
+      );
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -74,7 +74,12 @@ export function plan(o: PlanOptions): Plan {
   }));
   files.push({ path: NODE_CONFIG_PATH, data: Buffer.from(nodeConfig(o)), mode: 0o644, config: false });
   const launcher = files.find((f) => f.path.endsWith('/vaoci-launch'))?.data as Buffer;
-  const binfmt = planBinfmt(o.host, o.prefix, { front: o.binfmt?.front ?? 'auto', vaLimit: o.binfmt?.vaLimit ?? 'x86_64', launcher }, o.oldBinfmt);
+  const binfmt = planBinfmt(
+    o.host,
+    o.prefix,
+    { front: o.binfmt?.front ?? 'auto', vaLimit: o.binfmt?.vaLimit ?? 'x86_64', launcher },
+    o.oldBinfmt,
+  );
   if (binfmt) files.push({ path: binfmt.bundlePath, data: binfmt.bundle, mode: 0o755, config: false });
   if (engine === 'containerd') {
     const c = planContainerd(o.host, runtimePath);
@@ -93,7 +98,9 @@ export function detectEngine(host: Host): Engine {
   const containerd = host.exists('/etc/containerd') || host.exists('/usr/bin/containerd') || host.exists('/usr/local/bin/containerd');
   const crio = host.exists('/etc/crio') || host.exists('/usr/bin/crio') || host.exists('/usr/local/bin/crio');
   if (containerd !== crio) return containerd ? 'containerd' : 'cri-o';
-  throw badInput(`--engine \`auto\`: ${containerd ? 'both containerd and CRI-O are' : 'neither containerd nor CRI-O is'} on this node — expected --engine containerd or --engine cri-o`);
+  throw badInput(
+    `--engine \`auto\`: ${containerd ? 'both containerd and CRI-O are' : 'neither containerd nor CRI-O is'} on this node — expected --engine containerd or --engine cri-o`,
+  );
 }
 
 function defaultFrom(): string {
@@ -106,7 +113,9 @@ function readSource(file: string, flag: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
-    throw badInput(`${flag}: \`${file}\` ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'} — expected vaoci's data plane (run \`make build\`)`);
+    throw badInput(
+      `${flag}: \`${file}\` ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : 'cannot be read'} — expected vaoci's data plane (run \`make build\`)`,
+    );
   }
 }
 

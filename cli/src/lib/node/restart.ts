@@ -45,7 +45,11 @@ function onPath(name: string): string | undefined {
 export function chrootCommand(host: Host, own: string | null | undefined = onPath('chroot')): string[] {
   if (own) return [own];
   const found = CHROOTS.find((p) => host.exists(p));
-  if (!found) throw new Failure(`no chroot program, neither in this image's PATH nor on the node (${CHROOTS.join(', ')} under ${host.root})`, 'system');
+  if (!found)
+    throw new Failure(
+      `no chroot program, neither in this image's PATH nor on the node (${CHROOTS.join(', ')} under ${host.root})`,
+      'system',
+    );
   const file = host.at(found);
   const fd = fs.openSync(file, 'r');
   let interp: string | undefined;
@@ -60,7 +64,10 @@ export function chrootCommand(host: Host, own: string | null | undefined = onPat
   // the node's multiarch dirs (lib/x86_64-linux-gnu, …) first, then the plain ones
   const multiarch = LIB_DIRS.flatMap((d) => {
     try {
-      return fs.readdirSync(host.at(d)).filter((n) => /-linux-gnu/.test(n)).map((n) => path.posix.join(d, n));
+      return fs
+        .readdirSync(host.at(d))
+        .filter((n) => /-linux-gnu/.test(n))
+        .map((n) => path.posix.join(d, n));
     } catch {
       return [];
     }

@@ -12,7 +12,17 @@ import { parse } from 'smol-toml';
 import { parseLaunchConfig, readBundleFile } from '../bundle';
 import { LAUNCH_CONF, detectBinfmt, hostBinfmtIo, readRegistrations } from '../policy/binfmt';
 import { BINFMT_DIR, type BinfmtRecord } from './binfmt';
-import { CONTAINERD_CONFIG, CONTAINERD_DROPIN, CONTAINERD_DROPIN_DIR, type Reach, annotationsReach, imported, mergedView, missingImportLine, readRootConfig } from './containerd';
+import {
+  CONTAINERD_CONFIG,
+  CONTAINERD_DROPIN,
+  CONTAINERD_DROPIN_DIR,
+  type Reach,
+  annotationsReach,
+  imported,
+  mergedView,
+  missingImportLine,
+  readRootConfig,
+} from './containerd';
 import { crioReach } from './crio';
 import type { Host } from './host';
 import { sha256Of } from '../image/digest';
@@ -73,16 +83,33 @@ export function status(host: Host, prefix: string, containerd = '/usr/bin/contai
   const runtimePath = path.posix.join(prefix, 'bin', 'vaoci-runtime');
   const files = (record?.files ?? []).map((f) => ({
     path: f.path,
-    state: !host.exists(f.path) ? ('missing' as const) : sha256Of(fs.readFileSync(host.at(f.path))) === f.sha256 ? ('ok' as const) : ('changed' as const),
+    state: !host.exists(f.path)
+      ? ('missing' as const)
+      : sha256Of(fs.readFileSync(host.at(f.path))) === f.sha256
+        ? ('ok' as const)
+        : ('changed' as const),
   }));
-  const base = { installed: Boolean(record), host_root: host.root, prefix, engine: record?.engine ?? null, files, x86_64: interpreterOf(host), binfmt: binfmtState(host, record?.binfmt) };
+  const base = {
+    installed: Boolean(record),
+    host_root: host.root,
+    prefix,
+    engine: record?.engine ?? null,
+    files,
+    x86_64: interpreterOf(host),
+    binfmt: binfmtState(host, record?.binfmt),
+  };
   if (!record) return { ...base, annotations_reach: { ok: false, why: `vaoci is not installed under ${prefix}` }, checked_by: 'files' };
   if (record.engine === 'cri-o') return { ...base, annotations_reach: crioReach(host, runtimePath), checked_by: 'files' };
   const root = readRootConfig(host);
   if (root.exists && !imported(root)) return { ...base, annotations_reach: { ok: false, why: missingImportLine() }, checked_by: 'files' };
   if (host.root === '/' && fs.existsSync(containerd)) {
     const dump = spawnSync(containerd, ['--config', CONTAINERD_CONFIG, 'config', 'dump'], { encoding: 'utf8' });
-    if (dump.status === 0) return { ...base, annotations_reach: annotationsReach(parse(dump.stdout), root.version, runtimePath), checked_by: 'containerd config dump' };
+    if (dump.status === 0)
+      return {
+        ...base,
+        annotations_reach: annotationsReach(parse(dump.stdout), root.version, runtimePath),
+        checked_by: 'containerd config dump',
+      };
   }
   const dropins = dirFiles(host, CONTAINERD_DROPIN_DIR).concat(host.exists(CONTAINERD_DROPIN) ? [] : [CONTAINERD_DROPIN]);
   return { ...base, annotations_reach: annotationsReach(mergedView(host, root, dropins), root.version, runtimePath), checked_by: 'files' };
@@ -93,7 +120,12 @@ function binfmtState(host: Host, r: BinfmtRecord | undefined): NodeStatus['binfm
   if (!r) return null;
   const regs = readRegistrations(host.at(BINFMT_DIR));
   const front = regs.find((g) => g.name === r.fronts);
-  return { entry: r.entry, fronts: r.fronts, registered: regs.some((g) => g.name === r.entry && g.enabled), fronts_state: !front ? 'missing' : front.enabled ? 'enabled' : 'disabled' };
+  return {
+    entry: r.entry,
+    fronts: r.fronts,
+    registered: regs.some((g) => g.name === r.entry && g.enabled),
+    fronts_state: !front ? 'missing' : front.enabled ? 'enabled' : 'disabled',
+  };
 }
 
 function dirFiles(host: Host, dir: string): string[] {

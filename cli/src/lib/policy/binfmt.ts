@@ -186,7 +186,14 @@ export function detectBinfmt(dir: string, io: BinfmtIo = nodeBinfmtIo): { x86_64
     const behind = io.launcherBehind(reg.interpreter);
     if (behind !== null) {
       // vaoci-binfmt: the emulator it carries (or names) is what runs the guest; vaoci-launch loads only static ones
-      return { entry: reg.name, emulator: behind ? emulatorName(behind) : 'unknown', interpreter: reg.interpreter, flags: reg.flags, linkage: 'static', launcher: true };
+      return {
+        entry: reg.name,
+        emulator: behind ? emulatorName(behind) : 'unknown',
+        interpreter: reg.interpreter,
+        flags: reg.flags,
+        linkage: 'static',
+        launcher: true,
+      };
     }
     const elf = io.interpreterElf(reg.interpreter);
     const entry: BinfmtEntry = {

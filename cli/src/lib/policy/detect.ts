@@ -48,7 +48,8 @@ export function detectEntrypoint(rootfs: string, proc: ProcessSpec, io: RootIo =
 
 /** detect gathers the facts for one container: host architecture, entrypoint, binfmt_misc. */
 export function detect(opts: DetectOptions = {}): Detected {
-  const config = opts.config ?? (opts.bundle ? (JSON.parse(fs.readFileSync(path.join(opts.bundle, 'config.json'), 'utf8')) as OciConfig) : undefined);
+  const config =
+    opts.config ?? (opts.bundle ? (JSON.parse(fs.readFileSync(path.join(opts.bundle, 'config.json'), 'utf8')) as OciConfig) : undefined);
   const rootfs = opts.rootfs ?? (opts.bundle ? path.resolve(opts.bundle, config?.root?.path ?? 'rootfs') : undefined);
   const detected: Detected = { host_arch: opts.hostArch ?? hostArch() };
   if (rootfs && config?.process) detected.entrypoint = detectEntrypoint(rootfs, config.process, opts.rootIo ?? nodeIo);

@@ -76,13 +76,20 @@ export function decideInjection(input: InjectionInput): InjectionDecision {
   if (window === null) return { injection: NONE, reason: 'no window: nothing to reserve' };
   if (guest === 'unknown') return { injection: NONE, reason: 'the guest architecture is unknown: nothing is injected' };
   if (guest === 'native') return nativeWorkload(input, window);
-  if (emulator === 'preload') return { injection: preload(input, window), reason: `${origin(input.emu)} says preload: LD_PRELOAD into whatever runs the ${guest} guest` };
+  if (emulator === 'preload')
+    return {
+      injection: preload(input, window),
+      reason: `${origin(input.emu)} says preload: LD_PRELOAD into whatever runs the ${guest} guest`,
+    };
   if (emulator === 'none') return refuse(input.emu, fmt(EXPECT.noneEmulated, guest), `no emulator to reserve in for a ${guest} guest`);
   if (emulator === 'fex') return fex(input, window);
   if (emulator === 'qemu') return guest === 'i386' ? qemu32(input, window) : qemu64(input, window);
   if (launcherInFront(input)) return binfmtLauncher(input, window);
   if (linkage(input) === 'static') return launchEmulator(input, window);
-  return { injection: preload(input, window), reason: `${emulator} is ${describeLinkage(input)}: LD_PRELOAD reserves in its process before the guest runs` };
+  return {
+    injection: preload(input, window),
+    reason: `${emulator} is ${describeLinkage(input)}: LD_PRELOAD reserves in its process before the guest runs`,
+  };
 }
 
 /** launcherInFront: the binfmt entry in use is vaoci-binfmt, in front of the emulator. */
@@ -102,7 +109,10 @@ function binfmtLauncher(input: InjectionInput, window: Window): InjectionDecisio
 function nativeWorkload(input: InjectionInput, window: Window): InjectionDecision {
   const w = input.workload;
   if (w?.linkage === 'static') {
-    return { injection: launch(input, window), reason: `native workload: ${w.path} is statically linked (LD_PRELOAD cannot load into it): vaoci-launch reserves, then loads it without exec` };
+    return {
+      injection: launch(input, window),
+      reason: `native workload: ${w.path} is statically linked (LD_PRELOAD cannot load into it): vaoci-launch reserves, then loads it without exec`,
+    };
   }
   const what = w ? `${w.path} is dynamically linked` : 'the entrypoint was not detected (assumed dynamically linked)';
   return { injection: preload(input, window), reason: `native workload: ${what}; LD_PRELOAD reserves in its own process` };
@@ -110,17 +120,31 @@ function nativeWorkload(input: InjectionInput, window: Window): InjectionDecisio
 
 function fex(input: InjectionInput, window: Window): InjectionDecision {
   if (input.guest === 'i386' && containsWindow(window, WINDOW_I386)) {
-    return { injection: NONE, reason: `FEX already keeps 32-bit guests below 4 GiB (it reserves every gap above), which ${formatWindow(window)} contains: vaoci never reserves twice under FEX` };
+    return {
+      injection: NONE,
+      reason: `FEX already keeps 32-bit guests below 4 GiB (it reserves every gap above), which ${formatWindow(window)} contains: vaoci never reserves twice under FEX`,
+    };
   }
   if (input.guest === 'x86_64' && containsWindow(window, WINDOW_X86_64)) {
     const beyond = beyondFex(window);
     if (beyond === null) {
-      return { injection: NONE, reason: `FEX reserves [2^47, 2^48) itself and ${formatWindow(window)} allows everything else outside it: nothing left to reserve` };
+      return {
+        injection: NONE,
+        reason: `FEX reserves [2^47, 2^48) itself and ${formatWindow(window)} allows everything else outside it: nothing left to reserve`,
+      };
     }
-    return inFex(input, beyond, `FEX reserves [2^47, 2^48) itself but nothing above 2^48, which a 52-bit kernel hands out by hint: vaoci reserves outside ${formatWindow(beyond)} (${formatWindow(window)} and FEX's region; nothing on a 48-bit kernel), never inside FEX's region`);
+    return inFex(
+      input,
+      beyond,
+      `FEX reserves [2^47, 2^48) itself but nothing above 2^48, which a 52-bit kernel hands out by hint: vaoci reserves outside ${formatWindow(beyond)} (${formatWindow(window)} and FEX's region; nothing on a 48-bit kernel), never inside FEX's region`,
+    );
   }
   if (input.guest === 'x86_64' && wraps(window) && window.lower <= X86_64_UPPER) {
-    return inFex(input, window, `FEX reserves [2^47, 2^48) itself; vaoci reserves only the hole [${hex(window.upper)}, ${hex(window.lower)}) below it, so nothing is reserved twice`);
+    return inFex(
+      input,
+      window,
+      `FEX reserves [2^47, 2^48) itself; vaoci reserves only the hole [${hex(window.upper)}, ${hex(window.lower)}) below it, so nothing is reserved twice`,
+    );
   }
   const expected = input.guest === 'x86_64' ? EXPECT.fexWindow64 : EXPECT.fexWindow32;
   return refuse(input.va, expected, 'FEX already reserves for its guests and vaoci never reserves twice');
@@ -154,14 +178,19 @@ function qemu32(input: InjectionInput, window: Window): InjectionDecision {
     return { injection: NONE, reason: `qemu keeps 32-bit guests below 4 GiB itself (reserved_va), which ${formatWindow(window)} contains` };
   }
   if (!wraps(window) && window.lower === 0n) return qemuSwitch(window);
-  return refuse(input.va, EXPECT.qemuI386Window, 'a reservation cannot reach inside qemu\'s reserved_va');
+  return refuse(input.va, EXPECT.qemuI386Window, "a reservation cannot reach inside qemu's reserved_va");
 }
 
 function qemu64(input: InjectionInput, window: Window): InjectionDecision {
   if (launcherInFront(input)) return binfmtLauncher(input, window);
   const link = linkage(input);
-  if (link === 'dynamic') return { injection: preload(input, window), reason: 'qemu is dynamically linked: LD_PRELOAD reserves in its process, QEMU_UNSET_ENV keeps it from the guest' };
-  if (link === 'unknown') return { injection: preload(input, window), reason: 'qemu\'s linkage is unknown (assumed dynamic): LD_PRELOAD, with QEMU_UNSET_ENV' };
+  if (link === 'dynamic')
+    return {
+      injection: preload(input, window),
+      reason: 'qemu is dynamically linked: LD_PRELOAD reserves in its process, QEMU_UNSET_ENV keeps it from the guest',
+    };
+  if (link === 'unknown')
+    return { injection: preload(input, window), reason: "qemu's linkage is unknown (assumed dynamic): LD_PRELOAD, with QEMU_UNSET_ENV" };
   return launchEmulator(input, window);
 }
 

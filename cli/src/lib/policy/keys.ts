@@ -8,10 +8,7 @@ import { closest, fmt, problemLine } from './line';
 import type { SettingKey } from './types';
 
 /** ParsedKey is a key outside vaoci.io/ (ignored), a setting, or a problem line. */
-export type ParsedKey =
-  | { kind: 'foreign' }
-  | { kind: 'setting'; key: SettingKey; container?: string }
-  | { kind: 'problem'; line: string };
+export type ParsedKey = { kind: 'foreign' } | { kind: 'setting'; key: SettingKey; container?: string } | { kind: 'problem'; line: string };
 
 const NAMES: readonly string[] = KEYS.map((k) => k.name);
 

@@ -63,7 +63,9 @@ export function resolveInRoot(root: string, p: string, io: RootIo = nodeIo, cwd 
     try {
       st = io.lstat(host);
     } catch (e) {
-      throw new RootfsError(`${p}: ${code(e) === 'ENOENT' ? 'not found in the rootfs' : `cannot read /${[...done, c].join('/')} (${code(e)})`}`);
+      throw new RootfsError(
+        `${p}: ${code(e) === 'ENOENT' ? 'not found in the rootfs' : `cannot read /${[...done, c].join('/')} (${code(e)})`}`,
+      );
     }
     if (st.isSymbolicLink()) {
       if (++links > MAX_LINKS) throw new RootfsError(`${p}: too many levels of symbolic links`);
@@ -139,7 +141,10 @@ export function findEntrypoint(root: string, proc: ProcessSpec, io: RootIo = nod
 /** shebang splits a `#!` line into the interpreter and its arguments. */
 function shebang(head: Buffer): string[] {
   const line = head.toString('latin1', 2).split('\n')[0];
-  return line.trim().split(/[ \t]+/).filter(Boolean);
+  return line
+    .trim()
+    .split(/[ \t]+/)
+    .filter(Boolean);
 }
 
 /** lookup resolves a program name the way execvp does: a name with `/` directly, else through PATH. */

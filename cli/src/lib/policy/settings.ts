@@ -78,7 +78,14 @@ function nodeDefaults(nodeConfig: NodeConfig | undefined, problems: string[]): C
       problems.push(problemLine(pointer, raw, value.expected));
       continue;
     }
-    out[info.name] = { word: value.word, window: value.window, raw: raw as string, source: 'node-config', key: pointer, lineKey: PREFIX + info.name };
+    out[info.name] = {
+      word: value.word,
+      window: value.window,
+      raw: raw as string,
+      source: 'node-config',
+      key: pointer,
+      lineKey: PREFIX + info.name,
+    };
   }
   return out;
 }

@@ -26,7 +26,10 @@ export async function inspect(state: StateDir, id: string): Promise<Inspected> {
 
 /** mounted tells whether `dir` is a mount point (from this process's mountinfo). */
 function mounted(dir: string): boolean {
-  const fields = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]);
+  const fields = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4]);
   return fields.includes(dir);
 }
 

@@ -27,11 +27,15 @@ export const RUN_EXIT_HELP =
   'Exit codes, as podman\'s (not the other commands\' "Exit codes: 0 ok, 1 a check failed (or the tool could not run it), 2 bad input", ' +
   "so that a script can tell vaoci's failures from the container's): 125 vaoci failed (a bad flag or value, the image not found, the runtime failed before the container's process started), " +
   '126 the command was found but could not be executed (not executable, permission denied), 127 the command was not found in the container; ' +
-  'otherwise the container\'s own exit status (128+N when killed by signal N).';
+  "otherwise the container's own exit status (128+N when killed by signal N).";
 
 /** NOT_FOUND and CANNOT are the runtimes' exec failures (the container's process never ran). */
 const NOT_FOUND = [/exec: ".*": (executable file not found in \$PATH|no such file or directory)$/, /executable file `.*` not found/];
-const CANNOT = [/exec: ".*": (permission denied|exec format error|is a directory)$/i, /open executable: (Permission denied|Is a directory)/i, /exec format error/i];
+const CANNOT = [
+  /exec: ".*": (permission denied|exec format error|is a directory)$/i,
+  /open executable: (Permission denied|Is a directory)/i,
+  /exec format error/i,
+];
 
 /**
  * runtimeStatus maps the runtime's exit status and log to vaoci run's: the

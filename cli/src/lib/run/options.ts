@@ -24,7 +24,8 @@ export function parseEnv(values: string[], env: NodeJS.ProcessEnv = process.env)
   for (const v of values) {
     const eq = v.indexOf('=');
     const name = eq < 0 ? v : v.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw badInput(`-e \`${v}\`: expected NAME=VALUE or NAME (a variable name: letters, digits, _)`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw badInput(`-e \`${v}\`: expected NAME=VALUE or NAME (a variable name: letters, digits, _)`);
     if (eq >= 0) out.push(v);
     else if (env[name] !== undefined) out.push(`${name}=${env[name]}`);
   }
@@ -71,7 +72,9 @@ export function parseEnvFile(file: string, env: NodeJS.ProcessEnv = process.env)
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw badInput(`--env-file \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'} — expected a readable file of NAME=VALUE lines`);
+    throw badInput(
+      `--env-file \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'} — expected a readable file of NAME=VALUE lines`,
+    );
   }
   const out: string[] = [];
   text.split('\n').forEach((raw, i) => {
@@ -84,7 +87,9 @@ export function parseEnvFile(file: string, env: NodeJS.ProcessEnv = process.env)
       return;
     }
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw badInput(`--env-file \`${file}\` line ${i + 1}: \`${raw}\` — expected NAME=VALUE, NAME or a # comment (a variable name: letters, digits, _)`);
+      throw badInput(
+        `--env-file \`${file}\` line ${i + 1}: \`${raw}\` — expected NAME=VALUE, NAME or a # comment (a variable name: letters, digits, _)`,
+      );
     }
     out.push(...parseEnv([eq < 0 ? name : line], env));
   });

@@ -42,7 +42,7 @@ export function containerProcess(image: ImageConfig, input: ProcessInput, rootfs
   const entrypoint = input.entrypoint ?? c.Entrypoint ?? [];
   const cmd = input.command.length ? input.command : input.entrypoint === undefined ? (c.Cmd ?? []) : [];
   const args = [...entrypoint, ...cmd];
-  if (!args.length) throw badInput('IMAGE: no Entrypoint or Cmd (the image\'s or --entrypoint) — expected a command after IMAGE');
+  if (!args.length) throw badInput("IMAGE: no Entrypoint or Cmd (the image's or --entrypoint) — expected a command after IMAGE");
   const env = mergeEnv(c.Env?.length ? c.Env : [DEFAULT_PATH], input.env);
   const user = input.user === undefined ? resolveUser(c.User ?? '', rootfs) : resolveUser(input.user, rootfs, '-u');
   return { args, env, cwd: input.workdir ?? (c.WorkingDir || '/'), user };
@@ -80,7 +80,8 @@ function gidOfUid(rootfs: string, uid: number): number {
 
 function lookup(rootfs: string, file: string, name: string, spec: string, label: string): string[] {
   const row = rows(rootfs, file).find((r) => r[0] === name);
-  if (!row || !/^\d+$/.test(row[2] ?? '')) throw badInput(`${label} \`${spec}\`: \`${name}\` — expected a name in the image's ${file}, or a number`);
+  if (!row || !/^\d+$/.test(row[2] ?? ''))
+    throw badInput(`${label} \`${spec}\`: \`${name}\` — expected a name in the image's ${file}, or a number`);
   return row;
 }
 

@@ -26,7 +26,10 @@ const PS_COLUMNS: Column<ContainerEntry>[] = [
 
 /** renderPs is a table of containers, newest first. */
 export function renderPs(entries: ContainerEntry[]): string {
-  return table([...entries].sort((a, b) => b.created.localeCompare(a.created)), PS_COLUMNS);
+  return table(
+    [...entries].sort((a, b) => b.created.localeCompare(a.created)),
+    PS_COLUMNS,
+  );
 }
 
 /** renderInspect lists one container's fields and its report's verdict. */

@@ -18,7 +18,16 @@ import { unpackImage } from '../image/unpack';
 import { mountRootfs } from '../image/rootfs';
 import type { Progress } from '../progress';
 import {
-  type Network, parseAnnotations, parseEntrypoint, parseEnv, parseEnvFile, parseName, parseNetwork, parsePlatformFlag, parseUserSpec, parseVolume,
+  type Network,
+  parseAnnotations,
+  parseEntrypoint,
+  parseEnv,
+  parseEnvFile,
+  parseName,
+  parseNetwork,
+  parsePlatformFlag,
+  parseUserSpec,
+  parseVolume,
   parseWorkdir,
 } from './options';
 import { runtimeStatus } from './exit';
@@ -169,7 +178,10 @@ export async function run(o: RunOptions): Promise<RunResult> {
  * platform than the image's only one (a single-platform image is run
  * anyway: the emulator may well run it), or undefined.
  */
-export function platformMismatch(loaded: { config: Pick<LoadedImage['config'], 'os' | 'architecture' | 'variant'> }, platform: string | undefined): string | undefined {
+export function platformMismatch(
+  loaded: { config: Pick<LoadedImage['config'], 'os' | 'architecture' | 'variant'> },
+  platform: string | undefined,
+): string | undefined {
   if (platform === undefined) return undefined;
   const want = parsePlatform(platform);
   if (matches(loaded.config, want)) return undefined;

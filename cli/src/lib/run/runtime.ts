@@ -53,7 +53,8 @@ export function resolveRuntime(value: string, env: NodeJS.ProcessEnv = process.e
   } catch {
     // not executable by us
   }
-  if (!st?.isFile() || !executable) throw badInput(`--runtime \`${value}\`: ${st ? 'not an executable file' : 'no such file'} — ${expected}`);
+  if (!st?.isFile() || !executable)
+    throw badInput(`--runtime \`${value}\`: ${st ? 'not an executable file' : 'no such file'} — ${expected}`);
   return value;
 }
 

@@ -79,7 +79,8 @@ export class StateDir {
 
   /** ensure creates the directories (0700: bundles and reports are root's). */
   ensure(): void {
-    for (const d of [this.root, this.cache, this.reports, path.join(this.root, 'containers')]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const d of [this.root, this.cache, this.reports, path.join(this.root, 'containers')])
+      fs.mkdirSync(d, { recursive: true, mode: 0o700 });
   }
 
   /** list reads the index (empty when there is none yet); a broken index is one line, not a guess. */
@@ -167,7 +168,10 @@ export class StateDir {
 }
 
 function nameTaken(name: string, c: ContainerEntry): Failure {
-  return new Failure(`--name \`${name}\`: already the name of container ${c.id} — expected a name no container in \`vaoci ps\` has (or \`vaoci rm ${name}\` first)`, 'invalid');
+  return new Failure(
+    `--name \`${name}\`: already the name of container ${c.id} — expected a name no container in \`vaoci ps\` has (or \`vaoci rm ${name}\` first)`,
+    'invalid',
+  );
 }
 
 function readOr(file: string, fallback: string): string {

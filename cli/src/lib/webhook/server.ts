@@ -55,7 +55,8 @@ function handle(req: IncomingMessage, res: ServerResponse, log: (line: string) =
     res.end(JSON.stringify(body));
   };
   if (req.method === 'GET' && req.url === '/healthz') return send(200, { ok: true });
-  if (req.method !== 'POST' || req.url?.split('?')[0] !== '/validate') return send(404, { error: 'expected POST /validate or GET /healthz' });
+  if (req.method !== 'POST' || req.url?.split('?')[0] !== '/validate')
+    return send(404, { error: 'expected POST /validate or GET /healthz' });
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (c: Buffer) => {
