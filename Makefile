@@ -39,7 +39,7 @@ lint: $(HOST_NODE)
 	@test/lint.sh
 
 # The fast lane, under two minutes, as any user: the C unit tests (both policy
-# resolvers on test/vectors among them) and jest's unit project — no root, no
+# resolvers on schemas/vectors among them) and jest's unit project — no root, no
 # build/tools, no runtime, no registry (jest.config.js says which tests are
 # system tests; test/ts/support/unit-guard.ts keeps the rest honest). Needs
 # only the C build of this host and the CLI's TypeScript, built here.

@@ -1,7 +1,7 @@
 /* vaoci-nri's door into the data plane: the wrapper's own C resolver
  * (hook/policy/) and modifiers (hook/common/modify.c) run on an OCI-shaped
  * view of what NRI's CreateContainer gives, so the NRI plugin and
- * vaoci-runtime cannot disagree (test/vectors/ hold the resolver). */
+ * vaoci-runtime cannot disagree (schemas/vectors/ hold the resolver). */
 #ifndef VAOCI_NRI_RESOLVE_H
 #define VAOCI_NRI_RESOLVE_H
 

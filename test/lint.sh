@@ -2,10 +2,10 @@
 # make lint: every linter and formatter check, each timed, all of them even
 # after a failure; exit 0 only if all pass. Nothing is rewritten here:
 # `test/lint.sh --fix` applies clang-format, prettier and eslint's fixes.
-#   shellcheck    every shell script git knows (by .sh or by its #! line), following sources
-#   clang-format  every C file (.clang-format: the tree's style)
-#   eslint        JavaScript and TypeScript (eslint.config.mjs: recommended rules, none turned off)
-#   prettier      JavaScript and TypeScript layout (.prettierrc.json, .prettierignore)
+#   - ShellCheck: every shell script git knows (by .sh or by its #! line), following sources
+#   - clang-format: every C file (.clang-format: the tree's style)
+#   - eslint: JavaScript and TypeScript (eslint.config.mjs: recommended rules, none turned off)
+#   - prettier: JavaScript and TypeScript layout (.prettierrc.json, .prettierignore)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 FIX=0

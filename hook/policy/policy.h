@@ -1,7 +1,7 @@
 /* The policy contract, C side: annotations + node config (JSON, jansson) +
  * container name + detected facts → the container's resolved policy, or
  * the problem lines that refuse it. The same rules, order and byte-identical
- * lines as the TypeScript resolver (cli/src/lib/policy/); test/vectors/
+ * lines as the TypeScript resolver (cli/src/lib/policy/); schemas/vectors/
  * holds both to the same answers. The grammar's tables come from the
  * schemas through policy_gen.h; windows are parsed by native's window.h.
  *

@@ -1,4 +1,4 @@
-/* The shared formats, C side: every vector in test/vectors/formats/ (argv[1]
+/* The shared formats, C side: every vector in schemas/vectors/formats/ (argv[1]
  * names another vectors directory, whose formats/ is read) read by the C parsers — ELF facts
  * (hook/common/elf.c), binfmt_misc registrations (hook/common/binfmt.c),
  * window texts (native/src/window.c), launch.conf (native/src/launch_conf.c)
@@ -119,7 +119,7 @@ static const struct {
 };
 
 int main(int argc, char **argv) {
-  const char *dir = argc > 1 ? argv[1] : "test/vectors";
+  const char *dir = argc > 1 ? argv[1] : "schemas/vectors";
   for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
     char path[4096];
     json_error_t jerr;

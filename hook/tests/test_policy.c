@@ -1,4 +1,4 @@
-/* The policy contract, C side: every shared vector in test/vectors/ (every .json)
+/* The policy contract, C side: every shared vector in schemas/vectors/ (every .json)
  * (or the directory given as argv[1]) must resolve to exactly its expected
  * policy (JSON-equal, reasons aside: those are the TypeScript side's) or
  * its exact error lines, as the TypeScript resolver does in
@@ -103,7 +103,7 @@ static void test_unit(void) {
 }
 
 int main(int argc, char **argv) {
-  const char *dir = argc > 1 ? argv[1] : "test/vectors";
+  const char *dir = argc > 1 ? argv[1] : "schemas/vectors";
   struct dirent **names;
   int n = scandir(dir, &names, is_json, by_name);
   if (n <= 0) {

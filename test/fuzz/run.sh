@@ -5,7 +5,7 @@
 # registrations — built with clang under ASan and UBSan into build/fuzz/.
 #   test/fuzz/run.sh [SECONDS]   each target for SECONDS (default 10; `make fuzz`: 300)
 # Seeds: test/fuzz/seeds/TARGET/ plus every annotations object and detected
-# fact of test/vectors. Every file in test/fuzz/regressions/TARGET/ (a crash
+# fact of schemas/vectors. Every file in test/fuzz/regressions/TARGET/ (a crash
 # once found, kept) is replayed first. A new crash is copied there and fails
 # the run. Prints, per target, the inputs tried and the crashes.
 set -euo pipefail
@@ -31,7 +31,7 @@ declare -A srcs=(
 # The vectors' annotations (and whole configs built from them) seed the JSON targets.
 seed_vectors() {
   local dir=$1 kind=$2 i=0
-  for f in test/vectors/*.json; do
+  for f in schemas/vectors/*.json; do
     while IFS= read -r line; do
       i=$((i + 1))
       printf '%s' "$line" >"$dir/vector-$(basename "$f" .json)-$i"

@@ -1,5 +1,5 @@
 /**
- * The shared formats, TypeScript side: every vector in test/vectors/formats/
+ * The shared formats, TypeScript side: every vector in schemas/vectors/formats/
  * through the TypeScript parsers — ELF facts (policy/elf.ts), binfmt_misc
  * registrations (policy/binfmt.ts), window texts (policy/window.ts),
  * launch.conf (launch-conf.ts) — must give exactly its expected result, as
@@ -13,7 +13,7 @@ import { ElfError, readElf } from '../../cli/src/lib/policy/elf';
 import { parseWindow, windowJson } from '../../cli/src/lib/policy/window';
 import { ELF_JSON, elfVectors } from './fixtures/elf-vectors';
 
-const DIR = path.resolve(__dirname, '../vectors/formats');
+const DIR = path.resolve(__dirname, '../../schemas/vectors/formats');
 
 interface Vector {
   name: string;

@@ -1,5 +1,5 @@
 /**
- * The policy contract, TypeScript side: every shared vector in test/vectors/
+ * The policy contract, TypeScript side: every shared vector in schemas/vectors/
  * resolves to exactly its expected policy or error lines (the C resolver is
  * held to the same vectors by build/<arch>/hook-tests/test_policy), the
  * generated grammar tables are fresh, and the schemas agree with the vectors.
@@ -12,7 +12,7 @@ import type { Detected, NodeConfig } from '../../cli/src/lib/policy';
 import { validate } from '../../cli/src/lib/schema';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const VECTORS = path.join(ROOT, 'test', 'vectors');
+const VECTORS = path.join(ROOT, 'schemas', 'vectors');
 
 interface Vector {
   name: string;
@@ -24,7 +24,7 @@ interface Vector {
   reasons?: Record<string, string>;
 }
 
-/** loadVectors reads every test/vectors/*.json, tagging each vector with its file. */
+/** loadVectors reads every schemas/vectors/*.json, tagging each vector with its file. */
 function loadVectors(): Array<[string, Vector]> {
   const out: Array<[string, Vector]> = [];
   for (const file of fs
@@ -39,7 +39,7 @@ function loadVectors(): Array<[string, Vector]> {
 
 const vectors = loadVectors();
 
-describe('shared vectors (test/vectors) through the TypeScript resolver', () => {
+describe('shared vectors (schemas/vectors) through the TypeScript resolver', () => {
   test.each(vectors)('%s', (_, v) => {
     const r = resolvePolicy({ annotations: v.annotations, nodeConfig: v.node_config, container: v.container, detected: v.detected });
     if ('errors' in v.expect) {

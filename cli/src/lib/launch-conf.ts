@@ -1,6 +1,6 @@
 /**
  * launch.conf, vaoci-binfmt's settings, read exactly as the launcher reads
- * it (native/src/launch_conf.c; test/vectors/formats/launch-conf.json holds
+ * it (native/src/launch_conf.c; schemas/vectors/formats/launch-conf.json holds
  * both to it): `key = value` lines, `#` comments, blank lines; keys
  * emulator (required, an absolute path), va-limit, on-error, algo, each with
  * the C side's length limit; an unknown key is an error. Detection names the

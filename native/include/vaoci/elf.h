@@ -5,7 +5,7 @@
  * will load). Each words its own refusals; what a header says, and what the
  * kernel refuses to run, is read here once. Pure and freestanding (the
  * launcher has no libc); cli/src/lib/policy/elf.ts is the TypeScript twin,
- * held to it by test/vectors/formats/elf.json. */
+ * held to it by schemas/vectors/formats/elf.json. */
 #ifndef VAOCI_ELF_H
 #define VAOCI_ELF_H
 

@@ -1,7 +1,7 @@
 /**
  * resolvePolicy: annotations + node config + container name + detected facts
  * → the container's policy, or the problem lines that refuse it. A pure
- * function (it reads no file), so test/vectors/ can pin it down and the C
+ * function (it reads no file), so schemas/vectors/ can pin it down and the C
  * resolver (hook/policy/) can be held to the same answers.
  */
 import { binfmtFor, resolveEmulator } from './emulator';
