@@ -4,7 +4,7 @@
  *   VAOCI_ON_ERROR  fail (default: exit 127) | warn (report, run unprotected)
  *   VAOCI_DEBUG     1: one human line on success; json: one JSON line;
  *                   maps: /proc/self/maps as it stands after reserving
- *   VAOCI_ALGO      query (default) | gaps | halving | ladder
+ *   VAOCI_ALGO      known (default) | query | gaps | halving | ladder
  * It lives inside someone else's process: no libc calls beyond the weak
  * environ/getauxval that glibc and musl both export, never abort(), and
  * silent on success unless asked. */
