@@ -37,9 +37,17 @@ older_vaoci() {
 
 make_tree
 SNAP_P=$(snap)
-OLDER=$(older_vaoci)
-check "the older vaoci ($OLDER_REV) built and installed the node" bash -c '[ -x "$0" ] && "$0" node install --host-root "$1" --from "$2" >/dev/null' "$OLDER" "$W" "$FROM"
 REC=$W/opt/vaoci/install.json
+if OLDER=$(older_vaoci); then
+  check "the older vaoci ($OLDER_REV) built and installed the node" bash -c '"$0" node install --host-root "$1" --from "$2" >/dev/null' "$OLDER" "$W" "$FROM"
+else
+  # A clone without that history (shallow) cannot build it: this vaoci's record,
+  # rewritten to the oldest form (no vaoci_version, engine_version), stands in.
+  echo "note - the older vaoci cannot be built here: its record's oldest form stands in"
+  OLDER=$VAOCI
+  "$VAOCI" node install --host-root "$W" --from "$FROM" >/dev/null
+  jq 'del(.vaoci_version, .engine_version)' "$REC" >"$WORK/old.json" && cp "$WORK/old.json" "$REC"
+fi
 BACKUP=$(sha256sum <"$W/opt/vaoci/backup/%2Fetc%2Fvaoci%2Fconfig.json")
 
 LD_PRELOAD=$W/opt/vaoci/lib/libvaoci-preload.so sleep 120 &
