@@ -7,18 +7,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from './errors';
 
+/** writeSynced writes a whole file with exactly `mode` (whatever the umask) and flushes it to disk before returning: the half a rename publishes. */
+export function writeSynced(file: string, data: string | Buffer, mode: number, flags: 'w' | 'wx'): void {
+  const fd = fs.openSync(file, flags, mode);
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fchmodSync(fd, mode);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** writeAtomic writes `text` to `file` (with `mode`) through a temporary file and rename; a failure names the file and leaves no temporary behind. */
 export function writeAtomic(file: string, text: string | Buffer, mode = 0o644): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fd = fs.openSync(tmp, 'wx', mode);
-    try {
-      fs.writeFileSync(fd, text);
-      fs.fchmodSync(fd, mode); // exact bits, whatever the umask
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeSynced(tmp, text, mode, 'wx');
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });

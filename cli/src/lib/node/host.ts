@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeSynced } from '../atomic';
 import { Failure } from '../errors';
 
 /**
@@ -53,14 +54,7 @@ export class Host {
     const created = this.mkdirs(path.posix.dirname(p));
     const tmp = tempFor(p);
     try {
-      const fd = fs.openSync(this.at(tmp), 'w', mode);
-      try {
-        fs.writeFileSync(fd, data);
-        fs.fchmodSync(fd, mode); // exact bits, whatever the umask
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      writeSynced(this.at(tmp), data, mode, 'w'); // 'w': a killed run's fixed-name temp is overwritten
       fs.renameSync(this.at(tmp), this.at(p));
     } catch (e) {
       try {
