@@ -24,7 +24,7 @@ deps: $(HOST_NODE)
 $(HOST_NODE): cli/image/node.json cli/image/fetch.mjs .ci/install-node
 	@.ci/install-node
 
-build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 cli demo-image
+build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 nri cli demo-image
 
 # The vaoci CLI: TypeScript to build/ts, then oclif.manifest.json; leaves bin/vaoci runnable.
 cli:

@@ -22,5 +22,5 @@ $(DEMO_IMAGE)/index.json: $(DEMO_IMAGE_IN)
 # downloaded once into build/image/cache. No registry; deterministic.
 .PHONY: image
 
-image: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 cli
+image: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 nri cli
 	@node cli/image/build.mjs build/image

@@ -28,6 +28,7 @@ type resolveInput struct {
 	ImagePending bool              `json:"image_pending"`
 	ImageArch    string            `json:"image_arch"`
 	ImageError   string            `json:"image_error"`
+	Hook         string            `json:"hook,omitempty"` // vaoci-hook on the node; "": beside this binary
 }
 
 type ociProcess struct {

@@ -20,7 +20,8 @@ const annotationPrefix = "vaoci.io/"
 type plugin struct {
 	namespaces map[string]bool // allowed pod namespaces; nil: all
 	images     *imageArch
-	timing     bool // log each CreateContainer's time (-timing)
+	timing     bool   // log each CreateContainer's time (-timing)
+	hook       string // vaoci-hook on the node (-hook); "": beside this binary
 }
 
 // allowed: the pod's namespace is on the allow-list (NVIDIA's plugin's habit).
@@ -44,8 +45,8 @@ func annotations(pod *api.PodSandbox, ctr *api.Container) map[string]string {
 	return out
 }
 
-func input(pod *api.PodSandbox, ctr *api.Container) *resolveInput {
-	in := &resolveInput{ID: ctr.GetId(), Annotations: annotations(pod, ctr),
+func (p *plugin) input(pod *api.PodSandbox, ctr *api.Container) *resolveInput {
+	in := &resolveInput{ID: ctr.GetId(), Annotations: annotations(pod, ctr), Hook: p.hook,
 		Process: ociProcess{Args: ctr.GetArgs(), Env: ctr.GetEnv()}}
 	for _, m := range ctr.GetMounts() {
 		in.Mounts = append(in.Mounts, ociMount{Destination: m.Destination, Type: m.Type, Source: m.Source, Options: m.Options})
@@ -84,7 +85,7 @@ func (p *plugin) CreateContainer(ctx context.Context, pod *api.PodSandbox, ctr *
 		return nil, nil, nil
 	}
 	t0 := time.Now()
-	in := input(pod, ctr)
+	in := p.input(pod, ctr)
 	out, dImage, err := p.resolveContainer(ctx, in, ctr)
 	if p.timing {
 		log.Printf("timing %s: image status %d µs, resolve %d µs", ctr.GetId(), dImage.Microseconds(), (time.Since(t0) - dImage).Microseconds())

@@ -131,8 +131,13 @@ static json_t *run(json_t *in) {
   json_t *out = answer(config, node, id, sp);
   if (!out || sp->refused)
     return out;
+  /* the hook the runtime runs on the node: the plugin's -hook, else beside the plugin (as the wrapper) */
   char hook[4096];
-  vaoci_hook_path(hook, sizeof hook);
+  const char *given = json_string_value(json_object_get(in, "hook"));
+  if (given)
+    snprintf(hook, sizeof hook, "%s", given);
+  else
+    vaoci_hook_path(hook, sizeof hook);
   struct vaoci_modify_ctx ctx = {&sp->policy, hook, getenv(VAOCI_CONFIG_ENV)};
   int r = vaoci_spec_modify(config, &ctx, &err);
   if (r < 0) {

@@ -10,7 +10,8 @@
 /* vaoci_nri_resolve takes one container as JSON:
  *   {"annotations": {...}, "process": {"args": [...], "env": [...]},
  *    "mounts": [{"destination": ...}], "image_arch": "amd64" | "386" | "arm64" | ...,
- *    "image_error": "why the architecture is unknown", "id": "container id"}
+ *    "image_error": "why the architecture is unknown", "id": "container id",
+ *    "hook": vaoci-hook's path on the node (default: beside this binary)}
  * and returns a malloc'd JSON answer:
  *   {"refused": bool, "warnings": [...], "lines": [...], "config": the input
  *    after the wrapper's modifiers, "changed": N, "error": "..."}

@@ -36,8 +36,8 @@ import { MEDIA, PATH_ENV, REF_NAME, Tree, blob, finishLayout, jsonBlob, layerTar
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ARCHES = { amd64: { triplet: 'x86_64-linux-gnu', build: 'x86_64' }, arm64: { triplet: 'aarch64-linux-gnu', build: 'aarch64' } };
 // What `vaoci node install` copies from /usr/share/vaoci/ARCH (cli/src/lib/node/plan.ts, DATA_PLANE),
-// and the unpacker's whiteout writer, which `vaoci run` from the image needs (cli/src/lib/tool.ts).
-const DATA_PLANE = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so', 'vaoci-overlay-marks'];
+// vaoci-nri (the chart runs it in NRI mode; --mode nri installs it), and the unpacker's whiteout writer, which `vaoci run` from the image needs (cli/src/lib/tool.ts).
+const DATA_PLANE = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so', 'vaoci-nri', 'vaoci-overlay-marks'];
 const CONTAINERD_NAME = 'io.containerd.image.name';
 const GZIP_LEVEL = 6;
 const gzip = promisify(zlib.gzip);
@@ -80,7 +80,7 @@ function layerTrees(cache) {
     }
   }
   const trees = {};
-  for (const [arch, { triplet }] of Object.entries(ARCHES)) {
+  for (const [arch, { triplet, build }] of Object.entries(ARCHES)) {
     const nodeFrom = nodeDir(cache, arch);
     const libc = new Tree();
     libc.dir('tmp', 0o1777);
@@ -95,6 +95,8 @@ function layerTrees(cache) {
     const node = new Tree();
     node.file(NODE_PATH, fs.readFileSync(path.join(nodeFrom, 'bin/node')), 0o755);
     node.file('usr/local/share/doc/node/LICENSE', fs.readFileSync(path.join(nodeFrom, 'LICENSE')));
+    // The chart's NRI container runs `vaoci-nri` whatever the node's architecture: this one's.
+    node.symlink('usr/local/bin/vaoci-nri', `../../share/vaoci/${build}/vaoci-nri`);
     trees[arch] = [
       ['base', libc],
       ['node', node],

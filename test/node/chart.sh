@@ -4,7 +4,8 @@
 # namespaces: `cluster.sh exec test/node/chart.sh`; the chart's image
 # build/image/vaoci-amd64.tar already imported).
 #
-#   helm install  the DaemonSet's installer installs on the node; the agent labels
+#   helm install  (mode NODE_MODE: runtime-class, or auto on an engine without NRI)
+#                 the DaemonSet's installer installs on the node; the agent labels
 #                 the Node vaoci.io/ready=true only once the running engine
 #                 reports the handler over CRI (crictl info agrees); RuntimeClass
 #                 vaoci exists. NODE_RESTART says who restarts the engine:
@@ -58,7 +59,7 @@ handler_reported() { crictl info | jq -e '.config.containerd.runtimes.vaoci.opti
 RESTART=${NODE_RESTART:-chart}
 values=(--set image.pullPolicy=Never --set-json 'nodeSelector={"kubernetes.io/arch":"amd64"}'
         --set nodeConfig.runtime=/usr/sbin/runc --set installer.binfmt=never --set uninstallOnDelete=true
-        --set agent.intervalSeconds=5)
+        --set agent.intervalSeconds=5 --set "mode=${NODE_MODE:-runtime-class}")
 case $RESTART in
   chart)
     # The node's own restart command, as on a node without systemd: a script on the node (this
@@ -86,6 +87,11 @@ if ! kubectl rollout status -n "$NS" ds/vaoci --timeout=180s >/dev/null; then
 fi
 say "helm install done, DaemonSet ready"
 check "RuntimeClass vaoci has handler vaoci" test "$(kubectl get runtimeclass vaoci -o jsonpath='{.handler}')" = vaoci
+if [ "${NODE_MODE:-runtime-class}" = auto ]; then
+  # an engine without NRI (containerd 1.6): auto is the runtime class, and the RuntimeClass sends pods only to such nodes
+  check "mode auto: the RuntimeClass selects vaoci.io/mode=runtime-class" \
+    test "$(kubectl get runtimeclass vaoci -o jsonpath='{.scheduling.nodeSelector.vaoci\.io/mode}')" = runtime-class
+fi
 if [ "$RESTART" = operator ]; then
   deadline=$(( $(date +%s) + 60 ))
   until [ -n "$(label ready)" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.5; done
@@ -109,7 +115,9 @@ else
   bad "Node never labelled vaoci.io/ready=true: $(kubectl get node "$NODE_NAME" --show-labels)"
   kubectl logs -n "$NS" ds/vaoci -c agent --tail 5 || true
 fi
-echo "     labels: ready=$(label ready) va-bits=$(label va-bits) emulator=$(label emulator)"
+echo "     labels: ready=$(label ready) mode=$(label mode) va-bits=$(label va-bits) emulator=$(label emulator)"
+check "the Node is labelled vaoci.io/mode=runtime-class (mode ${NODE_MODE:-runtime-class})" test "$(label mode)" = runtime-class
+check "the install record says mode runtime-class" test "$(jq -r .mode /opt/vaoci/install.json)" = runtime-class
 restarts=$(grep -c '^--- restart requested' "$NODE_STATE/log/containerd-restarts.log" 2>/dev/null || echo 0)
 if [ "$RESTART" = chart ]; then
   check "the installer had the engine restarted once (systemctl shim: $restarts)" test "$restarts" = 1
@@ -128,28 +136,9 @@ kubectl logs -n "$NS" ds/vaoci -c install 2>&1 | sed 's/^/     install: /' | hea
 
 # ---- workloads
 kubectl create namespace "$TNS" >/dev/null
-pod() { # name annotations(yaml, indented 4) containers(yaml)
-  cat <<EOF
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $1
-  namespace: $TNS
-  annotations:
-    x-vaoci-test: "1"
-$2
-spec:
-  runtimeClassName: vaoci
-  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-$3
-EOF
-}
-ctr_yaml() { # name command...
-  local name=$1; shift
-  printf '  - name: %s\n    image: vaoci.test/testbox:1\n    imagePullPolicy: Never\n    command: [%s]\n' "$name" "$(printf '"%s",' "$@" | sed 's/,$//')"
-}
+# shellcheck source=test/node/pods.sh
+source test/node/pods.sh
+POD_NS=$TNS POD_RUNTIME_CLASS=vaoci
 {
   pod i386 '    vaoci.io/va-limit: i386
     vaoci.io/guest-arch: x86_64

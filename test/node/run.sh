@@ -5,7 +5,8 @@
 #   1. a plain busybox-static Pod (vaoci.test/testbox:1, built here) runs to completion
 #   2. the chart (test/node/chart.sh): helm install with the image from make image,
 #      annotated pods holding their windows, helm test, upgrade, uninstall; on 1.6 the
-#      installer restarts the engine, on 2.2 the operator does (NODE_RESTART)
+#      installer restarts the engine (mode auto: no NRI there), on 2.2 the operator does
+#      (NODE_RESTART); then on 2.2 the chart in mode auto, which picks NRI (test/node/chart-nri.sh)
 # Prints each phase's and each engine's time; the cluster is stopped on exit.
 #
 #   test/node/run.sh [ENGINE...]     default: containerd-1.6 containerd-2.2
@@ -60,11 +61,24 @@ EOF
       # containerd 1.6: the installer restarts the engine (installer.restartCommand); 2.2: the operator does
       restart=chart
       [ "$engine" = containerd-2.2 ] && restart=operator
-      if test/node/cluster.sh exec env NODE_CONTAINERD="$bin" NODE_RESTART="$restart" test/node/chart.sh; then
-        echo "ok   - $engine: chart in $((SECONDS - t1)) s"
+      # containerd 1.6 has no NRI: mode auto must choose the runtime class there
+      mode=runtime-class
+      [ "$engine" = containerd-1.6 ] && mode=auto
+      if test/node/cluster.sh exec env NODE_CONTAINERD="$bin" NODE_RESTART="$restart" NODE_MODE="$mode" test/node/chart.sh; then
+        echo "ok   - $engine: chart (mode $mode) in $((SECONDS - t1)) s"
       else
         echo "FAIL - $engine: chart (logs: build/node/cluster/log, kept as build/node/failed-$engine)"
         status=FAILED
+      fi
+      # containerd 2.2 serves NRI: the chart in mode auto chooses vaoci-nri there
+      if [ "$engine" = containerd-2.2 ] && [ "$status" = ok ]; then
+        t1=$SECONDS
+        if test/node/cluster.sh exec env NODE_CONTAINERD="$bin" test/node/chart-nri.sh; then
+          echo "ok   - $engine: chart (mode auto: nri) in $((SECONDS - t1)) s"
+        else
+          echo "FAIL - $engine: chart in mode auto (nri) (logs: build/node/cluster/log, kept as build/node/failed-$engine)"
+          status=FAILED
+        fi
       fi
     fi
   fi

@@ -259,13 +259,10 @@ launch_args() {
 
 # kube_matrix: the real-node lane's pods (test/node/chart.sh) through the
 # kubelet, with no runtimeClassName: containerd's default runc, vaoci-nri.
-kube_pod() { # name annotations(yaml, indented 4) containers(yaml)
-  printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: vaoci-test\n  annotations:\n    x-vaoci-test: "1"\n%s\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n%s\n' "$1" "$2" "$3"
-}
-kube_ctr() { # name command...
-  local name=$1; shift
-  printf '  - name: %s\n    image: vaoci.test/testbox:1\n    imagePullPolicy: Never\n    command: [%s]\n' "$name" "$(printf '"%s",' "$@" | sed 's/,$//')"
-}
+# shellcheck source=test/node/pods.sh
+source test/node/pods.sh
+kube_pod() { POD_NS=vaoci-test POD_RUNTIME_CLASS='' pod "$@"; }
+kube_ctr() { ctr_yaml "$@"; }
 kube_matrix() {
   say "kubelet matrix"
   local r p

@@ -153,6 +153,10 @@ describe('helm template, default values', () => {
       'auto',
       '--binfmt-va-limit',
       'x86_64',
+      '--mode',
+      'runtime-class',
+      '--nri-socket',
+      '/var/run/nri/nri.sock',
       '--restart',
     ]);
     const [agent] = pod.containers;
@@ -316,6 +320,10 @@ describe('helm template, non-default values', () => {
       'never',
       '--binfmt-va-limit',
       'i386',
+      '--mode',
+      'runtime-class',
+      '--nri-socket',
+      '/var/run/nri/nri.sock',
       '--restart',
     ]);
     expect(pod.containers[0].args).toEqual([
@@ -352,7 +360,7 @@ describe('helm template, non-default values', () => {
       const docs = ok({ uninstallOnDelete: true, ...values });
       const install = one(docs, 'DaemonSet').spec.template.spec.initContainers[0].args as string[];
       const job = one(docs, 'Job').spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'VAOCI_UNINSTALL_ARGS').value;
-      return [install.slice(install.indexOf('--binfmt-va-limit') + 2), JSON.parse(job).slice(6)];
+      return [install.slice(install.indexOf('--nri-socket') + 2), JSON.parse(job).slice(6)];
     };
     expect(args({})).toEqual([['--restart'], ['--restart']]);
     expect(args({ installer: { restartCommand: 'rc-service containerd restart' } })).toEqual([
@@ -551,6 +559,67 @@ describe('uninstallOnDelete', () => {
   });
 });
 
+describe('mode: nri and auto (vaoci-nri in the DaemonSet)', () => {
+  const dsOf = (docs: Obj[]) => one(docs, 'DaemonSet', FULLNAME).spec.template.spec;
+  const container = (pod: Obj, name: string) => (pod.containers as Obj[]).find((c) => c.name === name);
+  const installArgs = (pod: Obj) => pod.initContainers[0].args as string[];
+  const testPod = (docs: Obj[]) => one(docs, 'Pod', `${FULLNAME}-test-window`).spec;
+
+  test('runtime-class (the default): no plugin container, the installer told so, the RuntimeClass as before', () => {
+    const docs = ok();
+    const pod = dsOf(docs);
+    expect(container(pod, 'nri')).toBeUndefined();
+    expect(installArgs(pod)).toEqual(expect.arrayContaining(['--mode', 'runtime-class']));
+    expect((container(pod, 'agent') as Obj).args).not.toContain('--nri-status');
+    expect(one(docs, 'RuntimeClass').scheduling.nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/ready': 'true' });
+    expect(testPod(docs).runtimeClassName).toBe('vaoci');
+  });
+
+  test('nri: the plugin container (chroot into the node, only CAP_SYS_CHROOT), no RuntimeClass, the helm test on an nri node', () => {
+    const docs = ok({ mode: 'nri', nri: { namespaces: ['team-a', 'team-b'], index: '60' } });
+    const pod = dsOf(docs);
+    expect(kinds(docs)).not.toContain('RuntimeClass');
+    expect(installArgs(pod)).toEqual(expect.arrayContaining(['--mode', 'nri', '--nri-socket', '/var/run/nri/nri.sock']));
+    const nri = container(pod, 'nri') as Obj;
+    expect(nri.command).toEqual(['vaoci-nri']);
+    expect(nri.args).toEqual([
+      '-host-root=/host',
+      '-install-record=/opt/vaoci/install.json',
+      '-hook=/opt/vaoci/bin/vaoci-hook',
+      '-nri-socket=/var/run/nri/nri.sock',
+      '-cri-socket=/run/containerd/containerd.sock',
+      '-idx=60',
+      '-namespaces=team-a,team-b',
+      '-status=/run/vaoci-nri/connected',
+    ]);
+    expect(nri.securityContext).toMatchObject({
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['SYS_CHROOT'] },
+    });
+    expect(nri.securityContext.privileged).toBeUndefined();
+    expect(nri.volumeMounts).toEqual([{ name: 'host-root', mountPath: '/host', mountPropagation: 'HostToContainer' }]);
+    const agent = container(pod, 'agent') as Obj;
+    expect(agent.args.slice(-2)).toEqual(['--nri-status', '/host/run/vaoci-nri/connected']);
+    expect(agent.volumeMounts).toContainEqual({ name: 'host-nri-status', mountPath: '/host/run/vaoci-nri', readOnly: true });
+    expect(((pod.volumes as Obj[]).find((v) => v.name === 'host-nri-status') as Obj).hostPath).toEqual({ path: '/run/vaoci-nri', type: 'DirectoryOrCreate' });
+    expect(testPod(docs).runtimeClassName).toBeUndefined();
+    expect(testPod(docs).nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/mode': 'nri', 'vaoci.io/ready': 'true' });
+  });
+
+  test('auto: the plugin and the RuntimeClass, which sends pods only to runtime-class nodes', () => {
+    const docs = ok({ mode: 'auto' });
+    expect(container(dsOf(docs), 'nri')).toBeDefined();
+    expect(installArgs(dsOf(docs))).toEqual(expect.arrayContaining(['--mode', 'auto']));
+    expect(one(docs, 'RuntimeClass').scheduling.nodeSelector).toEqual({
+      'kubernetes.io/arch': 'arm64',
+      'vaoci.io/mode': 'runtime-class',
+      'vaoci.io/ready': 'true',
+    });
+  });
+});
+
 describe('invalid values are refused, naming the key', () => {
   test.each([
     ['nodeConfig.defaults.vaLimit: x86-64', { nodeConfig: { defaults: { vaLimit: 'x86-64' } } }, /nodeConfig\.defaults\.vaLimit/],
@@ -574,6 +643,12 @@ describe('invalid values are refused, naming the key', () => {
     ['an unknown key', { nodeconfig: {} }, /nodeconfig is not allowed/],
     ['an unknown nested key', { nodeConfig: { defaults: { va_limit: 'i386' } } }, /va_limit is not allowed/],
     ['nodeSelector naming vaoci.io/ready', { nodeSelector: { 'vaoci.io/ready': 'true' } }, /nodeSelector: must not name vaoci\.io\/ready/],
+    ['nodeSelector naming vaoci.io/mode', { nodeSelector: { 'vaoci.io/mode': 'nri' } }, /nodeSelector: must not name vaoci\.io\/mode/],
+    ['mode: NRI', { mode: 'NRI' }, /mode/],
+    ['nri.namespaces: []', { nri: { namespaces: [] } }, /nri\.namespaces/],
+    ['nri.namespaces naming Kube-System', { nri: { namespaces: ['Kube-System'] } }, /nri\.namespaces/],
+    ['a relative nri.socket', { nri: { socket: 'var/run/nri/nri.sock' } }, /nri\.socket/],
+    ['nri.index: 5', { nri: { index: '5' } }, /nri\.index/],
     [
       'nodeConfig.runtime is the wrapper',
       { nodeConfig: { runtime: '/opt/vaoci/bin/vaoci-runtime' } },
@@ -655,6 +730,14 @@ describe('NOTES.txt', () => {
     expect(text).toContain('admission webhook');
     expect(text).toContain('WARNING: one replica with failurePolicy Fail');
     expect(text).toContain('`helm uninstall` first runs `vaoci node uninstall` on every node');
+  });
+
+  test('mode nri: no RuntimeClass to name, the plugin to look at, every container of the allowed namespaces', () => {
+    const text = notes({ mode: 'nri', nri: { namespaces: ['team-a'] } });
+    expect(text).toContain('Mode nri: on every node the installer');
+    expect(text).toContain('of the namespaces team-a as the engine creates it');
+    expect(text).toContain('logs ds/vt-vaoci -c nri');
+    expect(text).not.toContain('runtimeClassName: vaoci');
   });
 
   test("follows the restart values: a command of the operator's, or none at all", () => {

@@ -46,6 +46,7 @@ const facts = (o: Partial<DoctorFacts> = {}): DoctorFacts => ({
   status: {
     installed: true,
     prefix: '/opt/vaoci',
+    mode: 'runtime-class',
     files: [{ path: '/opt/vaoci/bin/vaoci-runtime', state: 'ok' }],
     annotations_reach: { ok: true, why: 'ok' },
     binfmt: null,
@@ -163,6 +164,15 @@ describe('the verdicts', () => {
     expect(engine(facts({ engine: missing })).status).toBe('fail');
     expect(engine(facts({ engine: missing, status: { ...facts().status, installed: false } })).status).toBe('warn');
     expect(engine(facts({ engine: null })).detail).toContain('neither containerd nor CRI-O');
+    // mode nri: no handler to look for; the engine must serve NRI
+    const nri = (ok: boolean, why: string) =>
+      engine(facts({ engine: missing, running: null, status: { ...facts().status, mode: 'nri', annotations_reach: { ok, why } } }));
+    expect(nri(true, 'the engine serves NRI at /var/run/nri/nri.sock')).toEqual({
+      name: 'engine',
+      status: 'ok',
+      detail: 'containerd 1.6.20~ds1, /usr/bin/containerd: mode nri, the engine serves NRI at /var/run/nri/nri.sock',
+    });
+    expect(nri(false, 'no NRI socket at /var/run/nri/nri.sock')).toMatchObject({ status: 'fail' });
     expect(engine(facts({ engine: { ...e, engine: 'cri-o', version: null, version_from: null } })).detail).toMatch(
       /^cri-o version unknown, /,
     );

@@ -22,7 +22,7 @@ import { tmpDir } from './image-fixtures';
 const REPO = path.resolve(__dirname, '../..');
 // What `vaoci node install` copies, and the image's data plane (the same plus the unpacker's whiteout writer for `vaoci run`).
 const INSTALLED = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so'];
-const DATA_PLANE = [...INSTALLED, 'vaoci-overlay-marks'];
+const DATA_PLANE = [...INSTALLED, 'vaoci-nri', 'vaoci-overlay-marks'];
 const ARCHES = { amd64: 'x86_64', arm64: 'aarch64' } as const;
 const chart = YAML.parse(fs.readFileSync(path.join(REPO, 'charts/vaoci/Chart.yaml'), 'utf8')) as { appVersion: string };
 const values = YAML.parse(fs.readFileSync(path.join(REPO, 'charts/vaoci/values.yaml'), 'utf8')) as {
@@ -202,6 +202,10 @@ maybe('arm64: an aarch64 node and loader, and both architectures of the data pla
       expect(fs.readdirSync(path.join(rootfs, 'usr/share/vaoci', dir)).sort()).toEqual([...DATA_PLANE].sort());
     }
     expect(fs.readlinkSync(path.join(rootfs, 'usr/local/bin/vaoci'))).toBe('../lib/vaoci/bin/vaoci');
+    // the chart's NRI container runs vaoci-nri by name: this architecture's static plugin
+    expect(fs.readlinkSync(path.join(rootfs, 'usr/local/bin/vaoci-nri'))).toBe('../../share/vaoci/aarch64/vaoci-nri');
+    const nri = fs.readFileSync(path.join(rootfs, 'usr/share/vaoci/aarch64/vaoci-nri'));
+    expect(nri.readUInt16LE(18)).toBe(183);
   });
 });
 

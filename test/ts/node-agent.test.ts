@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { validate } from '../../cli/src/lib/schema';
 import { ROOT } from './cli-helpers';
@@ -165,6 +166,49 @@ describe('vaoci node agent', () => {
     const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
     expect(doc.labels['vaoci.io/ready']).toBe('false');
     expect(doc.why).toMatch(/imports no drop-in directory/);
+  });
+
+  it('mode nri: vaoci.io/mode=nri; ready while vaoci-nri says it is connected (else, as root, the engine NRI socket decides)', async () => {
+    const sock = path.join(host, 'run/nri/nri.sock');
+    fs.mkdirSync(path.dirname(sock), { recursive: true });
+    fs.mkdirSync(path.join(host, 'var'), { recursive: true });
+    if (!fs.existsSync(path.join(host, 'var/run'))) fs.symlinkSync('/run', path.join(host, 'var/run'));
+    const nri = net.createServer((c) => c.end());
+    await new Promise<void>((r) => nri.listen(sock, () => r()));
+    try {
+      const install = spawn(path.join(ROOT, 'bin', 'vaoci'), ['node', 'install', '--host-root', host, '--mode', 'nri']);
+      expect(await new Promise((r) => install.on('close', r))).toBe(0);
+      const status = path.join(work, 'nri-connected');
+      const look = async () => {
+        const r = await agent(undefined, true, ['--nri-status', status]);
+        const doc = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+        expect(validate('cli-node-agent', doc)).toEqual([]);
+        return doc;
+      };
+      const off = await look();
+      expect([off.labels['vaoci.io/mode'], off.labels['vaoci.io/ready'], off.why]).toEqual([
+        'nri',
+        'false',
+        `vaoci-nri is not connected to the engine (no ${status})`,
+      ]);
+      fs.writeFileSync(status, 'connected to the engine at /var/run/nri/nri.sock as 50-vaoci since 2026-12-02T00:00:00Z\n');
+      const on = await look();
+      expect(on.labels['vaoci.io/ready']).toBe('true');
+      expect(on.why).toBe(`vaoci-nri: connected to the engine at /var/run/nri/nri.sock as 50-vaoci since 2026-12-02T00:00:00Z`);
+      fs.rmSync(status);
+      expect((await look()).labels['vaoci.io/ready']).toBe('false');
+      // without --nri-status (as root on the node): the engine's NRI socket decides
+      const bySocket = async () => JSON.parse((await agent()).stdout.replace(/^[^{]*/, ''));
+      expect((await bySocket()).why).toMatch(/^the engine serves NRI at \/var\/run\/nri\/nri.sock: .*\(vaoci-nri not asked: no --nri-status\)$/);
+      nri.close();
+      const gone = await bySocket();
+      expect([gone.labels['vaoci.io/ready'], gone.why]).toEqual([
+        'false',
+        'no NRI socket at /var/run/nri/nri.sock: the engine does not serve NRI (turn it on, or install with --mode runtime-class)',
+      ]);
+    } finally {
+      nri.close();
+    }
   });
 
   it('one line for no NODE_NAME (exit 2) and for a refusal by the API server (exit 1)', async () => {

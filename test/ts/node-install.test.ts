@@ -302,6 +302,81 @@ describe('--restart', () => {
   });
 });
 
+describe('--mode: nri (vaoci-nri, no engine config, no restart), auto, runtime-class', () => {
+  /** serveNri makes the node's NRI socket where engines put it: /var/run/nri, with /var/run -> /run (absolute, as on most nodes). */
+  const serveNri = async (root: string): Promise<net.Server> => {
+    fs.mkdirSync(path.join(root, 'run/nri'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'var'), { recursive: true });
+    fs.symlinkSync('/run', path.join(root, 'var/run'));
+    const server = net.createServer((c) => c.end());
+    await new Promise<void>((r) => server.listen(path.join(root, 'run/nri/nri.sock'), () => r()));
+    return server;
+  };
+
+  it('auto on an engine serving NRI: vaoci-nri, the node config, no drop-in, nothing to restart; twice = once; uninstall exact', async () => {
+    const root = node(V2);
+    const server = await serveNri(root);
+    try {
+      const before = snapshot(root);
+      const r = await vaoci(['node', 'install', '--host-root', root, '--mode', 'auto', '--restart', '--json']);
+      expect([r.exit, r.stderr]).toEqual([0, '']);
+      expect(validate('cli-node-install', r.json)).toEqual([]);
+      expect([r.json?.mode, r.json?.restart, r.json?.restarted]).toEqual(['nri', [], null]);
+      expect(fs.statSync(path.join(root, 'opt/vaoci/bin/vaoci-nri')).mode & 0o777).toBe(0o755);
+      expect(fs.existsSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'))).toBe(false);
+      expect(fs.readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8')).toBe(V2['etc/containerd/config.toml']);
+      const record = JSON.parse(fs.readFileSync(path.join(root, 'opt/vaoci/install.json'), 'utf8'));
+      expect(validate('node-install', record)).toEqual([]);
+      expect([record.mode, record.pending_restart]).toEqual(['nri', false]);
+      const st = await vaoci(['node', 'status', '--host-root', root, '--json']);
+      expect([st.exit, st.json?.mode, st.json?.annotations_reach.ok]).toEqual([0, 'nri', true]);
+      expect(validate('cli-node-status', st.json)).toEqual([]);
+      const again = await vaoci(['node', 'install', '--host-root', root, '--mode', 'nri', '--json']);
+      expect([again.exit, again.json?.changed]).toEqual([0, []]);
+      const u = await vaoci(['node', 'uninstall', '--host-root', root, '--restart', '--json']);
+      expect([u.exit, u.json?.restart, u.json?.restarted]).toEqual([0, [], null]);
+      expect(snapshot(root)).toEqual(before);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('auto without NRI is runtime-class; --mode nri without it is one line, exit 2, nothing written', async () => {
+    const root = node(V2);
+    const before = snapshot(root);
+    const r = await vaoci(['node', 'install', '--host-root', root, '--mode', 'nri']);
+    expect([r.exit, r.stderr]).toEqual([
+      2,
+      'vaoci node install: --mode `nri`: no NRI socket at /var/run/nri/nri.sock on the node — expected an engine serving NRI (containerd >= 2.0 by default; containerd 1.7 or CRI-O with NRI enabled), or --mode runtime-class\n',
+    ]);
+    expect(snapshot(root)).toEqual(before);
+    const auto = await vaoci(['node', 'install', '--host-root', root, '--mode', 'auto', '--json']);
+    expect([auto.exit, auto.json?.mode]).toEqual([0, 'runtime-class']);
+    expect(fs.existsSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'))).toBe(true);
+    expect(fs.existsSync(path.join(root, 'opt/vaoci/bin/vaoci-nri'))).toBe(false);
+  });
+
+  it('runtime-class to nri and back: the drop-in goes and comes, vaoci-nri comes and goes, nri restarts nothing', async () => {
+    const root = node(V2);
+    const server = await serveNri(root);
+    try {
+      const before = snapshot(root);
+      expect((await vaoci(['node', 'install', '--host-root', root])).exit).toBe(0);
+      const toNri = await vaoci(['node', 'install', '--host-root', root, '--mode', 'nri', '--json']);
+      expect([toNri.exit, toNri.json?.restart]).toEqual([0, []]);
+      expect(toNri.json?.changed).toEqual(expect.arrayContaining(['/opt/vaoci/bin/vaoci-nri', '/etc/containerd/conf.d/50-vaoci.toml']));
+      expect(fs.existsSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'))).toBe(false);
+      const back = await vaoci(['node', 'install', '--host-root', root, '--json']);
+      expect([back.exit, back.json?.mode, back.json?.restart]).toEqual([0, 'runtime-class', ['containerd (systemctl restart containerd)']]);
+      expect(fs.existsSync(path.join(root, 'opt/vaoci/bin/vaoci-nri'))).toBe(false);
+      expect((await vaoci(['node', 'uninstall', '--host-root', root])).exit).toBe(0);
+      expect(snapshot(root)).toEqual(before);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('CRI-O and bad input', () => {
   it('CRI-O (found by auto): a crio.conf.d drop-in naming vaoci-runtime', async () => {
     const root = node({ 'etc/crio/crio.conf': '[crio]\n' });

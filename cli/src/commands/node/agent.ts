@@ -11,7 +11,7 @@ import { DEFAULT_PREFIX } from '../../lib/node/plan';
 export default class NodeAgent extends VaociCommand {
   static summary = "Keep this Node's vaoci.io/ labels true: ready, va-bits, version, emulator.";
 
-  static description = `Every --interval seconds, looks at the node — the install under PREFIX, whether an annotation would reach a container (as vaoci node status) and whether the running engine reports the runtime handler vaoci (CRI Status over --cri-socket, what crictl info shows; the files alone say only what the engine loads at its next start), the kernel's VA bits (vaoci-reserve probe), the binfmt_misc entry that runs x86-64 ELF — and patches the labels vaoci.io/ready, vaoci.io/va-bits, vaoci.io/version, vaoci.io/emulator (with -linkage, -flags, -fronted) and vaoci.io/i386-emulator of the Node $NODE_NAME when they differ (vaoci explain --node-labels reads them back). The API server is the pod's service account's, else $KUBECONFIG's. Needs get and patch on nodes. With --once, one round; --json then prints {node, labels, patched, why} (schemas/cli-node-agent.schema.json).
+  static description = `Every --interval seconds, looks at the node — the install under PREFIX, whether an annotation would reach a container (as vaoci node status) and whether the running engine reports the runtime handler vaoci (CRI Status over --cri-socket, what crictl info shows; the files alone say only what the engine loads at its next start) — in nri mode instead whether the engine serves NRI and vaoci-nri says it is connected (--nri-status) —, the kernel's VA bits (vaoci-reserve probe), the binfmt_misc entry that runs x86-64 ELF — and patches the labels vaoci.io/ready, vaoci.io/mode, vaoci.io/va-bits, vaoci.io/version, vaoci.io/emulator (with -linkage, -flags, -fronted) and vaoci.io/i386-emulator of the Node $NODE_NAME when they differ (vaoci explain --node-labels reads them back). The API server is the pod's service account's, else $KUBECONFIG's. Needs get and patch on nodes. With --once, one round; --json then prints {node, labels, patched, why} (schemas/cli-node-agent.schema.json).
 
 ${EXIT_CODES_HELP}`;
 
@@ -32,6 +32,9 @@ ${EXIT_CODES_HELP}`;
         return input;
       },
     }),
+    'nri-status': Flags.string({
+      summary: "vaoci-nri's -status file on this machine: in nri mode the node is ready only while it exists (the plugin is connected).",
+    }),
     interval: countFlag('interval', 5, 86400, 'Seconds between looks at the node (default 60).', { default: 60 }),
     once: Flags.boolean({ summary: 'Look once, patch if needed, and exit.' }),
   };
@@ -45,6 +48,7 @@ ${EXIT_CODES_HELP}`;
       host: new Host(flags['host-root'] ?? '/'),
       prefix: flags.prefix ?? DEFAULT_PREFIX,
       criSocket: flags['cri-socket'] ?? null,
+      nriStatus: flags['nri-status'] ?? null,
       node: process.env.NODE_NAME,
       intervalSeconds: flags.interval as number,
       once: flags.once,

@@ -16,7 +16,7 @@ const FILE_COLUMNS: Column<NodeStatus['files'][number]>[] = [
 export default class NodeStatusCommand extends VaociCommand {
   static summary = 'Say what vaoci has installed on this node and whether a vaoci.io/ annotation would reach a container.';
 
-  static description = `Checks each file of PREFIX/install.json (ok, changed, missing) and the engine's view of the runtime handler vaoci: for containerd, whether the root config imports the drop-in directory and the merged handler runs vaoci-runtime and passes vaoci.io/* pod annotations (containerd's own \`containerd config dump\` when run on the node with containerd installed; else the files merged here); for CRI-O, the drop-in. Also names who runs x86-64 ELF (binfmt_misc) and, when vaoci-binfmt is registered, the emulator behind it (from the bundle it carries, else /etc/vaoci/launch.conf), and whether the registration an install made still stands. Exit 1 when an annotation would not reach a container. With --json, prints schemas/cli-node-status.schema.json.
+  static description = `Checks each file of PREFIX/install.json (ok, changed, missing) and the engine's view of the runtime handler vaoci: for containerd, whether the root config imports the drop-in directory and the merged handler runs vaoci-runtime and passes vaoci.io/* pod annotations (containerd's own \`containerd config dump\` when run on the node with containerd installed; else the files merged here); for CRI-O, the drop-in; in mode nri, whether the engine serves NRI. Also names who runs x86-64 ELF (binfmt_misc) and, when vaoci-binfmt is registered, the emulator behind it (from the bundle it carries, else /etc/vaoci/launch.conf), and whether the registration an install made still stands. Exit 1 when an annotation would not reach a container. With --json, prints schemas/cli-node-status.schema.json.
 
 ${EXIT_CODES_HELP}`;
 
@@ -27,7 +27,7 @@ ${EXIT_CODES_HELP}`;
   async run(): Promise<NodeStatus> {
     const { flags } = await this.parse(NodeStatusCommand);
     const s = status(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX);
-    const lines = [`vaoci node status: ${s.installed ? `installed for ${s.engine} under ${s.prefix}` : 'not installed'}`];
+    const lines = [`vaoci node status: ${s.installed ? `installed for ${s.engine} (mode ${s.mode}) under ${s.prefix}` : 'not installed'}`];
     if (s.files.length) lines.push(table(s.files, FILE_COLUMNS, '  ', { header: false }));
     const x = s.x86_64;
     const chain = !x

@@ -26,7 +26,7 @@ export interface DoctorFacts {
   vaBits: number;
   x86_64: { entry: BinfmtEntry; behind: Behind | null } | null;
   i386: { entry: BinfmtEntry; behind: Behind | null } | null;
-  status: Pick<NodeStatus, 'installed' | 'prefix' | 'files' | 'annotations_reach' | 'binfmt'>;
+  status: Pick<NodeStatus, 'installed' | 'prefix' | 'mode' | 'files' | 'annotations_reach' | 'binfmt'>;
   runtimes: string[];
   /** engine: the node's container engine, or null when neither containerd nor CRI-O is there. */
   engine: EngineFacts | null;
@@ -167,7 +167,8 @@ export function runtime(f: DoctorFacts): Check {
 
 /**
  * engine says which engine, its version, whether its config has the handler vaoci (missing fails once
- * vaoci is installed) and whether the running engine reports it (not: fails, the engine needs a restart).
+ * vaoci is installed) and whether the running engine reports it (not: fails, the engine needs a restart);
+ * in mode nri, whether the engine serves NRI instead.
  */
 export function engine(f: DoctorFacts): Check {
   const name = 'engine';
@@ -182,6 +183,11 @@ export function engine(f: DoctorFacts): Check {
     e.version_from === 'install record' ? ' (as the install recorded it)' : e.version_from === 'running engine' ? ' (running)' : '';
   const version = e.version ? `${e.version}${said}` : 'version unknown';
   const head = `${e.engine} ${version}${e.binary ? `, ${e.binary}` : ', its binary not found'}`;
+  // mode nri registers no handler: what matters is that the engine serves NRI
+  if (f.status.mode === 'nri') {
+    const reach = f.status.annotations_reach;
+    return { name, status: reach.ok ? 'ok' : 'fail', detail: `${head}: mode nri, ${reach.why}` };
+  }
   if (!e.handler.present)
     return {
       name,

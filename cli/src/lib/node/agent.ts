@@ -15,6 +15,8 @@ export interface AgentOptions {
   prefix: string;
   /** criSocket: the engine's CRI socket on the node (null: the engine's default; 'none': do not ask). */
   criSocket: string | null;
+  /** nriStatus: vaoci-nri's -status file on this machine (nri mode: ready only while it is there), or null. */
+  nriStatus: string | null;
   node: string | undefined;
   intervalSeconds: number;
   once: boolean;
@@ -43,7 +45,7 @@ export async function runAgent(o: AgentOptions): Promise<AgentRound> {
 }
 
 async function oneRound(api: k8s.CoreV1Api, name: string, o: AgentOptions): Promise<AgentRound> {
-  const facts = await nodeFacts(o.host, o.prefix, o.criSocket);
+  const facts = await nodeFacts(o.host, o.prefix, o.criSocket, o.nriStatus);
   let current: Record<string, string>;
   try {
     current = (await api.readNode({ name })).metadata?.labels ?? {};

@@ -15,6 +15,17 @@ export const engineFlag = Flags.option({
   summary: 'The container engine to register with (auto: the one this node has).',
 })();
 
+/** modeFlags choose how containers reach vaoci (`vaoci node install`). */
+export const modeFlags = {
+  mode: Flags.option({
+    options: ['runtime-class', 'nri', 'auto'] as const,
+    default: 'runtime-class' as const,
+    summary:
+      "runtime-class (the engine's handler vaoci runs the wrapper), nri (vaoci-nri adjusts containers; no engine config, no restart) or auto (nri where the engine serves NRI).",
+  })(),
+  'nri-socket': absolutePathFlag('nri-socket', "The engine's NRI socket on the node, which auto looks for (default /var/run/nri/nri.sock)."),
+};
+
 /** binfmtFlags choose vaoci-binfmt's place in binfmt_misc (`vaoci node install`). */
 export const binfmtFlags = {
   binfmt: Flags.string({

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeSynced } from '../atomic';
 import { Failure } from '../errors';
+import { resolveInRoot } from '../policy/rootfs';
 
 /**
  * tempFor is the one temporary name of a node file: fixed (one installer at a
@@ -38,6 +39,19 @@ export class Host {
 
   exists(p: string): boolean {
     return fs.existsSync(this.at(p));
+  }
+
+  /**
+   * isSocket tells whether the node has a unix socket at `p`, its symlinks
+   * followed as the node would (/var/run is /run on most nodes: an absolute
+   * link that, under the DaemonSet's /host, would leave the node's root).
+   */
+  isSocket(p: string): boolean {
+    try {
+      return fs.statSync(this.at(resolveInRoot(this.root, p))).isSocket();
+    } catch {
+      return false;
+    }
   }
 
   read(p: string): string | undefined {

@@ -16,6 +16,7 @@ import { CONTAINERD_CONFIG } from './containerd';
 import { ENGINE_CONFIGS, type Plan, type PlanOptions, plan } from './plan';
 import {
   type InstallRecord,
+  type Mode,
   type RecordedFile,
   backupPath,
   findRecord,
@@ -29,6 +30,8 @@ import {
 /** InstallResult is what `vaoci node install --json` prints (schemas/cli-node-install.schema.json). */
 export interface InstallResult {
   engine: InstallRecord['engine'];
+  /** mode: how containers reach vaoci here (auto settled: nri when the engine serves NRI). */
+  mode: Mode;
   prefix: string;
   host_root: string;
   /** changed lists the files written by this run (empty: the node already had everything). */
@@ -66,6 +69,7 @@ export function dryRun(o: PlanOptions): DryRun {
   return {
     result: {
       engine: p.engine,
+      mode: p.mode,
       prefix: o.prefix,
       host_root: o.host.root,
       changed,
@@ -135,7 +139,7 @@ export function install(o: PlanOptions & { restart?: boolean; restartCommand?: s
   }
   // Recorded before the restart: one that fails is still owed to the next install --restart.
   // (Without --restart the line says what to restart; whether someone did, vaoci cannot know.)
-  record.pending_restart = Boolean(o.restart) && engineChanged;
+  record.pending_restart = Boolean(o.restart) && engineChanged && p.restart.length > 0; // nri: nothing to restart
   writeRecord(host, record);
   let restarted: string | null = null;
   if (o.restart && record.pending_restart) {
@@ -144,6 +148,7 @@ export function install(o: PlanOptions & { restart?: boolean; restartCommand?: s
   }
   return {
     engine: p.engine,
+    mode: p.mode,
     prefix: o.prefix,
     host_root: host.root,
     changed,
@@ -173,13 +178,14 @@ function intent(
   const record: InstallRecord = {
     version: 1,
     engine: p.engine,
+    mode: p.mode,
     prefix,
     vaoci_version: vaociVersion(),
     engine_version: binary ? askVersion(host, binary) : null,
     files: [...entries, ...gone],
     created_dirs: [...(old?.created_dirs ?? [])],
     restart: p.restart,
-    pending_restart: configChanges || Boolean(old?.pending_restart),
+    pending_restart: (configChanges || Boolean(old?.pending_restart)) && p.restart.length > 0,
   };
   const backups = entries.flatMap((e) => (e.backup ? [e.backup] : []));
   for (const d of [prefix, ...[...p.files.map((f) => f.path), ...backups].map((f) => path.posix.dirname(f))].flatMap((dir) =>
@@ -274,8 +280,10 @@ export function uninstall(host: Host, prefix: string, restart = false, restartCo
     host.remove(found.at);
   }
   removeSideRecords(host, prefix);
-  const restarted = restart ? restartEngine(host, record.engine, restartCommand) : null;
-  return { installed: true, host_root: host.root, restored, restart: restarted ? [] : record.restart, restarted };
+  // an nri install never touched the engine's config: nothing to restart
+  const engineConfig = record.files.some((f) => ENGINE_CONFIGS.includes(f.path));
+  const restarted = restart && engineConfig ? restartEngine(host, record.engine, restartCommand) : null;
+  return { installed: true, host_root: host.root, restored, restart: restarted || !engineConfig ? [] : record.restart, restarted };
 }
 
 export { Host };

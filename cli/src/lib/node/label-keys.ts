@@ -5,6 +5,7 @@
  */
 export const LABELS = {
   ready: 'vaoci.io/ready',
+  mode: 'vaoci.io/mode',
   vaBits: 'vaoci.io/va-bits',
   version: 'vaoci.io/version',
   emulator: 'vaoci.io/emulator',

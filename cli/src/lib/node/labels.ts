@@ -3,7 +3,9 @@
  * can tell prepared nodes apart, and `vaoci explain --node-labels` can answer
  * for the node from anywhere: vaoci.io/ready (installed, every file as
  * written, an annotation would reach a container, and the running engine
- * reports the runtime handler over CRI), vaoci.io/va-bits (the
+ * reports the runtime handler over CRI — in nri mode: the engine serves NRI
+ * and vaoci-nri says it is connected), vaoci.io/mode (runtime-class or nri:
+ * the chart's RuntimeClass sends its pods only to runtime-class nodes), vaoci.io/va-bits (the
  * kernel's user address bits, from vaoci-reserve probe), vaoci.io/version
  * (the vaoci running the agent), and binfmt_misc's answer for x86-64 ELF —
  * vaoci.io/emulator with its linkage, flags and whether vaoci-binfmt stands
@@ -18,6 +20,7 @@ import type { Host } from './host';
 import { LABELS } from './label-keys';
 import { CRI_SOCKETS, handlerRunning } from './engine-live';
 import { status } from './status';
+import { nriConnected } from './nri';
 
 export { LABELS };
 
@@ -42,17 +45,26 @@ export function binfmtLabels(x86: BinfmtEntry | null, i386: BinfmtEntry | null):
  * nodeFacts reads the node: the install under `prefix`, the kernel, binfmt_misc under the host root.
  * Ready needs the files right and then the running engine's word that it runs the handler, over CRI
  * at `criSocket` (a node path; null: the engine's default socket; 'none': the files decide alone).
+ * In nri mode there is no handler: ready needs vaoci-nri's `nriStatus` file instead, when given
+ * (else the engine's NRI socket, which only root can see).
  */
-export async function nodeFacts(host: Host, prefix: string, criSocket: string | null = null): Promise<NodeFacts> {
+export async function nodeFacts(
+  host: Host,
+  prefix: string,
+  criSocket: string | null = null,
+  nriStatus: string | null = null,
+): Promise<NodeFacts> {
   const s = status(host, prefix);
   const broken = s.files.filter((f) => f.state !== 'ok');
-  let ready = s.installed && !broken.length && s.annotations_reach.ok;
-  let why = !s.installed
-    ? `not installed under ${prefix}`
-    : broken.length
-      ? `${broken[0].path} is ${broken[0].state}`
-      : s.annotations_reach.why;
-  if (ready && s.engine && criSocket !== 'none') {
+  // In nri mode the agent cannot look at the engine's NRI socket (its directory is root's alone);
+  // vaoci-nri's status file says more: the plugin is connected to it.
+  const plugin = s.mode === 'nri' && nriStatus ? nriConnected(nriStatus) : null;
+  const reach = plugin ? { ok: plugin.present, why: plugin.why } : s.annotations_reach;
+  let ready = s.installed && !broken.length && reach.ok;
+  let why = !s.installed ? `not installed under ${prefix}` : broken.length ? `${broken[0].path} is ${broken[0].state}` : reach.why;
+  if (s.mode === 'nri') {
+    if (ready && !plugin) why = `${why} (vaoci-nri not asked: no --nri-status)`;
+  } else if (ready && s.engine && criSocket !== 'none') {
     const running = await handlerRunning(host, s.engine, criSocket ?? CRI_SOCKETS[s.engine]);
     ready = running.present;
     why = running.present ? `${why}; ${running.why}` : running.why;
@@ -64,6 +76,7 @@ export async function nodeFacts(host: Host, prefix: string, criSocket: string | 
   return {
     labels: {
       [LABELS.ready]: String(ready),
+      [LABELS.mode]: s.mode ?? 'none',
       [LABELS.vaBits]: String(vaBits),
       [LABELS.version]: labelValue(vaociVersion()),
       ...binfmtLabels(b.x86_64, b.i386),

@@ -13,7 +13,8 @@ import { planContainerd, refuseRancher } from './containerd-plan';
 import { CRIO_DROPIN, crioDropin } from './crio';
 import { type BinfmtPlan, type BinfmtRecord, planBinfmt } from './binfmt';
 import type { Host } from './host';
-import type { Engine } from './record';
+import { NRI_SOCKET } from './nri';
+import type { Engine, Mode } from './record';
 
 export const NODE_CONFIG_PATH = '/etc/vaoci/config.json';
 export const DEFAULT_PREFIX = '/opt/vaoci';
@@ -31,6 +32,10 @@ export interface PlanOptions {
   host: Host;
   prefix: string;
   engine: Engine | 'auto';
+  /** mode: how containers reach vaoci (default runtime-class); auto is nri when the node has an NRI socket. */
+  mode?: Mode | 'auto';
+  /** nriSocket is the engine's NRI socket on the node (default NRI_SOCKET). */
+  nriSocket?: string;
   /** from is the directory holding vaoci-runtime, vaoci-hook, vaoci-reserve, libvaoci-preload.so (default: this build, else /usr/share/vaoci/ARCH). */
   from?: string;
   /** nodeConfig is a node config file on this machine (the chart's ConfigMap); default: one naming the node's runc. */
@@ -43,6 +48,7 @@ export interface PlanOptions {
 
 export interface Plan {
   engine: Engine;
+  mode: Mode;
   files: Planned[];
   restart: string[];
   /** binfmt is vaoci-binfmt's registration in front of a static emulator, or null (its bundle is among the files). */
@@ -58,15 +64,18 @@ const DATA_PLANE: Array<[string, string, number]> = [
   ['vaoci-launch', 'bin', 0o755], // the launch injection's launcher, and the head of every binfmt bundle
   ['libvaoci-preload.so', 'lib', 0o644],
 ];
+/** NRI_PLUGIN is what the nri mode adds to the data plane. */
+const NRI_PLUGIN: [string, string, number] = ['vaoci-nri', 'bin', 0o755];
 const RUNC = ['/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'];
 
 /** plan decides every file; any refusal happens here, before a byte is written. */
 export function plan(o: PlanOptions): Plan {
   if (o.engine !== 'cri-o') refuseRancher(o.host); // before auto: a k3s node has no /etc/containerd to find
   const engine = o.engine === 'auto' ? detectEngine(o.host) : o.engine;
+  const mode = pickMode(o);
   const runtimePath = path.posix.join(o.prefix, 'bin', 'vaoci-runtime');
   const from = o.from ?? defaultFrom();
-  const files: Planned[] = DATA_PLANE.map(([name, dir, mode]) => ({
+  const files: Planned[] = [...DATA_PLANE, ...(mode === 'nri' ? [NRI_PLUGIN] : [])].map(([name, dir, mode]) => ({
     path: path.posix.join(o.prefix, dir, name),
     data: readSource(path.join(from, name), '--from'),
     mode,
@@ -81,13 +90,33 @@ export function plan(o: PlanOptions): Plan {
     o.oldBinfmt,
   );
   if (binfmt) files.push({ path: binfmt.bundlePath, data: binfmt.bundle, mode: 0o755, config: false });
+  // NRI: the engine's config is not touched, so nothing restarts (a handler an earlier
+  // runtime-class install registered goes with its drop-in, at the engine's next restart).
+  if (mode === 'nri') return { engine, mode, files, restart: [], binfmt, configDiff: [] };
   if (engine === 'containerd') {
     const c = planContainerd(o.host, runtimePath);
     for (const [p, text] of c.files) files.push({ path: p, data: Buffer.from(text), mode: 0o644, config: true });
-    return { engine, files, restart: ['containerd (systemctl restart containerd)'], binfmt, configDiff: c.diff };
+    return { engine, mode, files, restart: ['containerd (systemctl restart containerd)'], binfmt, configDiff: c.diff };
   }
   files.push({ path: CRIO_DROPIN, data: Buffer.from(crioDropin(runtimePath)), mode: 0o644, config: true });
-  return { engine, files, restart: ['crio (systemctl restart crio)'], binfmt, configDiff: [] };
+  return { engine, mode, files, restart: ['crio (systemctl restart crio)'], binfmt, configDiff: [] };
+}
+
+/**
+ * pickMode settles --mode: auto is nri when the engine serves NRI (its socket
+ * is there: containerd 2.x by default, 1.7 and CRI-O when turned on), else
+ * runtime-class. nri without the socket is refused: no container would ever
+ * reach vaoci.
+ */
+export function pickMode(o: PlanOptions): Mode {
+  const socket = o.nriSocket ?? NRI_SOCKET;
+  const serves = o.host.isSocket(socket);
+  if (o.mode === 'auto') return serves ? 'nri' : 'runtime-class';
+  if (o.mode === 'nri' && !serves)
+    throw badInput(
+      `--mode \`nri\`: no NRI socket at ${socket} on the node — expected an engine serving NRI (containerd >= 2.0 by default; containerd 1.7 or CRI-O with NRI enabled), or --mode runtime-class`,
+    );
+  return o.mode ?? 'runtime-class';
 }
 
 /** ENGINE_CONFIGS are the files whose change means the engine must restart (what `config: true` marks in a plan). */

@@ -14,6 +14,14 @@ import type { Host } from './host';
 /** Engine is the container engine vaoci registers with. */
 export type Engine = 'containerd' | 'cri-o';
 
+/**
+ * Mode is how containers reach vaoci on the node: `runtime-class` (the
+ * engine's runtime handler vaoci, registered by a drop-in, runs the wrapper)
+ * or `nri` (vaoci-nri adjusts every container as the engine creates it; no
+ * engine config, no restart).
+ */
+export type Mode = 'runtime-class' | 'nri';
+
 export interface RecordedFile {
   path: string;
   sha256: string;
@@ -24,6 +32,8 @@ export interface RecordedFile {
 export interface InstallRecord {
   version: 1;
   engine: Engine;
+  /** mode: absent in records from before NRI, which are all runtime-class. */
+  mode?: Mode;
   prefix: string;
   /** vaoci_version: the vaoci that installed (absent in older records). */
   vaoci_version?: string;

@@ -27,7 +27,8 @@ import { crioReach } from './crio';
 import type { Host } from './host';
 import { sha256Of } from '../image/digest';
 import { readRecord } from './record';
-import type { Engine } from './record';
+import type { Engine, Mode } from './record';
+import { nriReach } from './nri';
 import type { BinfmtEntry } from '../policy/types';
 
 /** NodeStatus is what `vaoci node status --json` prints (schemas/cli-node-status.schema.json). */
@@ -36,6 +37,8 @@ export interface NodeStatus {
   host_root: string;
   prefix: string;
   engine: Engine | null;
+  /** mode: how containers reach vaoci (runtime-class for a record without one), or null when not installed. */
+  mode: Mode | null;
   files: Array<{ path: string; state: 'ok' | 'changed' | 'missing' }>;
   annotations_reach: Reach;
   /** checked_by says whose view decided: containerd's own config dump, or vaoci's merge of the files. */
@@ -94,11 +97,13 @@ export function status(host: Host, prefix: string, containerd = '/usr/bin/contai
     host_root: host.root,
     prefix,
     engine: record?.engine ?? null,
+    mode: record ? (record.mode ?? 'runtime-class') : null,
     files,
     x86_64: interpreterOf(host),
     binfmt: binfmtState(host, record?.binfmt),
   };
   if (!record) return { ...base, annotations_reach: { ok: false, why: `vaoci is not installed under ${prefix}` }, checked_by: 'files' };
+  if (record.mode === 'nri') return { ...base, annotations_reach: nriReach(host), checked_by: 'files' };
   if (record.engine === 'cri-o') return { ...base, annotations_reach: crioReach(host, runtimePath), checked_by: 'files' };
   const root = readRootConfig(host);
   if (root.exists && !imported(root)) return { ...base, annotations_reach: { ok: false, why: missingImportLine() }, checked_by: 'files' };
