@@ -4,13 +4,18 @@ package main
 // CreateContainer carries no rootfs (the snapshot is not mounted yet) and no
 // image config, only the image's name in the engine's annotations. The
 // image's config says its architecture; the engine's CRI image service gives
-// it (containerd: ImageStatus verbose info "imageSpec"), so one CRI call per
-// container, on the engine's socket.
+// it (containerd: ImageStatus verbose info "imageSpec"): one CRI call, on the
+// engine's socket, made while the engine waits for the plugin's answer. The
+// answer is kept for a while (-image-cache), so a Deployment's replicas, a
+// pod's containers of one image and a crash loop ask once: NRI names the
+// image only by the name the pod gave, which a re-pushed tag can point
+// elsewhere, so an entry lives seconds, not forever.
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -25,14 +30,61 @@ var imageNameKeys = []string{"io.kubernetes.cri.image-name", "io.kubernetes.cri-
 type imageArch struct {
 	client  runtimeapi.ImageServiceClient
 	timeout time.Duration
+	ttl     time.Duration // how long an answer is kept; 0: never
+	now     func() time.Time
+
+	mu    sync.Mutex
+	known map[string]knownArch
 }
 
-func newImageArch(endpoint string, timeout time.Duration) (*imageArch, error) {
+// knownArch is one image's answer (only found architectures are kept: a
+// failure is asked again next time).
+type knownArch struct {
+	arch string
+	at   time.Time
+}
+
+// maxKnown bounds the cache: a node runs at most a few hundred images.
+const maxKnown = 1024
+
+func newImageArch(endpoint string, timeout, ttl time.Duration) (*imageArch, error) {
 	conn, err := grpc.NewClient("unix://"+endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, fmt.Errorf("CRI endpoint `%s`: %w", endpoint, err)
 	}
-	return &imageArch{client: runtimeapi.NewImageServiceClient(conn), timeout: timeout}, nil
+	return &imageArch{client: runtimeapi.NewImageServiceClient(conn), timeout: timeout, ttl: ttl, now: time.Now,
+		known: map[string]knownArch{}}, nil
+}
+
+// cached is the image's kept architecture, or "".
+func (a *imageArch) cached(image string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k, ok := a.known[image]
+	if !ok || a.now().Sub(k.at) >= a.ttl {
+		return ""
+	}
+	return k.arch
+}
+
+func (a *imageArch) keep(image, arch string) {
+	if a.ttl <= 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	if len(a.known) >= maxKnown { // drop the expired, else everything: the next creates ask again
+		for name, k := range a.known {
+			if now.Sub(k.at) >= a.ttl {
+				delete(a.known, name)
+			}
+		}
+		if len(a.known) >= maxKnown {
+			a.known = map[string]knownArch{}
+		}
+	}
+	a.known[image] = knownArch{arch, now}
 }
 
 // imageName is the container's image as its engine named it, or "".
@@ -51,6 +103,9 @@ func (a *imageArch) arch(ctx context.Context, image string) (string, string) {
 	if image == "" {
 		return "", "the engine did not name the image (no io.kubernetes.cri.image-name annotation)"
 	}
+	if arch := a.cached(image); arch != "" {
+		return arch, ""
+	}
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
 	resp, err := a.client.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: image}, Verbose: true})
@@ -65,5 +120,6 @@ func (a *imageArch) arch(ctx context.Context, image string) (string, string) {
 	if err := json.Unmarshal([]byte(resp.GetInfo()["info"]), &info); err != nil || info.ImageSpec.Architecture == "" {
 		return "", fmt.Sprintf("image `%s`: the engine's image status names no architecture", image)
 	}
+	a.keep(image, info.ImageSpec.Architecture)
 	return info.ImageSpec.Architecture, ""
 }

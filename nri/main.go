@@ -20,7 +20,7 @@ import (
 type options struct {
 	name, idx, socket, cri, namespaces string
 	hook, hostRoot, record, status     string
-	imageTimeout, retry                time.Duration
+	imageTimeout, imageCache, retry    time.Duration
 	timing, once                       bool
 }
 
@@ -36,6 +36,7 @@ func parseFlags() *options {
 	flag.StringVar(&o.record, "install-record", "", "act only while this install record (PREFIX/install.json) says mode nri; wait otherwise")
 	flag.StringVar(&o.status, "status", "", "a file that exists while the plugin is connected to the engine (vaoci node agent --nri-status)")
 	flag.DurationVar(&o.imageTimeout, "image-timeout", time.Second, "how long to wait for an image's status")
+	flag.DurationVar(&o.imageCache, "image-cache", 30*time.Second, "how long an image's architecture is kept (0: ask for every container)")
 	flag.DurationVar(&o.retry, "retry", time.Second, "how long to wait before connecting again after the engine went away")
 	flag.BoolVar(&o.timing, "timing", false, "log each CreateContainer's time on stderr")
 	flag.BoolVar(&o.once, "once", false, "exit when the engine closes the connection, instead of connecting again")
@@ -160,7 +161,7 @@ func run(ctx context.Context, o *options) error {
 	if err := enterHostRoot(o.hostRoot); err != nil {
 		return err
 	}
-	images, err := newImageArch(o.cri, o.imageTimeout)
+	images, err := newImageArch(o.cri, o.imageTimeout, o.imageCache)
 	if err != nil {
 		return err
 	}

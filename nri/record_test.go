@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRecordMode: the plugin acts only on a node whose install chose nri; a
@@ -45,5 +47,31 @@ func TestWriteWhole(t *testing.T) {
 	}
 	if _, err := os.Stat(file + ".tmp"); !os.IsNotExist(err) {
 		t.Errorf("temp left: %v", err)
+	}
+}
+
+// TestImageArchCache: an answer is kept for the TTL and no longer; failures
+// are not kept; the cache stays bounded.
+func TestImageArchCache(t *testing.T) {
+	now := time.Unix(1000, 0)
+	a := &imageArch{ttl: 30 * time.Second, now: func() time.Time { return now }, known: map[string]knownArch{}}
+	a.keep("docker.io/library/x:1", "amd64")
+	if got := a.cached("docker.io/library/x:1"); got != "amd64" {
+		t.Errorf("kept: %q", got)
+	}
+	now = now.Add(30 * time.Second)
+	if got := a.cached("docker.io/library/x:1"); got != "" {
+		t.Errorf("expired after the TTL, got %q", got)
+	}
+	for i := 0; i < maxKnown+10; i++ {
+		a.keep(fmt.Sprintf("img-%d", i), "arm64")
+	}
+	if len(a.known) > maxKnown {
+		t.Errorf("cache grew to %d", len(a.known))
+	}
+	off := &imageArch{ttl: 0, now: time.Now, known: map[string]knownArch{}}
+	off.keep("y", "amd64")
+	if off.cached("y") != "" {
+		t.Error("-image-cache 0 kept an answer")
 	}
 }

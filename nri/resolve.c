@@ -1,9 +1,11 @@
 /* vaoci_nri_resolve: detect → resolve → modify, all in the wrapper's C. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "detect.h"
 #include "policy_gen.h"
 #include "resolve.h"
@@ -102,10 +104,44 @@ static int image_matters(const json_t *config, const json_t *node, struct vaoci_
   return 0;
 }
 
+/* node_config is the node config, read and parsed again only when its file
+ * changed (another path, inode, size, mtime or ctime): the wrapper reads it once
+ * per container because it lives that long; the plugin lives as long as the
+ * node, and an install rewrites the file whole (a new inode). The stat comes
+ * before the read, so a change racing the read is seen next time. The
+ * callers only read the document they share. */
+static json_t *node_config(vaoci_error_t *err) {
+  static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  static json_t *cached;
+  static struct stat seen;
+  static char seen_path[4096];
+  const char *path = getenv(VAOCI_CONFIG_ENV), *read_from;
+  if (!path || !*path)
+    path = VAOCI_CONFIG_DEFAULT;
+  struct stat st;
+  int known = stat(path, &st) == 0;
+  pthread_mutex_lock(&lock);
+  json_t *doc = NULL;
+  if (known && cached && !strcmp(path, seen_path) && st.st_dev == seen.st_dev && st.st_ino == seen.st_ino &&
+      st.st_size == seen.st_size && st.st_mtim.tv_sec == seen.st_mtim.tv_sec &&
+      st.st_mtim.tv_nsec == seen.st_mtim.tv_nsec && st.st_ctim.tv_sec == seen.st_ctim.tv_sec &&
+      st.st_ctim.tv_nsec == seen.st_ctim.tv_nsec) {
+    doc = json_incref(cached);
+  } else {
+    doc = vaoci_node_config(&read_from, err);
+    json_decref(cached);
+    cached = doc && known ? json_incref(doc) : NULL;
+    seen = st;
+    snprintf(seen_path, sizeof seen_path, "%s", path);
+  }
+  pthread_mutex_unlock(&lock);
+  return doc;
+}
+
 static json_t *run(json_t *in) {
   vaoci_error_t err = {0};
-  const char *node_path, *id = json_string_value(json_object_get(in, "id")) ?: "-";
-  cleanup_json json_t *node = vaoci_node_config(&node_path, &err);
+  const char *id = json_string_value(json_object_get(in, "id")) ?: "-";
+  cleanup_json json_t *node = node_config(&err);
   if (!node)
     return json_pack("{s:s}", "error", err.msg);
   cleanup_json json_t *config =

@@ -171,3 +171,26 @@ func TestLaunchSetsArgs(t *testing.T) {
 		t.Errorf("SetArgs %q, want %q", got, want)
 	}
 }
+
+// TestNodeConfigFollowsChanges: the plugin keeps the parsed node config, but
+// a rewritten file (as an install writes it: a new inode) is read again.
+func TestNodeConfigFollowsChanges(t *testing.T) {
+	nodeConfig(t)
+	cfg := os.Getenv("VAOCI_CONFIG")
+	in := container(map[string]string{"vaoci.io/va-limit": "i386", "vaoci.io/guest-arch": "x86_64", "vaoci.io/emulator": "preload"})
+	if out, err := resolve(in); err != nil || out.Refused {
+		t.Fatalf("first: %v %v", err, out)
+	}
+	text, _ := os.ReadFile(cfg)
+	warn := strings.Replace(string(text), `"runtime"`, `"defaults": {"on_error": "warn"}, "runtime"`, 1)
+	if err := os.WriteFile(cfg+".new", []byte(warn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(cfg+".new", cfg); err != nil {
+		t.Fatal(err)
+	}
+	out, err := resolve(in)
+	if err != nil || out.OnError != "warn" {
+		t.Errorf("after the rewrite: on_error %q (%v), want warn", out.OnError, err)
+	}
+}

@@ -1,7 +1,8 @@
 // vaoci-nri-bench: times CRI CreateContainer and StartContainer from one
 // client process (no crictl per call), for test/nri/run.sh's side-by-side
 // bench of bare, wrapper and NRI. Prints one line per container:
-// "CREATE_US START_US".
+// "CREATE_US START_US", then "# forks N": the processes the machine created
+// meanwhile (/proc/stat's processes; the client itself creates none).
 //
 //	vaoci-nri-bench -pod-id ID -pod POD.json -ctr CTR.json -n N
 package main
@@ -13,6 +14,8 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -28,6 +31,25 @@ func load(path string, v any) {
 	if err != nil {
 		log.Fatalf("%s: %v", path, err)
 	}
+}
+
+// forks is how many processes the machine has created since boot.
+func forks() int64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "processes "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				log.Fatalf("/proc/stat: %q", l)
+			}
+			return n
+		}
+	}
+	log.Fatal("/proc/stat: no processes line")
+	return 0
 }
 
 func main() {
@@ -50,6 +72,7 @@ func main() {
 	rt := runtimeapi.NewRuntimeServiceClient(conn)
 	ctx := context.Background()
 	name := ctr.Metadata.Name
+	before := forks()
 	for i := 0; i < *n; i++ {
 		ctr.Metadata.Name = fmt.Sprintf("%s-%d", name, i)
 		t0 := time.Now()
@@ -63,4 +86,5 @@ func main() {
 		}
 		fmt.Printf("%d %d\n", t1.Sub(t0).Microseconds(), time.Since(t1).Microseconds())
 	}
+	fmt.Printf("# forks %d\n", forks()-before)
 }
