@@ -116,7 +116,7 @@ NRI_SRCS := $(wildcard nri/*.go nri/*.c nri/*.h) nri/go.mod nri/go.sum
 NRI_GOARCH_x86_64 := amd64
 NRI_GOARCH_aarch64 := arm64
 define nri_arch
-build/$(1)/vaoci-nri: $(NRI_SRCS) build/$(1)/libvaoci-hookcommon.a build/$(1)/libvaoci-policy.a build/$(1)/libvaoci.a
+build/$(1)/vaoci-nri: $(NRI_SRCS) build/$(1)/libvaoci-hookstages.a build/$(1)/libvaoci-hookcommon.a build/$(1)/libvaoci-policy.a build/$(1)/libvaoci.a
 	cd nri && CGO_ENABLED=1 GOOS=linux GOARCH=$(NRI_GOARCH_$(1)) CC=$(CC_$(1)) CGO_LDFLAGS="-L$(CURDIR)/build/$(1)" \
 	  go build -mod=mod -trimpath -tags netgo,osusergo -ldflags '-s -w -linkmode external -extldflags -static' -o $(CURDIR)/$$@ .
 endef

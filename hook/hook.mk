@@ -55,6 +55,12 @@ build/$(1)/libvaoci-hookcommon.a: $(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$
 
 HOOK_LIBS_$(1) := build/$(1)/libvaoci-hookcommon.a build/$(1)/libvaoci-policy.a build/$(1)/libvaoci.a
 
+# The hook's stages without its main, for vaoci-nri: it verifies on NRI's
+# PostStartContainer with the hook's own code (settle.c, report.c).
+build/$(1)/libvaoci-hookstages.a: $(filter-out build/$(1)/obj/hookx/ocihook/main.o,$(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_OCIHOOK_SRCS)))
+	@rm -f $$@
+	$(AR_$(1)) rcs $$@ $$^
+
 build/$(1)/vaoci-runtime: $(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_RUNTIME_SRCS)) $$(HOOK_LIBS_$(1))
 	$(CC_$(1)) -static -o $$@ $$^ -ljansson
 
@@ -65,7 +71,7 @@ build/$(1)/hook-tests/%: build/$(1)/obj/hook-tests/%.o $(filter-out build/$(1)/o
 	@mkdir -p $$(@D)
 	$(CC_$(1)) -static -o $$@ $$^ -ljansson
 
-hook-$(1): build/$(1)/libvaoci-policy.a build/$(1)/vaoci-runtime build/$(1)/vaoci-hook \
+hook-$(1): build/$(1)/libvaoci-policy.a build/$(1)/libvaoci-hookstages.a build/$(1)/vaoci-runtime build/$(1)/vaoci-hook \
            $(addprefix build/$(1)/hook-tests/,$(HOOK_TEST_NAMES))
 endef
 

@@ -1,13 +1,14 @@
 package main
 
 // The C resolver, linked from make's static libraries (build/<arch>/):
+// libvaoci-hookstages.a (the hook's poststart check and report),
 // libvaoci-hookcommon.a (detection, modifiers, node config, node log),
 // libvaoci-policy.a (the resolver the test vectors hold), libvaoci.a and
 // jansson. `make nri` passes their directory in CGO_LDFLAGS.
 
 /*
-#cgo CFLAGS: -std=gnu11 -O2 -I${SRCDIR}/../native/include -I${SRCDIR}/../build/gen -I${SRCDIR}/../hook/policy -I${SRCDIR}/../hook/common
-#cgo LDFLAGS: -lvaoci-hookcommon -lvaoci-policy -lvaoci -ljansson
+#cgo CFLAGS: -std=gnu11 -O2 -I${SRCDIR}/../native/include -I${SRCDIR}/../build/gen -I${SRCDIR}/../hook/policy -I${SRCDIR}/../hook/common -I${SRCDIR}/../hook/ocihook
+#cgo LDFLAGS: -lvaoci-hookstages -lvaoci-hookcommon -lvaoci-policy -lvaoci -ljansson
 #include <stdlib.h>
 #include "resolve.h"
 */

@@ -20,6 +20,8 @@ import (
 type options struct {
 	name, idx, socket, cri, namespaces string
 	hook, hostRoot, record, status     string
+	verify                             string
+	settleMs                           int
 	imageTimeout, imageCache, retry    time.Duration
 	timing, once                       bool
 }
@@ -32,6 +34,8 @@ func parseFlags() *options {
 	flag.StringVar(&o.cri, "cri-socket", "/run/containerd/containerd.sock", "the engine's CRI socket, for images' architectures")
 	flag.StringVar(&o.namespaces, "namespaces", "*", "pod namespaces vaoci acts in, comma-separated; * for all")
 	flag.StringVar(&o.hook, "hook", "", "vaoci-hook's path on the node, for the poststart hook (default: beside this binary)")
+	flag.StringVar(&o.verify, "verify", "plugin", "who checks that a window holds once the container started: plugin (on PostStartContainer, no process) or hook (a poststart vaoci-hook per container)")
+	flag.IntVar(&o.settleMs, "settle-ms", 250, "how long after the exec a window may take to hold (the hook's --settle-ms)")
 	flag.StringVar(&o.hostRoot, "host-root", "", "where the node's / is (a pod's hostPath): chroot there first, so every path is the node's")
 	flag.StringVar(&o.record, "install-record", "", "act only while this install record (PREFIX/install.json) says mode nri; wait otherwise")
 	flag.StringVar(&o.status, "status", "", "a file that exists while the plugin is connected to the engine (vaoci node agent --nri-status)")
@@ -158,6 +162,9 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
+	if o.verify != "plugin" && o.verify != "hook" {
+		return fmt.Errorf("-verify: value %q — expected plugin or hook", o.verify)
+	}
 	if err := enterHostRoot(o.hostRoot); err != nil {
 		return err
 	}
@@ -166,7 +173,8 @@ func run(ctx context.Context, o *options) error {
 		return err
 	}
 	last := ""
-	c := &connection{o: o, p: &plugin{namespaces: ns, images: images, timing: o.timing, hook: o.hook}, changed: func(line string) {
+	c := &connection{o: o, p: &plugin{namespaces: ns, images: images, timing: o.timing, hook: o.hook,
+		verifyHere: o.verify == "plugin", settleMs: o.settleMs}, changed: func(line string) {
 		if line != last {
 			log.Print(line)
 			last = line

@@ -22,6 +22,11 @@ type plugin struct {
 	images     *imageArch
 	timing     bool   // log each CreateContainer's time (-timing)
 	hook       string // vaoci-hook on the node (-hook); "": beside this binary
+	// verifyHere: check windows on PostStartContainer (-verify plugin) instead of a
+	// poststart vaoci-hook per container; pending holds the checks until then
+	verifyHere bool
+	settleMs   int
+	pending    checks
 }
 
 // allowed: the pod's namespace is on the allow-list (NVIDIA's plugin's habit).
@@ -105,7 +110,29 @@ func (p *plugin) CreateContainer(ctx context.Context, pod *api.PodSandbox, ctr *
 	if out.Changed == 0 {
 		return nil, nil, nil
 	}
+	if p.verifyHere {
+		p.takeHooks(ctr.GetId(), out)
+	}
 	return adjustment(in, out), nil, nil
+}
+
+// takeHooks moves the vaoci-hook poststart entries the modifiers added
+// into the plugin's own checks (PostStartContainer makes them); an entry it
+// cannot read stays a hook, so nothing goes unverified.
+func (p *plugin) takeHooks(id string, out *resolveOutput) {
+	kept := out.Config.Hooks.Poststart[:0]
+	for _, h := range out.Config.Hooks.Poststart {
+		if len(h.Args) > 0 && h.Args[0] == "vaoci-hook" {
+			k, err := hookCheck(h)
+			if err == nil {
+				p.pending.put(id, k)
+				continue
+			}
+			log.Printf("%s: %v: left to the hook", id, err)
+		}
+		kept = append(kept, h)
+	}
+	out.Config.Hooks.Poststart = kept
 }
 
 // unresolved: the node config is unreadable (the wrapper refuses every

@@ -104,13 +104,13 @@ static int image_matters(const json_t *config, const json_t *node, struct vaoci_
   return 0;
 }
 
-/* node_config is the node config, read and parsed again only when its file
+/* vaoci_nri_node_config is the node config, read and parsed again only when its file
  * changed (another path, inode, size, mtime or ctime): the wrapper reads it once
  * per container because it lives that long; the plugin lives as long as the
  * node, and an install rewrites the file whole (a new inode). The stat comes
  * before the read, so a change racing the read is seen next time. The
  * callers only read the document they share. */
-static json_t *node_config(vaoci_error_t *err) {
+json_t *vaoci_nri_node_config(vaoci_error_t *err) {
   static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   static json_t *cached;
   static struct stat seen;
@@ -141,7 +141,7 @@ static json_t *node_config(vaoci_error_t *err) {
 static json_t *run(json_t *in) {
   vaoci_error_t err = {0};
   const char *id = json_string_value(json_object_get(in, "id")) ?: "-";
-  cleanup_json json_t *node = node_config(&err);
+  cleanup_json json_t *node = vaoci_nri_node_config(&err);
   if (!node)
     return json_pack("{s:s}", "error", err.msg);
   cleanup_json json_t *config =

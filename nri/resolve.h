@@ -20,4 +20,23 @@
  * the node log as "vaoci-nri". */
 char *vaoci_nri_resolve(const char *in, size_t len);
 
+/* vaoci_nri_node_config is the node config as the wrapper reads it, kept
+ * parsed until its file changes; a new reference, or NULL and err. */
+#include <jansson.h>
+#include "util.h"
+json_t *vaoci_nri_node_config(vaoci_error_t *err);
+
+/* vaoci_nri_verify is vaoci-hook's poststart check, made by the plugin on
+ * NRI's PostStartContainer instead of a hook process per container: it
+ * waits for the container's process (host pid) to exec (its environ holds
+ * every entry of env_json, the container's env as a JSON array), verifies
+ * it against the window until the window holds or settle_ms passed,
+ * writes REPORTS_DIR/ID.json (tool vaoci-nri), logs the verdict and,
+ * under on_error fail, kills a process whose window does not hold. Blocks
+ * for as long as that takes (up to two minutes for a process that never
+ * execs): run it off NRI's thread. Returns a malloc'd JSON
+ * {"ok", "status", "message"}, or NULL when out of memory. */
+char *vaoci_nri_verify(const char *id, const char *name, int pid, const char *window, const char *on_error,
+                       const char *env_json, long settle_ms);
+
 #endif

@@ -23,7 +23,7 @@ func nodeConfig(t testing.TB) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(cfg, []byte(`{"runtime": "/usr/sbin/runc", "log": "`+filepath.Join(dir, "vaoci.log")+
-		`", "binfmt_dir": "`+dir+`", "injection": {"host_dir": "`+dir+`"}}`), 0o644); err != nil {
+		`", "binfmt_dir": "`+dir+`", "reports_dir": "`+filepath.Join(dir, "reports")+`", "injection": {"host_dir": "`+dir+`"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("VAOCI_CONFIG", cfg)

@@ -50,6 +50,7 @@ int vaoci_hook_precreate(const struct vaoci_hook_opts *o, const json_t *node, co
 struct vaoci_verify_report;
 struct vaoci_hook_report {
   const struct vaoci_hook_state *st;
+  const char *tool; /* who verifies: NULL is vaoci-hook; vaoci-nri verifies on PostStartContainer */
   const char *name, *status, *on_error;
   struct vaoci_window window;
   const struct vaoci_verify_report *verify; /* NULL unless verified */
@@ -58,6 +59,25 @@ struct vaoci_hook_report {
   int ok;
   int timed_out; /* the verdict came at the hook's own timeout, the window not holding yet */
 };
+
+/* How long poststart looks for the exec before it leaves the verdict to a
+ * watcher (runc runs poststart before the exec; a runc init is not waited for). */
+#define VAOCI_HOOK_EXEC_GRACE_MS 5
+
+/* vaoci_hook_settle polls r->st->pid until a verdict in r (and v), or returns
+ * 0 ("pending") when no exec was seen by give_up_ms. budget_ms > 0 bounds it
+ * (the hook's own timeout): then the verdict is what was seen so far. */
+struct vaoci_verify_report;
+int vaoci_hook_settle(long settle_ms, struct vaoci_hook_report *r, struct vaoci_verify_report *v, const json_t *env,
+                      long give_up_ms, long budget_ms);
+
+/* vaoci_hook_finish writes the report and says the verdict (node log, stderr); returns 1 when it is fine. */
+int vaoci_hook_finish(const json_t *node, struct vaoci_hook_report *r);
+
+/* vaoci_hook_enforce: under on-error fail a process whose window does not
+ * hold is killed, since the OCI spec lets a runtime (crun) only warn when a
+ * poststart hook fails. */
+void vaoci_hook_enforce(const json_t *node, const struct vaoci_hook_report *r);
 
 /* vaoci_hook_write_report writes DIR/ID.json atomically (DIR made if missing). */
 int vaoci_hook_write_report(const json_t *node, const struct vaoci_hook_report *r, char *path, size_t size,

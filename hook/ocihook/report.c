@@ -37,8 +37,8 @@ static json_t *report_json(const struct vaoci_hook_report *r) {
   gmtime_r(&t, &tm);
   strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:i, s:s}, s:o, s:s, s:b, s:s, s:s, s:I, s:o}", "tool",
-                   "vaoci-hook", "stage", "poststart", "arch", vaoci_host_arch_name(), "time", stamp, "container", "id",
-                   r->st->id, "name", r->name ? r->name : "", "pid", r->st->pid, "bundle",
+                   r->tool ? r->tool : "vaoci-hook", "stage", "poststart", "arch", vaoci_host_arch_name(), "time",
+                   stamp, "container", "id", r->st->id, "name", r->name ? r->name : "", "pid", r->st->pid, "bundle",
                    r->st->bundle ? r->st->bundle : "", "window", vaoci_json_window(&r->window), "on_error", r->on_error,
                    "ok", r->ok, "status", r->status, "message", r->message, "waited_ms", (json_int_t)r->waited_ms,
                    "verify", r->verify ? verify_json(r->verify) : json_null());

@@ -14,7 +14,8 @@
 #                 unannotated pod, a bad annotation (refused with the wrapper's
 #                 line in Events); and an i386 pod in a namespace not on the
 #                 allow-list, untouched. Each window checked from inside by
-#                 test/hook/probe.c; the poststart hook's report; the node log
+#                 test/hook/probe.c; vaoci-nri's own check on PostStartContainer
+#                 (its report; no vaoci-hook in the spec); the node log
 #   helm test     through the NRI path (no RuntimeClass in the test pod)
 #   engine restart  the plugin connects again by itself; a new pod gets its window
 #   helm uninstall  the node as before: containerd's effective config unchanged,
@@ -98,7 +99,7 @@ I386='    vaoci.io/va-limit: i386
     vaoci.io/emulator: preload'
 {
   POD_NS=$TNS
-  pod i386 "$I386" "$(ctr_yaml main /bin/probe --below 0x100000000)"
+  pod i386 "$I386" "$(ctr_yaml main /bin/probe --below 0x100000000 --linger-ms 1500)"
   echo ---
   pod window '    vaoci.io/va-limit.main: 0x10000-0x100000000000' \
     "$(ctr_yaml main /bin/probe --below 0x100000000000; echo; ctr_yaml sidecar /bin/probe --below 0x100000000000)"
@@ -125,8 +126,11 @@ check "unannotated sidecar beside it: mappings above 2^44" bash -c "[[ '$(last "
 check "unannotated pod untouched: mappings above 4 GiB" bash -c "[[ '$(last "$TNS" plain main)' == *'at or above 0x100000000' ]]"
 check "namespace not on nri.namespaces: the i386 pod untouched (mappings above 4 GiB)" \
   bash -c "[[ '$(last "$ONS" elsewhere main)' == *'at or above 0x100000000' ]]"
-check "the poststart hook's reports since this install say holds" \
-  bash -c "find /run/vaoci -name '*.json' -newer '$NODE_STATE/chart-nri.start' | xargs -r grep -l '\"holds\"' | grep -q ."
+i386_ctr=$(crictl ps -a -q --label io.kubernetes.pod.name=i386 --label io.kubernetes.pod.namespace="$TNS" | head -1)
+check "the i386 container's report is vaoci-nri's own check (PostStartContainer): holds" \
+  test "$(jq -r '.tool + " " + .status' "/run/vaoci/$i386_ctr.json" 2>&1)" = "vaoci-nri holds"
+check "containerd's spec of it has LD_PRELOAD and no vaoci-hook (no process per container)" \
+  test "$(crictl inspect "$i386_ctr" | jq '[(.info.runtimeSpec.process.env | map(select(startswith("LD_PRELOAD="))) | length) == 1, ([.info.runtimeSpec.hooks.poststart // [] | .[] | select(.path | endswith("/vaoci-hook"))] | length) == 0] | all')" = true
 check "the node log has vaoci-nri's decision for the i386 pod" \
   grep -qE 'vaoci-nri.*container "main": va-limit [^,]*, guest x86_64, emulator preload, injection preload, spec adjusted' /var/log/vaoci.log
 want='vaoci.io/va-limit: value "x86-64" — expected one of auto, x86_64, i386, none, or 0xLOWER-0xUPPER; did you mean x86_64?'

@@ -12,7 +12,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const GOAL_MS = 0.5;
-const VARIANTS = ['bare', 'wrapper', 'nri-unannotated', 'nri'];
+// nri-floor: vaoci-nri connected but answering at once (the pod's namespace not allowed): what NRI
+// itself costs the engine, which no plugin can go below
+const VARIANTS = ['bare', 'nri-floor', 'wrapper', 'nri-unannotated', 'nri'];
 const RESAMPLES = 2000;
 
 const dir = process.argv[2];
@@ -52,10 +54,10 @@ function read(variant) {
 const data = Object.fromEntries(VARIANTS.map((v) => [v, read(v)]));
 const both = (v) => data[v].rows.map((r) => r.both);
 
-/** over gives the median difference to bare of create+start and its 95% interval. */
-function over(v) {
+/** over gives the median difference to `base` of create+start and its 95% interval. */
+function over(v, base = 'bare') {
   const a = both(v);
-  const b = both('bare');
+  const b = both(base);
   const diffs = [];
   for (let i = 0; i < RESAMPLES; i++) diffs.push(median(resample(a)) - median(resample(b)));
   diffs.sort((x, y) => x - y);
@@ -74,6 +76,12 @@ for (const v of VARIANTS) {
   console.log(
     `       ${v.padEnd(18)} ${ms(median(r.map((x) => x.create))).padStart(6)} ${ms(median(r.map((x) => x.start))).padStart(7)} ${ms(median(both(v))).padStart(7)}   ${extra.padEnd(26)} ${forks}`,
   );
+}
+const floor = over('nri-floor');
+console.log(`     NRI's own floor (a connected plugin that answers at once): ${sign(floor.diff)} ms [${sign(floor.lo)}, ${sign(floor.hi)}] over bare`);
+for (const v of ['nri-unannotated', 'nri']) {
+  const share = over(v, 'nri-floor');
+  console.log(`     vaoci-nri's share, ${v} over the floor: ${sign(share.diff)} ms [${sign(share.lo)}, ${sign(share.hi)}]`);
 }
 for (const v of ['nri-unannotated', 'nri']) {
   const o = over(v);

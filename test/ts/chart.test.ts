@@ -591,13 +591,15 @@ describe('mode: nri and auto (vaoci-nri in the DaemonSet)', () => {
       '-idx=60',
       '-namespaces=team-a,team-b',
       '-status=/run/vaoci-nri/connected',
+      '-verify=plugin',
     ]);
     expect(nri.securityContext).toMatchObject({
       runAsUser: 0,
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'], add: ['SYS_CHROOT'] },
+      capabilities: { drop: ['ALL'], add: ['SYS_CHROOT', 'SYS_PTRACE', 'KILL'] },
     });
+    expect(pod.hostPID).toBe(true);
     expect(nri.securityContext.privileged).toBeUndefined();
     expect(nri.volumeMounts).toEqual([{ name: 'host-root', mountPath: '/host', mountPropagation: 'HostToContainer' }]);
     const agent = container(pod, 'agent') as Obj;
@@ -606,6 +608,15 @@ describe('mode: nri and auto (vaoci-nri in the DaemonSet)', () => {
     expect(((pod.volumes as Obj[]).find((v) => v.name === 'host-nri-status') as Obj).hostPath).toEqual({ path: '/run/vaoci-nri', type: 'DirectoryOrCreate' });
     expect(testPod(docs).runtimeClassName).toBeUndefined();
     expect(testPod(docs).nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/mode': 'nri', 'vaoci.io/ready': 'true' });
+  });
+
+  test('nri.verify=hook: a poststart vaoci-hook per container instead; no host pid namespace, only CAP_SYS_CHROOT', () => {
+    const pod = dsOf(ok({ mode: 'nri', nri: { verify: 'hook' } }));
+    const nri = container(pod, 'nri') as Obj;
+    expect(nri.args).toContain('-verify=hook');
+    expect(nri.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_CHROOT'] });
+    expect(pod.hostPID).toBeUndefined();
+    expect(dsOf(ok()).hostPID).toBeUndefined(); // runtime-class: never
   });
 
   test('auto: the plugin and the RuntimeClass, which sends pods only to runtime-class nodes', () => {
@@ -649,6 +660,7 @@ describe('invalid values are refused, naming the key', () => {
     ['nri.namespaces naming Kube-System', { nri: { namespaces: ['Kube-System'] } }, /nri\.namespaces/],
     ['a relative nri.socket', { nri: { socket: 'var/run/nri/nri.sock' } }, /nri\.socket/],
     ['nri.index: 5', { nri: { index: '5' } }, /nri\.index/],
+    ['nri.verify: both', { nri: { verify: 'both' } }, /nri\.verify/],
     [
       'nodeConfig.runtime is the wrapper',
       { nodeConfig: { runtime: '/opt/vaoci/bin/vaoci-runtime' } },
