@@ -124,6 +124,12 @@ $(foreach a,$(NATIVE_ARCHES),$(eval $(call nri_arch,$(a))))
 
 nri: build/x86_64/vaoci-nri build/aarch64/vaoci-nri
 
+# vaoci-nri's go tests as one static aarch64 binary: test-arm64 runs it in the
+# VM on every kernel of the matrix (test/arm64/native-suite.sh).
+build/aarch64/vaoci-nri.test: $(NRI_SRCS) build/aarch64/libvaoci-hookstages.a build/aarch64/libvaoci-hookcommon.a build/aarch64/libvaoci-policy.a build/aarch64/libvaoci.a
+	cd nri && CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=$(CC_aarch64) CGO_LDFLAGS="-L$(CURDIR)/build/aarch64" \
+	  go test -c -mod=mod -trimpath -tags netgo,osusergo -ldflags '-linkmode external -extldflags -static' -o $(CURDIR)/$@ .
+
 # test-nri's CRI client for the bench (pure Go).
 build/x86_64/vaoci-nri-bench: $(wildcard nri/bench/*.go) nri/go.mod nri/go.sum
 	cd nri && CGO_ENABLED=0 go build -mod=mod -trimpath -o $(CURDIR)/$@ ./bench
@@ -162,7 +168,7 @@ fuzz: build/policy-gen.ok
 # the emulators (qemu 7.2 and 10, box64) running real x86-64 programs, and
 # (on 6.12) `vaoci run` of x86 images from vaoci's own arm64 image (downloads
 # the kernels and arm64 debs once). ARM64_KERNELS="6.12" narrows it.
-test-arm64: native-aarch64 hook-aarch64 image demo-image
+test-arm64: native-aarch64 hook-aarch64 build/aarch64/vaoci-nri.test image demo-image
 	@test/arm64/matrix.sh $(ARM64_KERNELS)
 
 # `vaoci run` where it is meant to run: an arm64 host (Debian 13's 6.12 kernel

@@ -15,9 +15,14 @@ import (
 	"time"
 )
 
-// sleeper starts /bin/sleep with env and returns it with its env.
+// sleeper starts a dynamically linked program that lingers (/bin/sleep;
+// $VAOCI_TEST_LINGER in the arm64 VM, whose root has no libc) with env.
 func sleeper(t *testing.T, env []string) *exec.Cmd {
-	cmd := exec.Command("/bin/sleep", "30")
+	prog := os.Getenv("VAOCI_TEST_LINGER")
+	if prog == "" {
+		prog = "/bin/sleep"
+	}
+	cmd := exec.Command(prog, "30")
 	cmd.Env = env
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -44,9 +49,9 @@ func report(t *testing.T, id string) map[string]any {
 }
 
 func TestVerifyRealProcesses(t *testing.T) {
-	preload, err := filepath.Abs("../build/x86_64/libvaoci-preload.so")
+	preload, err := filepath.Abs(filepath.Join(buildDir(), "libvaoci-preload.so"))
 	if _, serr := os.Stat(preload); err != nil || serr != nil {
-		t.Skip("no build/x86_64/libvaoci-preload.so: make native-x86_64")
+		t.Skipf("no %s/libvaoci-preload.so: make native", buildDir())
 	}
 	nodeConfig(t)
 	k := check{window: "i386", onError: "fail", name: "main"}

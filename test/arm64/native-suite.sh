@@ -79,7 +79,7 @@ CHECK_4K_ARGS="--va-limit 0x11000-0x10000000000 --samples 100"
 # a "@@RUNENV rc=N" line. With VAOCI_DEBUG=maps, stderr is the preload's dump
 # of the maps right after reserving and stdout is alloc_maps's final maps.
 PRELOAD_ENV="LD_PRELOAD=/payload/libvaoci-preload.so"
-DYN_RUNS=(maps_i386 maps_x86_64 maps_none json_i386 json_x86_64 json_query)
+DYN_RUNS=(maps_i386 maps_x86_64 maps_none json_i386 json_x86_64 json_query nri_go)
 declare -A DYN_ARGS=(
 	[maps_i386]="$PRELOAD_ENV VAOCI_VA_LIMIT=i386 VAOCI_DEBUG=maps -- /payload/alloc_maps"
 	[maps_x86_64]="$PRELOAD_ENV VAOCI_VA_LIMIT=x86_64 VAOCI_DEBUG=maps -- /payload/alloc_maps"
@@ -87,6 +87,9 @@ declare -A DYN_ARGS=(
 	[json_i386]="$PRELOAD_ENV VAOCI_VA_LIMIT=i386 VAOCI_DEBUG=json -- /payload/true"
 	[json_x86_64]="$PRELOAD_ENV VAOCI_VA_LIMIT=x86_64 VAOCI_DEBUG=json -- /payload/true"
 	[json_query]="$PRELOAD_ENV VAOCI_VA_LIMIT=i386 VAOCI_ALGO=query VAOCI_DEBUG=json -- /payload/true"
+	# vaoci-nri's Go tests, built for aarch64 (make build/aarch64/vaoci-nri.test): the cgo resolver,
+	# the adjustment, and its own poststart check on real processes (linger, with and without the preload)
+	[nri_go]="VAOCI_TEST_BUILD=/payload VAOCI_TEST_LINGER=/payload/linger -- /payload/vaoci-nri.test -test.v"
 )
 DYN_OK=0
 
@@ -124,7 +127,8 @@ build_payload() {
 		echo "version --version"
 		ln -s vaoci-reserve "$PAYLOAD/check_4k"
 		echo "check_4k --json check $CHECK_4K_ARGS"
-		if payload_add_dynamic "$PAYLOAD" true alloc_maps && payload_add_runenv "$PAYLOAD"; then
+		cp "$BUILD/vaoci-nri.test" "$BUILD/vaoci-launch" "$PAYLOAD/" 2>/dev/null || true # check_nri says when missing
+		if payload_add_dynamic "$PAYLOAD" true alloc_maps linger && payload_add_runenv "$PAYLOAD"; then
 			DYN_OK=1
 			for name in "${DYN_RUNS[@]}"; do
 				ln -s runenv "$PAYLOAD/$name"
@@ -423,6 +427,25 @@ check_version() {
 	fi
 }
 
+# check_nri: vaoci-nri's Go tests on this kernel: every test ran (none skipped for a missing
+# file) and passed, the check on real processes among them.
+check_nri() {
+	local rc out
+	rc=$(runenv_rc nri_go)
+	out=$(runenv_stream nri_go stdout)
+	if [[ ! -x $BUILD/vaoci-nri.test ]]; then
+		fail nri_go "$BUILD/vaoci-nri.test missing: make build/aarch64/vaoci-nri.test"
+	elif [[ $rc != 0 ]] || ! grep -qx PASS <<<"$out"; then
+		fail nri_go "vaoci-nri.test rc=${rc:-none}: $(grep -E -- '--- FAIL|FAIL|panic' <<<"$out" | head -n3 | paste -sd' ')"
+	elif grep -q -- '--- SKIP' <<<"$out"; then
+		fail nri_go "a test skipped: $(grep -- '--- SKIP' <<<"$out" | head -n2 | paste -sd' ')"
+	elif ! grep -q -- '--- PASS: TestVerifyRealProcesses' <<<"$out"; then
+		fail nri_go "TestVerifyRealProcesses did not run"
+	else
+		pass nri_go "aarch64 vaoci-nri: $(grep -c -- '--- PASS' <<<"$out") Go tests passed, the plugin's own check on real processes among them (holds with the preload; does not hold under warn; killed under fail)"
+	fi
+}
+
 PROCMAP_QUERY=unknown
 TASK_SIZE=$((1 << 48))
 
@@ -439,6 +462,7 @@ check_dynamic() {
 	PROCMAP_QUERY=$(jq -r '.procmap_query' 2>/dev/null <<<"$pj" || echo unknown)
 	check_json json_i386 i386 default
 	check_json json_x86_64 x86_64 default
+	check_nri
 	# query needs PROCMAP_QUERY (6.11+); without it the preload uses gaps.
 	if [[ $PROCMAP_QUERY == true ]]; then
 		check_json json_query i386 query

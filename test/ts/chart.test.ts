@@ -563,7 +563,7 @@ describe('mode: nri and auto (vaoci-nri in the DaemonSet)', () => {
   const dsOf = (docs: Obj[]) => one(docs, 'DaemonSet', FULLNAME).spec.template.spec;
   const container = (pod: Obj, name: string) => (pod.containers as Obj[]).find((c) => c.name === name);
   const installArgs = (pod: Obj) => pod.initContainers[0].args as string[];
-  const testPod = (docs: Obj[]) => one(docs, 'Pod', `${FULLNAME}-test-window`).spec;
+  const testPod = (docs: Obj[], path = '') => one(docs, 'Pod', `${FULLNAME}-test-window${path}`).spec;
 
   test('runtime-class (the default): no plugin container, the installer told so, the RuntimeClass as before', () => {
     const docs = ok();
@@ -606,8 +606,9 @@ describe('mode: nri and auto (vaoci-nri in the DaemonSet)', () => {
     expect(agent.args.slice(-2)).toEqual(['--nri-status', '/host/run/vaoci-nri/connected']);
     expect(agent.volumeMounts).toContainEqual({ name: 'host-nri-status', mountPath: '/host/run/vaoci-nri', readOnly: true });
     expect(((pod.volumes as Obj[]).find((v) => v.name === 'host-nri-status') as Obj).hostPath).toEqual({ path: '/run/vaoci-nri', type: 'DirectoryOrCreate' });
-    expect(testPod(docs).runtimeClassName).toBeUndefined();
-    expect(testPod(docs).nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/mode': 'nri', 'vaoci.io/ready': 'true' });
+    expect(docs.filter((d) => d.kind === 'Pod').map((d) => d.metadata.name)).toEqual([`${FULLNAME}-test-window-nri`]);
+    expect(testPod(docs, '-nri').runtimeClassName).toBeUndefined();
+    expect(testPod(docs, '-nri').nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/mode': 'nri', 'vaoci.io/ready': 'true' });
   });
 
   test('nri.verify=hook: a poststart vaoci-hook per container instead; no host pid namespace, only CAP_SYS_CHROOT', () => {
@@ -628,6 +629,9 @@ describe('mode: nri and auto (vaoci-nri in the DaemonSet)', () => {
       'vaoci.io/mode': 'runtime-class',
       'vaoci.io/ready': 'true',
     });
+    // a helm test pod per path: each to the nodes of its mode (`helm test --filter name=` picks one)
+    expect([testPod(docs).runtimeClassName, testPod(docs).nodeSelector['vaoci.io/mode']]).toEqual(['vaoci', 'runtime-class']);
+    expect([testPod(docs, '-nri').runtimeClassName, testPod(docs, '-nri').nodeSelector['vaoci.io/mode']]).toEqual([undefined, 'nri']);
   });
 });
 
