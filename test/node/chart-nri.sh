@@ -27,16 +27,8 @@ TNS=vaoci-nri-test
 ONS=vaoci-nri-other
 CHART=charts/vaoci
 CONTAINERD=${NODE_CONTAINERD:?NODE_CONTAINERD: the engine binary}
-fails=0
-T0=$(date +%s%N)
-ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }
-say() { echo "chart-nri.sh [$(ms) ms]: $*" >&2; }
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-crictl() { command crictl -r unix:///run/containerd/containerd.sock "$@" 2>/dev/null; }
-dump() { "$CONTAINERD" --config /etc/containerd/config.toml config dump 2>/dev/null; }
-label() { kubectl get node "$NODE_NAME" -o "jsonpath={.metadata.labels.vaoci\.io/$1}"; }
+# shellcheck source=test/node/chart-lib.sh
+source test/node/chart-lib.sh
 restarts() { awk '/^--- restart requested/ {n++} END {print n + 0}' "$NODE_STATE/log/containerd-restarts.log" 2>/dev/null || echo 0; }
 nri_log() { kubectl logs -n "$NS" ds/vaoci -c nri 2>/dev/null; }
 last() { kubectl logs -n "$1" "$2" -c "$3" | tail -1; }
@@ -47,8 +39,6 @@ succeeded() { # NS POD...
       || bad "pod $ns/$p did not succeed: $(kubectl get pod -n "$ns" "$p" -o jsonpath='{.status}' | cut -c1-300)"
   done
 }
-# shellcheck source=test/node/pods.sh
-source test/node/pods.sh
 
 values=(--set image.pullPolicy=Never --set-json 'nodeSelector={"kubernetes.io/arch":"amd64"}'
         --set nodeConfig.runtime=/usr/sbin/runc --set installer.binfmt=never --set uninstallOnDelete=true
@@ -60,6 +50,8 @@ pid_before=$(cat "$NODE_STATE/containerd.pid")
 check "the engine serves NRI (its socket is there)" test -S /var/run/nri/nri.sock
 check "no vaoci install on the node before (no install record)" test ! -e /opt/vaoci/install.json
 touch "$NODE_STATE/chart-nri.start"
+# chart.sh's release is uninstalled; its node pod may still be terminating
+kubectl wait -n "$NS" --for=delete pod -l app.kubernetes.io/component=node --timeout=120s >/dev/null 2>&1 || true
 
 # ---- install
 say "helm install (mode auto)"
@@ -70,12 +62,14 @@ if ! kubectl rollout status -n "$NS" ds/vaoci --timeout=180s >/dev/null; then
   for c in install agent nri; do kubectl logs -n "$NS" ds/vaoci -c "$c" --tail 5 2>&1 | sed "s/^/     $c: /"; done
   exit 1
 fi
+# the labels chart.sh's agent left say ready=true mode=runtime-class: wait for this agent's
 deadline=$(( $(date +%s) + 120 ))
-until [ "$(label ready)" = true ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.5; done
+until [ "$(label mode) $(label ready)" = "nri true" ] || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.5; done
 say "helm install done, ready=$(label ready)"
 echo "     labels: ready=$(label ready) mode=$(label mode)"
-kubectl logs -n "$NS" ds/vaoci -c install 2>&1 | sed 's/^/     install: /' | head -8
-nri_log | sed 's/^/     nri: /' | head -4
+# (sed -n, not head: a reader that stops early fails the pipe under pipefail)
+kubectl logs -n "$NS" ds/vaoci -c install 2>&1 | sed -n 's/^/     install: /; 1,8p'
+nri_log | sed -n 's/^/     nri: /; 1,4p'
 check "the Node is labelled vaoci.io/mode=nri and vaoci.io/ready=true" test "$(label mode) $(label ready)" = "nri true"
 check "the agent says vaoci-nri is connected" \
   grep -qF 'vaoci-nri: connected to the engine at /var/run/nri/nri.sock as 50-vaoci' <<<"$(kubectl logs -n "$NS" ds/vaoci -c agent | tail -1)"
@@ -126,7 +120,7 @@ check "unannotated sidecar beside it: mappings above 2^44" bash -c "[[ '$(last "
 check "unannotated pod untouched: mappings above 4 GiB" bash -c "[[ '$(last "$TNS" plain main)' == *'at or above 0x100000000' ]]"
 check "namespace not on nri.namespaces: the i386 pod untouched (mappings above 4 GiB)" \
   bash -c "[[ '$(last "$ONS" elsewhere main)' == *'at or above 0x100000000' ]]"
-i386_ctr=$(crictl ps -a -q --label io.kubernetes.pod.name=i386 --label io.kubernetes.pod.namespace="$TNS" | head -1)
+i386_ctr=$(crictl ps -a -q --label io.kubernetes.pod.name=i386 --label io.kubernetes.pod.namespace="$TNS" | sed -n 1p)
 check "the i386 container's report is vaoci-nri's own check (PostStartContainer): holds" \
   test "$(jq -r '.tool + " " + .status' "/run/vaoci/$i386_ctr.json" 2>&1)" = "vaoci-nri holds"
 check "containerd's spec of it has LD_PRELOAD and no vaoci-hook (no process per container)" \
@@ -138,7 +132,7 @@ deadline=$(( $(date +%s) + 60 ))
 until kubectl describe pod -n "$TNS" bad | grep -qF "$want" || [ "$(date +%s)" -ge "$deadline" ]; do sleep 1; done
 if kubectl describe pod -n "$TNS" bad | grep -qF "$want"; then
   ok "bad annotation refused by vaoci-nri, the wrapper's line in kubectl describe (Events)"
-  kubectl describe pod -n "$TNS" bad | grep -F "$want" | head -1 | sed 's/^ *//' | cut -c1-300 | sed 's/^/     /'
+  kubectl describe pod -n "$TNS" bad | grep -F "$want" | sed -n 1p | sed 's/^ *//' | cut -c1-300 | sed 's/^/     /'
 else
   bad "bad annotation: the line not in kubectl describe"; kubectl describe pod -n "$TNS" bad | tail -6
 fi

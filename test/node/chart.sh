@@ -44,16 +44,8 @@ NS=vaoci-system
 TNS=vaoci-test
 CHART=charts/vaoci
 CONTAINERD=${NODE_CONTAINERD:?NODE_CONTAINERD: the engine binary}
-fails=0
-T0=$(date +%s%N)
-ms() { echo $(( ($(date +%s%N) - T0) / 1000000 )); }
-say() { echo "chart.sh [$(ms) ms]: $*" >&2; }
-ok() { echo "ok   - $*"; }
-bad() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-crictl() { command crictl -r unix:///run/containerd/containerd.sock "$@" 2>/dev/null; }
-dump() { "$CONTAINERD" --config /etc/containerd/config.toml config dump 2>/dev/null; }
-label() { kubectl get node "$NODE_NAME" -o "jsonpath={.metadata.labels.vaoci\.io/$1}"; }
+# shellcheck source=test/node/chart-lib.sh
+source test/node/chart-lib.sh
 handler_reported() { crictl info | jq -e '.config.containerd.runtimes.vaoci.options.BinaryName == "/opt/vaoci/bin/vaoci-runtime"' >/dev/null; }
 
 RESTART=${NODE_RESTART:-chart}
@@ -136,8 +128,6 @@ kubectl logs -n "$NS" ds/vaoci -c install 2>&1 | sed 's/^/     install: /' | hea
 
 # ---- workloads
 kubectl create namespace "$TNS" >/dev/null
-# shellcheck source=test/node/pods.sh
-source test/node/pods.sh
 POD_NS=$TNS POD_RUNTIME_CLASS=vaoci
 {
   pod i386 '    vaoci.io/va-limit: i386
