@@ -16,7 +16,7 @@ include charts/chart.mk
 
 .SECONDARY:
 
-.PHONY: deps build cli demo demo-arm64 tools fuzz reliability lint check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean nri test-nri
+.PHONY: deps build cli demo demo-arm64 tools fuzz reliability lint check test test-unit test-native test-sanitize test-reliability test-preload test-launch test-k8s test-node test-arm64 test-ts test-hook bench bench-native bench-process bench-cli bench-hook bench-launch clean nri test-nri test-crio
 
 deps: $(HOST_NODE)
 	@.ci/install-deps
@@ -55,7 +55,7 @@ test-unit: native-x86_64 hook-x86_64 cli
 # the end and fails if any lane failed; every lane runs even after a failure):
 # make check's lanes, then the system lanes (sanitizers, real programs, runtimes,
 # the cluster, the arm64 VM).
-TEST_LANES := $(CHECK_LANES) test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-node test-nri test-arm64
+TEST_LANES := $(CHECK_LANES) test-sanitize test-preload test-launch test-ts test-hook test-reliability test-k8s test-node test-nri test-crio test-arm64
 
 test: deps build
 	@test/lanes.sh $(TEST_LANES)
@@ -140,6 +140,13 @@ build/x86_64/vaoci-nri-bench: $(wildcard nri/bench/*.go) nri/go.mod nri/go.sum
 test-nri: nri build/x86_64/vaoci-nri-bench native-x86_64 hook-x86_64 tools
 	cd nri && CGO_LDFLAGS="-L$(CURDIR)/build/x86_64" go test -mod=mod -count=1 .
 	@NRI_BENCH=$${NRI_BENCH:-0} test/nri/run.sh
+
+# The NRI plugin on CRI-O v1.34.0 (crio and pinns built by .ci/install-crio
+# from the module proxy; Debian's conmon, runc and CNI plugins) with NRI on:
+# the Pod matrix through crictl (test/nri/crio.sh).
+test-crio: nri native-x86_64 hook-x86_64 tools
+	@.ci/install-crio
+	@test/nri/crio.sh
 
 # Reliability (issue 7): 50 containers at once, each with its own window;
 # the node letting the wrapper and hook down (runtime or preload missing, disk full, /run read-only,

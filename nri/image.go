@@ -47,13 +47,18 @@ type knownArch struct {
 // maxKnown bounds the cache: a node runs at most a few hundred images.
 const maxKnown = 1024
 
-func newImageArch(endpoint string, timeout, ttl time.Duration) (*imageArch, error) {
+// dialCRI opens the engine's CRI socket (connected lazily, on the first call).
+func dialCRI(endpoint string) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient("unix://"+endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, fmt.Errorf("CRI endpoint `%s`: %w", endpoint, err)
 	}
+	return conn, nil
+}
+
+func newImageArch(conn *grpc.ClientConn, timeout, ttl time.Duration) *imageArch {
 	return &imageArch{client: runtimeapi.NewImageServiceClient(conn), timeout: timeout, ttl: ttl, now: time.Now,
-		known: map[string]knownArch{}}, nil
+		known: map[string]knownArch{}}
 }
 
 // cached is the image's kept architecture, or "".

@@ -168,13 +168,14 @@ func run(ctx context.Context, o *options) error {
 	if err := enterHostRoot(o.hostRoot); err != nil {
 		return err
 	}
-	images, err := newImageArch(o.cri, o.imageTimeout, o.imageCache)
+	conn, err := dialCRI(o.cri)
 	if err != nil {
 		return err
 	}
+	images := newImageArch(conn, o.imageTimeout, o.imageCache)
 	last := ""
 	c := &connection{o: o, p: &plugin{namespaces: ns, images: images, timing: o.timing, hook: o.hook,
-		verifyHere: o.verify == "plugin", settleMs: o.settleMs}, changed: func(line string) {
+		verifyHere: o.verify == "plugin", settleMs: o.settleMs, pids: newContainerPids(conn, o.imageTimeout)}, changed: func(line string) {
 		if line != last {
 			log.Print(line)
 			last = line

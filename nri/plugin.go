@@ -27,6 +27,7 @@ type plugin struct {
 	verifyHere bool
 	settleMs   int
 	pending    checks
+	pids       *containerPids // the pid when NRI gives none (CRI-O)
 }
 
 // allowed: the pod's namespace is on the allow-list (NVIDIA's plugin's habit).
@@ -113,7 +114,11 @@ func (p *plugin) CreateContainer(ctx context.Context, pod *api.PodSandbox, ctr *
 	if p.verifyHere {
 		p.takeHooks(ctr.GetId(), out)
 	}
-	return adjustment(in, out), nil, nil
+	adj := adjustment(in, out)
+	if args := adj.GetArgs(); len(args) > 0 {
+		p.pending.expectArgs(ctr.GetId(), args)
+	}
+	return adj, nil, nil
 }
 
 // takeHooks moves the vaoci-hook poststart entries the modifiers added

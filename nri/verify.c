@@ -28,7 +28,11 @@ char *vaoci_nri_verify(const char *id, const char *name, int pid, const char *wi
   cleanup_free struct vaoci_verify_report *v = calloc(1, sizeof *v); /* one per check: checks run side by side */
   if (!env || !v)
     return answer(0, "error", env ? "out of memory" : err.msg);
-  if (!vaoci_hook_settle(settle_ms, &r, v, env, WATCH_MS, 0)) {
+  if (pid <= 0) {
+    /* never looked at /proc/0 or beyond: a process that cannot be named cannot be verified or killed */
+    r.status = "error", r.ok = 0, r.verify = NULL;
+    snprintf(r.message, sizeof r.message, "the engine named no pid for the container: its window was not verified");
+  } else if (!vaoci_hook_settle(settle_ms, &r, v, env, WATCH_MS, 0)) {
     r.status = "not-started", r.ok = 0, r.verify = NULL;
     snprintf(r.message, sizeof r.message, "pid %d did not exec within %d s", pid, WATCH_MS / 1000);
   }

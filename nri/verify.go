@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -26,9 +27,11 @@ import (
 	"github.com/containerd/nri/pkg/api"
 )
 
-// check is what a poststart vaoci-hook would have been told (its args).
+// check is what a poststart vaoci-hook would have been told (its args),
+// and the process args the adjustment set (SetArgs), to see them kept.
 type check struct {
 	window, onError, name string
+	args                  []string
 }
 
 // maxPending bounds the checks kept for containers not started yet (a
@@ -56,6 +59,16 @@ func (c *checks) put(id string, k check) {
 	for len(c.by) > maxPending && len(c.order) > 0 {
 		delete(c.by, c.order[0])
 		c.order = c.order[1:]
+	}
+}
+
+// expectArgs notes the args SetArgs gave a container that has a check.
+func (c *checks) expectArgs(id string, args []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k, ok := c.by[id]; ok {
+		k.args = args
+		c.by[id] = k
 	}
 }
 
@@ -140,12 +153,27 @@ func (p *plugin) PostStartContainer(_ context.Context, pod *api.PodSandbox, ctr 
 	if !ok {
 		return nil
 	}
+	where := pod.GetNamespace() + "/" + pod.GetName() + " " + ctr.GetName()
+	if k.args != nil && !slices.Equal(ctr.GetArgs(), k.args) {
+		// an engine whose NRI predates SetArgs (v0.10) drops it without a word: the check below
+		// then finds the window not held (the launcher never ran) and acts on it
+		log.Printf("%s: warning: the engine dropped NRI's SetArgs (its NRI is older than v0.10): started as %q, not through %s",
+			where, ctr.GetArgs(), k.args[0])
+	}
 	go func() {
-		r, err := verify(ctr.GetId(), int(ctr.GetPid()), k, ctr.GetEnv(), p.settleMs)
+		pid := int(ctr.GetPid())
+		if pid <= 0 && p.pids != nil {
+			if got, err := p.pids.pid(context.Background(), ctr.GetId()); err == nil {
+				pid = got
+			} else {
+				log.Printf("%s: %v", where, err)
+			}
+		}
+		r, err := verify(ctr.GetId(), pid, k, ctr.GetEnv(), p.settleMs)
 		if err != nil {
-			log.Printf("%s/%s %s: verify: %v", pod.GetNamespace(), pod.GetName(), ctr.GetName(), err)
+			log.Printf("%s: verify: %v", where, err)
 		} else if p.timing || !r.OK {
-			log.Printf("%s/%s %s: %s: %s", pod.GetNamespace(), pod.GetName(), ctr.GetName(), r.Status, r.Message)
+			log.Printf("%s: %s: %s", where, r.Status, r.Message)
 		}
 	}()
 	return nil

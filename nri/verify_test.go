@@ -120,3 +120,17 @@ func TestTakeHooks(t *testing.T) {
 		t.Error("a check is taken once")
 	}
 }
+
+// TestVerifyNoPid: an engine that names no pid (CRI-O 1.34's NRI leaves it 0,
+// and the CRI status could not say either) gets an error verdict, never a
+// look at /proc/0 or a kill, and the report says why.
+func TestVerifyNoPid(t *testing.T) {
+	nodeConfig(t)
+	r, err := verify("c-nopid", 0, check{window: "i386", onError: "fail", name: "main"}, nil, 50)
+	if err != nil || r.OK || r.Status != "error" || !strings.Contains(r.Message, "named no pid") {
+		t.Fatalf("pid 0: %+v %v", r, err)
+	}
+	if rep := report(t, "c-nopid"); rep["status"] != "error" || rep["ok"] != false {
+		t.Errorf("report: %v", rep)
+	}
+}
