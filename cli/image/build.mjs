@@ -37,7 +37,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const ARCHES = { amd64: { triplet: 'x86_64-linux-gnu', build: 'x86_64' }, arm64: { triplet: 'aarch64-linux-gnu', build: 'aarch64' } };
 // What `vaoci node install` copies from /usr/share/vaoci/ARCH (cli/src/lib/node/plan.ts, DATA_PLANE),
 // vaoci-nri (the chart runs it in NRI mode; --mode nri installs it), and the unpacker's whiteout writer, which `vaoci run` from the image needs (cli/src/lib/tool.ts).
-const DATA_PLANE = ['vaoci-runtime', 'vaoci-hook', 'vaoci-reserve', 'vaoci-launch', 'libvaoci-preload.so', 'vaoci-nri', 'vaoci-overlay-marks'];
+const DATA_PLANE = [
+  'vaoci-runtime',
+  'vaoci-hook',
+  'vaoci-reserve',
+  'vaoci-launch',
+  'libvaoci-preload.so',
+  'vaoci-nri',
+  'vaoci-overlay-marks',
+];
 const CONTAINERD_NAME = 'io.containerd.image.name';
 const GZIP_LEVEL = 6;
 const gzip = promisify(zlib.gzip);

@@ -605,7 +605,10 @@ describe('mode: nri and auto (vaoci-nri in the DaemonSet)', () => {
     const agent = container(pod, 'agent') as Obj;
     expect(agent.args.slice(-2)).toEqual(['--nri-status', '/host/run/vaoci-nri/connected']);
     expect(agent.volumeMounts).toContainEqual({ name: 'host-nri-status', mountPath: '/host/run/vaoci-nri', readOnly: true });
-    expect(((pod.volumes as Obj[]).find((v) => v.name === 'host-nri-status') as Obj).hostPath).toEqual({ path: '/run/vaoci-nri', type: 'DirectoryOrCreate' });
+    expect(((pod.volumes as Obj[]).find((v) => v.name === 'host-nri-status') as Obj).hostPath).toEqual({
+      path: '/run/vaoci-nri',
+      type: 'DirectoryOrCreate',
+    });
     expect(docs.filter((d) => d.kind === 'Pod').map((d) => d.metadata.name)).toEqual([`${FULLNAME}-test-window-nri`]);
     expect(testPod(docs, '-nri').runtimeClassName).toBeUndefined();
     expect(testPod(docs, '-nri').nodeSelector).toEqual({ 'kubernetes.io/arch': 'arm64', 'vaoci.io/mode': 'nri', 'vaoci.io/ready': 'true' });

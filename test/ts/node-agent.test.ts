@@ -199,7 +199,9 @@ describe('vaoci node agent', () => {
       expect((await look()).labels['vaoci.io/ready']).toBe('false');
       // without --nri-status (as root on the node): the engine's NRI socket decides
       const bySocket = async () => JSON.parse((await agent()).stdout.replace(/^[^{]*/, ''));
-      expect((await bySocket()).why).toMatch(/^the engine serves NRI at \/var\/run\/nri\/nri.sock: .*\(vaoci-nri not asked: no --nri-status\)$/);
+      expect((await bySocket()).why).toMatch(
+        /^the engine serves NRI at \/var\/run\/nri\/nri.sock: .*\(vaoci-nri not asked: no --nri-status\)$/,
+      );
       nri.close();
       const gone = await bySocket();
       expect([gone.labels['vaoci.io/ready'], gone.why]).toEqual([

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-int main(int argc, char **argv) {
-  sleep(argc > 1 ? (unsigned)atoi(argv[1]) : 30);
-  return 0;
+int main(int argc, char **argv)
+{
+	sleep(argc > 1 ? (unsigned)atoi(argv[1]) : 30);
+	return 0;
 }

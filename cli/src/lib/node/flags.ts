@@ -23,7 +23,10 @@ export const modeFlags = {
     summary:
       "runtime-class (the engine's handler vaoci runs the wrapper), nri (vaoci-nri adjusts containers; no engine config, no restart) or auto (nri where the engine serves NRI).",
   })(),
-  'nri-socket': absolutePathFlag('nri-socket', "The engine's NRI socket on the node, which auto looks for (default /var/run/nri/nri.sock)."),
+  'nri-socket': absolutePathFlag(
+    'nri-socket',
+    "The engine's NRI socket on the node, which auto looks for (default /var/run/nri/nri.sock).",
+  ),
 };
 
 /** binfmtFlags choose vaoci-binfmt's place in binfmt_misc (`vaoci node install`). */
