@@ -5,6 +5,7 @@ package main
 // static libraries); run with `make test-nri` or go test in nri/.
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -205,5 +206,37 @@ func TestNodeConfigFollowsChanges(t *testing.T) {
 	out, err := resolve(in)
 	if err != nil || out.OnError != "warn" {
 		t.Errorf("after the rewrite: on_error %q (%v), want warn", out.OnError, err)
+	}
+}
+
+// BenchmarkCreateContainer: the plugin's whole CreateContainer for a pod
+// shaped as the kubelet makes them (containerd's annotations, a dozen
+// mounts, the service env), with a window and without.
+func BenchmarkCreateContainer(b *testing.B) {
+	nodeConfig(b)
+	p := &plugin{verifyHere: true}
+	window := map[string]string{"vaoci.io/va-limit": "i386", "vaoci.io/guest-arch": "x86_64", "vaoci.io/emulator": "preload"}
+	var mounts []*api.Mount
+	for _, d := range []string{"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/shm", "/dev/termination-log",
+		"/var/run/secrets/kubernetes.io/serviceaccount", "/proc", "/dev", "/dev/pts", "/dev/mqueue", "/sys", "/sys/fs/cgroup"} {
+		mounts = append(mounts, &api.Mount{Destination: d, Type: "bind", Source: "/var/lib/kubelet/x" + d, Options: []string{"rbind", "ro", "nosuid"}})
+	}
+	ctr := &api.Container{Id: strings.Repeat("0123456789abcdef", 4), Name: "c", Args: []string{"/bin/true"}, Mounts: mounts,
+		Annotations: map[string]string{"io.kubernetes.cri.container-name": "c", "io.kubernetes.cri.image-name": "vaoci.test/testbox:1",
+			"io.kubernetes.cri.container-type": "container", "io.kubernetes.cri.sandbox-name": "bench", "io.kubernetes.cri.sandbox-namespace": "default"},
+		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=bench",
+			"KUBERNETES_SERVICE_HOST=10.96.0.1", "KUBERNETES_SERVICE_PORT=443", "KUBERNETES_PORT=tcp://10.96.0.1:443"}}
+	for _, tc := range []struct {
+		name string
+		a    map[string]string
+	}{{"window", window}} {
+		b.Run(tc.name, func(b *testing.B) {
+			pod := &api.PodSandbox{Namespace: "default", Name: "bench", Annotations: tc.a}
+			for i := 0; i < b.N; i++ {
+				if _, _, err := p.CreateContainer(context.Background(), pod, ctr); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
