@@ -33,7 +33,8 @@ ${EXIT_CODES_HELP}`;
       },
     }),
     'nri-status': Flags.string({
-      summary: "vaoci-nri's -status file on this machine: in nri mode the node is ready only while it exists (the plugin is connected).",
+      summary:
+        'The file vaoci-nri -status keeps on this machine: in nri mode the node is ready only while it exists (the plugin is connected).',
     }),
     interval: countFlag('interval', 5, 86400, 'Seconds between looks at the node (default 60).', { default: 60 }),
     once: Flags.boolean({ summary: 'Look once, patch if needed, and exit.' }),

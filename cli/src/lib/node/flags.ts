@@ -21,7 +21,7 @@ export const modeFlags = {
     options: ['runtime-class', 'nri', 'auto'] as const,
     default: 'runtime-class' as const,
     summary:
-      "runtime-class (the engine's handler vaoci runs the wrapper), nri (vaoci-nri adjusts containers; no engine config, no restart) or auto (nri where the engine serves NRI).",
+      "How containers reach vaoci: runtime-class (the engine's handler vaoci runs the wrapper), nri (vaoci-nri adjusts containers; no engine config, no restart) or auto (nri where the engine serves NRI).",
   })(),
   'nri-socket': absolutePathFlag(
     'nri-socket',
