@@ -26,9 +26,10 @@ $(HOST_NODE): cli/image/node.json cli/image/fetch.mjs .ci/install-node
 
 build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 nri cli demo-image
 
-# The vaoci CLI: TypeScript to build/ts, then oclif.manifest.json; leaves bin/vaoci runnable.
+# The vaoci CLI: TypeScript to build/ts, then oclif.manifest.json and the schemas'
+# validators precompiled (cli/src/lib/startup/validators.ts); leaves bin/vaoci runnable.
 cli:
-	@rm -rf build/ts/cli && npm run -s build && npm run -s manifest
+	@rm -rf build/ts/cli && npm run -s build && npm run -s manifest && npm run -s validators
 
 demo: deps build
 	@test/demo.sh

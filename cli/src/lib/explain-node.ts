@@ -9,7 +9,6 @@
  * architecture's usual one: the explanation says so.
  */
 import * as fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { badInput } from './errors';
 import { LABELS } from './node/label-keys';
 import { POLICY } from './policy/grammar.gen';
@@ -40,7 +39,9 @@ export function readNodeLabels(input: string): Record<string, string> {
   if (!fs.existsSync(input) && input.includes('=')) return inlineLabels(input);
   let doc: unknown;
   try {
-    doc = parseYaml(fs.readFileSync(input, 'utf8')); // YAML reads JSON too
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- yaml only when a labels file is read, not at every command's start
+    const { parse } = require('yaml') as typeof import('yaml');
+    doc = parse(fs.readFileSync(input, 'utf8')); // YAML reads JSON too
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0];
     throw badInput(`--node-labels \`${input}\`: ${why} — expected k=v,k=v or a file with a Node or its labels`);

@@ -1,17 +1,25 @@
 /**
- * The contract between vaoci's planes: every JSON Schema under schemas/,
- * loaded once into one Ajv instance, and a validate() that explains each
- * problem in one line naming the key, the value and what was expected.
+ * The contract between vaoci's planes: every JSON Schema under schemas/, and
+ * a validate() that explains each problem in one line naming the key, the
+ * value and what was expected. The compiled CLI uses the validators `make
+ * cli` precompiled (startup/validators.ts): a command loads only the one it
+ * checks against, and neither Ajv nor the schemas. From the TypeScript
+ * sources (jest), or when a schema changed after the build, the schemas are
+ * loaded into one Ajv instance and compiled here instead.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import type { default as Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020';
 
 /** SCHEMA_BASE_URL is the prefix of every vaoci schema's `$id`. */
 export const SCHEMA_BASE_URL = 'https://vaoci.io/schemas/';
 
-const SCHEMA_SUFFIX = '.schema.json';
+/** SCHEMA_SUFFIX ends every schema's file name and `$id`. */
+export const SCHEMA_SUFFIX = '.schema.json';
 const VALUE_MAX = 80;
+
+/** PRECOMPILED is where `make cli` writes the validators (startup/validators.ts's VALIDATORS_DIR, index.json its list). */
+const PRECOMPILED = path.join(__dirname, 'startup', 'validators');
 
 /**
  * findSchemaDir walks up from `start` to the first directory holding
@@ -28,11 +36,14 @@ export function findSchemaDir(start: string = __dirname): string {
 
 /**
  * loadSchemas reads every `*.schema.json` in `dir` into a new Ajv (draft
- * 2020-12, strict, all errors, verbose so errors carry the offending value).
- * A schema that breaks strict mode throws here or when first compiled.
+ * 2020-12, strict, all errors, verbose so errors carry the offending value;
+ * `options` add to these). A schema that breaks strict mode throws here or
+ * when first compiled. Ajv is required here, not when this module loads.
  */
-export function loadSchemas(dir: string): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
+export function loadSchemas(dir: string, options: Options = {}): Ajv2020 {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only where schemas are compiled (not in the built CLI)
+  const { default: Ajv } = require('ajv/dist/2020') as typeof import('ajv/dist/2020');
+  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true, ...options });
   for (const file of fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(SCHEMA_SUFFIX))
@@ -43,6 +54,38 @@ export function loadSchemas(dir: string): Ajv2020 {
 }
 
 let registry: Ajv2020 | undefined;
+
+/** precompiled lists the validators `make cli` wrote, or is null (the sources, no build, or a schema newer than the build). */
+let precompiled: string[] | null | undefined;
+
+/**
+ * precompiledNames reads the list of precompiled validators in `dir`
+ * (index.json). A schema file in `schemas` modified after that list was
+ * written (an edit without `make cli`) gives null: every validator then
+ * comes from the schemas, slower but never stale.
+ */
+export function precompiledNames(dir: string = PRECOMPILED, schemas?: string): string[] | null {
+  const index = fs.statSync(path.join(dir, 'index.json'), { throwIfNoEntry: false });
+  if (!index) return null;
+  schemas ??= findSchemaDir();
+  for (const f of fs.readdirSync(schemas)) {
+    if (f.endsWith(SCHEMA_SUFFIX) && fs.statSync(path.join(schemas, f)).mtimeMs > index.mtimeMs) return null;
+  }
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as { names: string[] }).names;
+}
+
+/** checker is the validator of a schema `$id`, or undefined when there is no such schema. */
+function checker(id: string): ValidateFunction | undefined {
+  if (precompiled === undefined) precompiled = precompiledNames();
+  if (!precompiled) {
+    registry ??= loadSchemas(findSchemaDir());
+    return registry.getSchema(id);
+  }
+  const name = id.slice(SCHEMA_BASE_URL.length, -SCHEMA_SUFFIX.length);
+  if (!id.startsWith(SCHEMA_BASE_URL) || !precompiled.includes(name)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- one generated module per schema, loaded when first used
+  return require(path.join(PRECOMPILED, name)) as ValidateFunction;
+}
 
 /**
  * schemaId turns a short name (`reserve-check`, `reserve-check.schema.json`)
@@ -61,13 +104,16 @@ export function schemaId(nameOrId: string): string {
  * An unknown schema is a programming error and throws.
  */
 export function validate(nameOrId: string, document: unknown): string[] {
-  registry ??= loadSchemas(findSchemaDir());
-  const id = schemaId(nameOrId);
-  const check = registry.getSchema(id);
+  const check = checker(schemaId(nameOrId));
   if (!check) throw new Error(`schema \`${nameOrId}\`: not found; expected one of ${schemaNames().join(', ')}`);
   if (check(document)) return [];
+  return problemLines(check.errors ?? []);
+}
+
+/** problemLines turns Ajv's errors into validate()'s lines. */
+export function problemLines(errors: ErrorObject[]): string[] {
   const problems: Problem[] = [];
-  for (const e of check.errors ?? []) {
+  for (const e of errors) {
     if (e.keyword === 'if') continue; // its then/else errors say more
     const p = describe(e);
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf') mergeBranches(problems, p);
@@ -76,8 +122,10 @@ export function validate(nameOrId: string, document: unknown): string[] {
   return [...new Set(problems.map(line))];
 }
 
-/** schemaNames lists the short names of the loaded schemas, sorted. */
+/** schemaNames lists the short names of the schemas, sorted. */
 export function schemaNames(): string[] {
+  if (precompiled === undefined) precompiled = precompiledNames();
+  if (precompiled) return [...precompiled].sort();
   registry ??= loadSchemas(findSchemaDir());
   return Object.keys(registry.schemas)
     .filter((id) => id.startsWith(SCHEMA_BASE_URL))
