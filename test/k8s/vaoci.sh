@@ -67,7 +67,7 @@ done
 [ "$patched" = true ] && ok "agent patched the labels" || bad "agent with RBAC: ${json:-no output}"
 labels=$(field "$(api "$A" GET "/api/v1/nodes/$node")" \
   'Object.entries(o.metadata.labels).filter(([k])=>k.startsWith("vaoci.io/")||k==="kubernetes.io/arch").sort().map(([k,v])=>k+"="+v).join(" ")')
-[[ $labels =~ ^kubernetes.io/arch=arm64\ vaoci.io/emulator=qemu\ vaoci.io/emulator-flags=[POCF]*\ vaoci.io/emulator-fronted=(true|false)\ vaoci.io/emulator-linkage=[a-z]+\ vaoci.io/i386-emulator=[a-z]+\ vaoci.io/ready=true\ vaoci.io/va-bits=[0-9]+\ vaoci.io/version=[0-9A-Za-z._-]+$ ]] &&
+[[ $labels =~ ^kubernetes.io/arch=arm64\ vaoci.io/emulator=qemu\ vaoci.io/emulator-flags=[POCF]*\ vaoci.io/emulator-fronted=(true|false)\ vaoci.io/emulator-linkage=[a-z]+\ vaoci.io/i386-emulator=[a-z]+\ vaoci.io/mode=runtime-class\ vaoci.io/ready=true\ vaoci.io/va-bits=[0-9]+\ vaoci.io/version=[0-9A-Za-z._-]+$ ]] &&
   ok "the Node carries them: $labels" || bad "labels: $labels"
 [ "$(agent --json | jq -r .patched)" = false ] && ok "a second round patches nothing" || bad "second round patched"
 

@@ -109,7 +109,7 @@ else
 fi
 echo "     labels: ready=$(label ready) mode=$(label mode) va-bits=$(label va-bits) emulator=$(label emulator)"
 check "the Node is labelled vaoci.io/mode=runtime-class (mode ${NODE_MODE:-runtime-class})" test "$(label mode)" = runtime-class
-check "the install record says mode runtime-class" test "$(jq -r .mode /opt/vaoci/install.json)" = runtime-class
+check "the install record is runtime-class (no mode: the form older vaoci reads)" test "$(jq -r '.mode // "runtime-class"' /opt/vaoci/install.json)" = runtime-class
 restarts=$(grep -c '^--- restart requested' "$NODE_STATE/log/containerd-restarts.log" 2>/dev/null || echo 0)
 if [ "$RESTART" = chart ]; then
   check "the installer had the engine restarted once (systemctl shim: $restarts)" test "$restarts" = 1

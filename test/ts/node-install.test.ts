@@ -354,6 +354,8 @@ describe('--mode: nri (vaoci-nri, no engine config, no restart), auto, runtime-c
     expect([auto.exit, auto.json?.mode]).toEqual([0, 'runtime-class']);
     expect(fs.existsSync(path.join(root, 'etc/containerd/conf.d/50-vaoci.toml'))).toBe(true);
     expect(fs.existsSync(path.join(root, 'opt/vaoci/bin/vaoci-nri'))).toBe(false);
+    // a runtime-class record keeps the form older vaoci reads (test/reliability's downgrade installs over it)
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'opt/vaoci/install.json'), 'utf8'))).not.toHaveProperty('mode');
   });
 
   it('runtime-class to nri and back: the drop-in goes and comes, vaoci-nri comes and goes, nri restarts nothing', async () => {

@@ -96,6 +96,16 @@ describe('precompiled validators (make cli: startup/validators.ts)', () => {
     expect(checked).toBeGreaterThan(500);
   });
 
+  test('the built CLI checks a part of a schema (`#/$defs/…`) too, as Ajv does', () => {
+    // no module per $defs entry: the built validate() must not take the fragment for a missing schema
+    const built = path.join(ROOT, 'build', 'ts', 'cli', 'src', 'lib', 'schema.js');
+    if (!fs.existsSync(built)) throw new Error('build/ts: run `make cli` first');
+    const { validate: builtValidate } = load(built) as { validate: typeof validate };
+    const id = 'https://vaoci.io/schemas/cli-images.schema.json#/$defs/record';
+    for (const doc of [{}, { name: 'x' }]) expect(builtValidate(id, doc)).toEqual(validate(id, doc));
+    expect(validate(id, {}).length).toBeGreaterThan(0);
+  });
+
   test('used only while no schema is newer than their index', () => {
     const schemas = path.join(tmp, 'schemas');
     fs.cpSync(findSchemaDir(), schemas, { recursive: true });

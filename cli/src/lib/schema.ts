@@ -77,7 +77,8 @@ export function precompiledNames(dir: string = PRECOMPILED, schemas?: string): s
 /** checker is the validator of a schema `$id`, or undefined when there is no such schema. */
 function checker(id: string): ValidateFunction | undefined {
   if (precompiled === undefined) precompiled = precompiledNames();
-  if (!precompiled) {
+  // a part of a schema (`…schema.json#/$defs/record`) has no precompiled validator of its own
+  if (!precompiled || id.includes('#')) {
     registry ??= loadSchemas(findSchemaDir());
     return registry.getSchema(id);
   }

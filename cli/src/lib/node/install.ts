@@ -178,7 +178,9 @@ function intent(
   const record: InstallRecord = {
     version: 1,
     engine: p.engine,
-    mode: p.mode,
+    // only nri is written: a runtime-class record keeps the form older vaoci reads (a downgrade
+    // installs over it), and an older vaoci refusing an nri record is right, as it has no nri mode
+    ...(p.mode === 'nri' ? { mode: p.mode } : {}),
     prefix,
     vaoci_version: vaociVersion(),
     engine_version: binary ? askVersion(host, binary) : null,
