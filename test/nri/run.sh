@@ -147,19 +147,8 @@ runp() { # POD [HANDLER] -> pod id (each run a fresh sandbox name)
   jq --arg s "$SEQ" '.metadata.name += "-" + $s | .metadata.uid += "-" + $s' "$OUT/pod-$1.json" > "$OUT/pod-$1.run.json"
   cri runp ${2:+--runtime "$2"} "$OUT/pod-$1.run.json"
 }
-# create POD_NAME POD_ID CTR: prints the container id, or the error (exit 1)
-create() { cri create "$2" "$OUT/ctr-$1-$3.json" "$OUT/pod-$1.run.json" 2>&1; }
-# run_ctr POD_NAME POD_ID CTR: create, start, wait for exit; prints the last log line
-run_ctr() {
-  local id; id=$(create "$@") || { echo "create failed: $id"; return 1; }
-  cri start "$id" >/dev/null || { echo "start failed"; return 1; }
-  for _ in $(seq 100); do
-    [ "$(cri inspect "$id" | jq -r .status.state)" = CONTAINER_EXITED ] && break
-    sleep 0.1
-  done
-  echo "$id $(cri logs "$id" 2>&1 | tail -1)"
-}
-spec() { cri inspect "$1" | jq -c "$2"; }
+# shellcheck source=test/nri/containers.sh
+source test/nri/containers.sh
 
 # ---------------------------------------------------------------- matrix
 
