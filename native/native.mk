@@ -16,7 +16,9 @@ PRELOAD_LDFLAGS := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-st
 
 LIB_SRCS := $(sort $(wildcard native/src/*.c))
 # Range allocation and verification are not needed inside every process.
-PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c native/src/launch_conf.c native/src/elf.c,$(LIB_SRCS))
+# floor.c is make bench's floor row: only in libvaoci-bench-floor.so, the
+# preload built again with -DVAOCI_BENCH_FLOOR (never installed).
+PRELOAD_LIB_SRCS := $(filter-out native/src/alloc%.c native/src/verify.c native/src/launch_conf.c native/src/elf.c native/src/floor.c,$(LIB_SRCS))
 PRELOAD_SRCS := native/preload/preload.c native/preload/freestanding.c
 # vaoci-overlay-marks (the unpacker's whiteout writer) is its own program;
 # its test links overlay_marks.o alone.
@@ -42,6 +44,10 @@ build/$(1)/obj/pic/%.o: native/%.c $(NATIVE_HDRS)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(PRELOAD_CFLAGS) -c $$< -o $$@
 
+build/$(1)/obj/pic-floor/preload.o: native/preload/preload.c $(NATIVE_HDRS)
+	@mkdir -p $$(@D)
+	$(CC_$(1)) $(PRELOAD_CFLAGS) -DVAOCI_BENCH_FLOOR -c $$< -o $$@
+
 build/$(1)/obj/tool/%.o: native/tool/%.c $(NATIVE_HDRS)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(NATIVE_CFLAGS) -c $$< -o $$@
@@ -55,6 +61,9 @@ build/$(1)/libvaoci.a: $(patsubst native/src/%.c,build/$(1)/obj/lib/%.o,$(LIB_SR
 	$(AR_$(1)) rcs $$@ $$^
 
 build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS))
+	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$^ -lgcc
+
+build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o
 	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$^ -lgcc
 
 build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a
@@ -71,7 +80,7 @@ build/$(1)/tests/test_overlay_marks: build/$(1)/obj/tests/test_overlay_marks.o b
 	@mkdir -p $$(@D)
 	$(CC_$(1)) -static -o $$@ $$^
 
-native-$(1): build/$(1)/vaoci-reserve build/$(1)/vaoci-overlay-marks build/$(1)/libvaoci-preload.so $(addprefix build/$(1)/tests/,$(TEST_NAMES))
+native-$(1): build/$(1)/vaoci-reserve build/$(1)/vaoci-overlay-marks build/$(1)/libvaoci-preload.so build/$(1)/libvaoci-bench-floor.so $(addprefix build/$(1)/tests/,$(TEST_NAMES))
 endef
 
 $(foreach a,$(NATIVE_ARCHES),$(eval $(call native_arch,$(a))))

@@ -7,7 +7,10 @@
  *   VAOCI_ALGO      known (default) | query | gaps | halving | ladder
  * It lives inside someone else's process: no libc calls beyond the weak
  * environ/getauxval that glibc and musl both export, never abort(), and
- * silent on success unless asked. */
+ * silent on success unless asked.
+ * Built a second time with -DVAOCI_BENCH_FLOOR as libvaoci-bench-floor.so,
+ * make bench's floor row for dynamic processes: the same constructor, but
+ * it times only the remapping of what the default reserved (floor.c). */
 #include "../src/sys.h"
 #include "vaoci/env.h"
 #include "vaoci/maps.h"
@@ -16,6 +19,14 @@
 extern char **environ __attribute__((weak));
 
 static struct vaoci_reservation reservation;
+
+#ifdef VAOCI_BENCH_FLOOR
+#define RESERVE(w, algo, res, err) vaoci_reserve_floor(w, res, err)
+#define ALGO_NAME(s) "floor"
+#else
+#define RESERVE(w, algo, res, err) vaoci_reserve(w, algo, res, err)
+#define ALGO_NAME(s) vaoci_algo_name((s)->algo_used)
+#endif
 
 static const char *env_get(const char *name) { return &environ ? vaoci_env_get(environ, name) : 0; }
 
@@ -58,11 +69,11 @@ static void report_success(const char *window, const char *debug) {
     vaoci_formatf(line, sizeof line,
                   "{\"vaoci\":\"preload\",\"window\":\"%s\",\"algorithm\":\"%s\",\"nanoseconds\":%lu,"
                   "\"syscalls\":%lu,\"bytes\":%lu,\"regions\":%lu}\n",
-                  window, vaoci_algo_name(s->algo_used), (unsigned long)s->nanoseconds, (unsigned long)s->syscalls,
+                  window, ALGO_NAME(s), (unsigned long)s->nanoseconds, (unsigned long)s->syscalls,
                   (unsigned long)s->bytes, (unsigned long)s->regions);
   else
     vaoci_formatf(line, sizeof line, "vaoci: reserved %lu GiB in %lu regions outside %s (%s, %lu us, %lu syscalls)\n",
-                  (unsigned long)(s->bytes >> 30), (unsigned long)s->regions, window, vaoci_algo_name(s->algo_used),
+                  (unsigned long)(s->bytes >> 30), (unsigned long)s->regions, window, ALGO_NAME(s),
                   (unsigned long)(s->nanoseconds / 1000), (unsigned long)s->syscalls);
   say(line);
 }
@@ -96,7 +107,7 @@ __attribute__((constructor)) static void vaoci_preload_init(void) {
   struct vaoci_window w;
   enum vaoci_algo algo;
   vaoci_error_t err;
-  if (choose(&w, &algo, limit, &err) < 0 || vaoci_reserve(&w, algo, &reservation, &err) < 0) {
+  if (choose(&w, &algo, limit, &err) < 0 || RESERVE(&w, algo, &reservation, &err) < 0) {
     fail(&err, env_get("VAOCI_ON_ERROR"));
     return;
   }

@@ -1,6 +1,8 @@
 /* Reserving for real in this (static) process, one forked child per case. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -107,6 +109,57 @@ static int case_same_set_crowded(void) {
 static int case_same_set_wrap(void) {
   window_text = "0x200000000000-0x10000000000";
   return case_same_set();
+}
+
+/* vvar_bottom is the lowest address of the [vvar*] run right below the vDSO, or 0. */
+static uint64_t vvar_bottom(void) {
+  uint64_t vdso = getauxval(AT_SYSINFO_EHDR), bottom = vdso, lo, hi;
+  char line[512];
+  FILE *f = fopen("/proc/self/maps", "r");
+  for (int moved = 1; f && moved;) { /* walk down the run of mappings that touch each other */
+    moved = 0;
+    rewind(f);
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi == bottom && strstr(line, "[vvar"))
+        bottom = lo, moved = 1;
+  }
+  if (f)
+    fclose(f);
+  return bottom == vdso ? 0 : bottom;
+}
+
+/* case_vvar_neighbour: a page mapped right below the kernel's vvar pages makes
+ * the run below the vDSO longer than any guess of known's (below_vdso): its
+ * NOREPLACE meets EEXIST and the edge search must take over. Then the set
+ * must still be exactly what every algorithm reserves. */
+static int case_vvar_neighbour(void) {
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), bottom = vvar_bottom();
+  if (!bottom)
+    FAILS("no [vvar] right below the vDSO in /proc/self/maps");
+  if (mmap((void *)(bottom - page), page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) ==
+      MAP_FAILED)
+    return 0; /* something is there already: the run is longer than the guess anyway */
+  window_text = "i386";
+  return case_same_set();
+}
+
+/* case_floor_same_set: the bench's floor remaps exactly what the default
+ * reserved, and counts one system call per piece it mapped. */
+static int case_floor_same_set(void) {
+  struct vaoci_window w;
+  vaoci_error_t err;
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0)
+    FAILS("known: %s", err.msg);
+  first = res.regions;
+  if (vaoci_release(&res, &err) < 0 || vaoci_window_parse("i386", &w, &err) < 0 ||
+      vaoci_reserve_floor(&w, &res, &err) < 0)
+    FAILS("floor: %s", err.msg);
+  if (first.count != res.regions.count ||
+      memcmp(first.items, res.regions.items, first.count * sizeof first.items[0]) != 0)
+    FAILS("floor mapped %zu regions, known %zu", res.regions.count, first.count);
+  if (res.stats.syscalls < first.count || res.stats.syscalls > 3 * first.count)
+    FAILS("floor made %lu system calls for %zu regions", (unsigned long)res.stats.syscalls, first.count);
+  return first.count == 0;
 }
 
 /* recurse uses about 4 KiB of stack per level. */
@@ -272,6 +325,8 @@ int main(void) {
   CHILD_CASE(case_same_set_x86_64, 0, "all five algorithms reserve the same set (x86_64)");
   CHILD_CASE(case_same_set_wrap, 0, "all five algorithms reserve the same set (wrap-around)");
   CHILD_CASE(case_same_set_crowded, 0, "all five algorithms reserve the same set among 600 mappings (query then text)");
+  CHILD_CASE(case_vvar_neighbour, 0, "a page right below vvar: known falls back to the edge search, same set");
+  CHILD_CASE(case_floor_same_set, 0, "the bench's floor remaps exactly the default's regions, a call per piece");
   CHILD_CASE(case_stack_grows, 0, "a 7.6 MB recursion still works after reserving");
   CHILD_CASE(case_stack_blocked, 128 + SIGSEGV, "control: the recursion dies when the keep zone is taken");
   CHILD_CASE(

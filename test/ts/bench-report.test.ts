@@ -10,7 +10,15 @@ import { barChartSvg } from '../../cli/src/lib/benchreport/barchart';
 import { type HyperfineGroup, type Sections, buildReport, figures } from '../../cli/src/lib/benchreport';
 import { logScale } from '../../cli/src/lib/benchreport/linechart';
 import { cell, markdownTable } from '../../cli/src/lib/benchreport/markdown';
-import { defaultGoal, versusLadder, windowLabel } from '../../cli/src/lib/benchreport/reservation';
+import {
+  defaultGoal,
+  floorGoal,
+  gapsGoal,
+  growthGoals,
+  reservationGoals,
+  versusLadder,
+  windowLabel,
+} from '../../cli/src/lib/benchreport/reservation';
 import { quantile, summarize } from '../../cli/src/lib/benchreport/stats';
 import { amount, MS, US, versus } from '../../cli/src/lib/benchreport/timing';
 import type { BenchReport, BenchResult } from '../../cli/src/lib/reports';
@@ -25,6 +33,7 @@ function result(
   medianUs: number,
   vsGaps: number | null,
   bytes = 1 << 30,
+  timesFloor: number | null = null,
 ): BenchResult {
   const ns = medianUs * 1000;
   return {
@@ -40,6 +49,7 @@ function result(
     regions: 4,
     speedup_vs_ladder: 4,
     speedup_vs_gaps: vsGaps,
+    times_floor: timesFloor,
   };
 }
 
@@ -121,24 +131,68 @@ describe('goals: met or not met on either side of the line', () => {
   const slow = report(I386, [result('known', 'static', 24.3, 1.84), result('known', 'dynamic', 30.1, 1.93)]);
   const behind = report(I386, [result('known', 'static', 24.3, 0.95), result('known', 'dynamic', 29, 1.2)]);
 
-  test('reservation: ≤ 30 µs static and dynamic and ahead of gaps', () => {
-    expect(defaultGoal(fast, true)).toEqual({
-      text: 'i386: default (known) ≤ 30 µs median, static and dynamic, ahead of FEX-style gap-fill',
-      measured: 'static 24.3 µs, 1.84x gaps; dynamic 30.0 µs, 1.93x gaps',
+  const G = 1 << 30;
+  const near = report(I386, [
+    result('known', 'static', 12, 3.2, G, 1.9),
+    result('known', 'dynamic', 14, 3.5, G, 2),
+    result('floor', 'static', 6.3, 7, G, 1),
+    result('floor', 'dynamic', 7, 8, G, 1),
+  ]);
+  const far = report(I386, [result('known', 'static', 24, 2.3, G, 3.1), result('known', 'dynamic', 14, 3.5, G, 1.5)]);
+
+  test('reservation: within 2x the floor, static and dynamic', () => {
+    expect(floorGoal(near)).toEqual({
+      text: 'i386: default (known) within 2x the floor, static and dynamic',
+      measured: 'static 1.90x (12.0 vs 6.3 µs); dynamic 2.00x (14.0 vs 7.0 µs)',
       met: true,
     });
-    expect(defaultGoal(slow, true).met).toBe(false);
-    expect(defaultGoal(behind, true).met).toBe(false);
+    expect(floorGoal(far)).toMatchObject({ measured: 'static 3.10x (no floor row); dynamic 1.50x (no floor row)', met: false });
+    expect(floorGoal(fast)).toMatchObject({ met: null });
+  });
+
+  test('reservation: at least 3x faster than gap-fill, static and dynamic', () => {
+    expect(gapsGoal(near)).toEqual({
+      text: 'i386: default (known) ≥ 3x faster than FEX-style gap-fill, static and dynamic',
+      measured: 'static 3.20x; dynamic 3.50x',
+      met: true,
+    });
+    expect(gapsGoal(far).met).toBe(false);
+    expect(gapsGoal(fast).met).toBe(false);
+    expect(reservationGoals(near, true).map((g) => g.met)).toEqual([true, true]);
   });
 
   test('reservation in the emulated VM: only ahead of gaps counts', () => {
-    expect(defaultGoal(slow, false)).toMatchObject({ measured: 'static 1.84x gaps; dynamic 1.93x gaps', met: true });
-    expect(defaultGoal(behind, false).met).toBe(false);
+    expect(defaultGoal(slow)).toMatchObject({ measured: 'static 1.84x gaps; dynamic 1.93x gaps', met: true });
+    expect(defaultGoal(behind).met).toBe(false);
+    expect(reservationGoals(behind, false)).toEqual([defaultGoal(behind)]);
   });
 
   test('reservation with nothing to reserve: n/a, not met', () => {
     const empty = report({ text: 'x86_64', lower: '0x0', upper: '0x800000000000', wraps: false }, [result('known', 'static', 5.6, 1, 0)]);
-    expect(defaultGoal(empty, true)).toMatchObject({ met: null, measured: 'nothing to reserve on this host: 5.6 µs' });
+    expect(reservationGoals(empty, true)).toEqual([
+      expect.objectContaining({ met: null, measured: 'nothing to reserve on this host: 5.6 µs' }),
+    ]);
+  });
+
+  test('growth: never slower than gaps at any count, no slower than halving at 10 000', () => {
+    const at = (n: number, known: number, gaps: number, halving: number): BenchReport =>
+      report(
+        I386,
+        [result('known', 'static', known, null), result('gaps', 'static', gaps, null), result('halving', 'static', halving, null)],
+        n,
+      );
+    const good = [at(10, 10, 20, 50), at(100, 12, 24, 50), at(1000, 20, 60, 50), at(10000, 100, 400, 120)];
+    expect(growthGoals(good)).toEqual([
+      {
+        text: 'default (known) never slower than FEX-style gap-fill, at 10, 100, 1000, 10000 mappings',
+        measured: 'times faster than gaps: 10: 2.00x, 100: 2.00x, 1000: 3.00x, 10000: 4.00x',
+        met: true,
+      },
+      { text: 'default (known) no slower than halving at 10000 mappings', measured: '1.20x halving', met: true },
+    ]);
+    const bad = [at(10, 10, 20, 50), at(100, 40, 24, 50), at(10000, 200, 400, 120)];
+    expect(growthGoals(bad).map((g) => g.met)).toEqual([false, false]);
+    expect(growthGoals(good.slice(0, 3))[1]).toMatchObject({ met: null, measured: 'not measured at 10000' });
   });
 
   test('window labels and words against ladder', () => {
@@ -202,16 +256,17 @@ describe('the report', () => {
     cli: { how: 'h', load: 'l', groups: [group('cli', { 'node -e 0': [0.06], 'bin/vaoci --version': [0.064] })] },
   };
 
-  test('growth: sorted by mappings, one series per algorithm, no goal of its own', () => {
+  test('growth: sorted by mappings, one series per algorithm, the growth goals', () => {
     const f = figures({ growth: sections.growth })[0];
     expect(f.rows.map((r) => r[0])).toEqual(['10', '100', '1000', '10000']);
     expect(f.columns).toEqual(['mappings', 'known µs (syscalls)', 'gaps µs (syscalls)']);
     expect(f.goals).toEqual([
       {
-        text: 'none in the README: shown for how the cost grows',
-        measured: 'known vs gaps, times faster: 10: 1.40x, 100: 0.70x, 1000: 0.70x, 10000: 0.70x',
-        met: null,
+        text: 'default (known) never slower than FEX-style gap-fill, at 10, 100, 1000, 10000 mappings',
+        measured: 'times faster than gaps: 10: 5.63x, 100: 1.13x, 1000: 0.68x, 10000: 0.63x',
+        met: false,
       },
+      { text: 'default (known) no slower than halving at 10000 mappings', measured: 'not measured at 10000', met: null },
     ]);
     const chart = f.charts[0].chart;
     expect(chart.kind === 'line' && chart.series.map((s) => [s.name, s.points.map((p) => p[0])])).toEqual([
@@ -223,7 +278,7 @@ describe('the report', () => {
   test('Markdown: every goal in one table with its verdict; cells escaped', () => {
     const { markdown } = buildReport(sections);
     expect(markdown).toContain(
-      '| Reservation, here | i386: default (known) ≤ 30 µs median, static and dynamic, ahead of FEX-style gap-fill | static 24.0 µs, 1.80x gaps; dynamic 31.0 µs, 1.90x gaps | not met |',
+      '| Reservation, here | i386: default (known) ≥ 3x faster than FEX-style gap-fill, static and dynamic | static 1.80x; dynamic 1.90x | not met |',
     );
     expect(markdown).toContain('| CLI start-up | `bin/vaoci --version` ≤ 150 ms | 64.0 ms median | met |');
     expect(markdown).toContain('![Reservation (i386) in a process that already has N mappings](growth.svg)');

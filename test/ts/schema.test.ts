@@ -7,6 +7,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SCHEMA_BASE_URL, findSchemaDir, schemaId, schemaNames, validate } from '../../cli/src/lib/schema';
+import type { BenchResult } from '../../cli/src/lib/reports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
@@ -102,11 +103,21 @@ describe('vaoci-reserve --json reports validate against schemas/', () => {
     const r = runs.bench;
     expect(r.status).toBe(0);
     expect(r.doc.ok).toBe(true);
-    expect(r.doc.results).toHaveLength(10); // 5 algorithms x static, dynamic
+    expect(r.doc.results).toHaveLength(12); // 5 algorithms and the floor x static, dynamic
     expect(r.doc.mappings).toBe(0);
     for (const cell of r.doc.results) {
       expect(cell).toMatchObject({ runs: 3, failed: 0 });
       expect(cell.median_ns).toBeGreaterThan(0);
+    }
+    // The floor makes the same mappings as the default, one call per piece, and is its own 1x. Static:
+    // the same binary, so the same bytes; dynamic: the floor's own preload is a little larger.
+    for (const process of ['static', 'dynamic']) {
+      const known = r.doc.results.find((x: BenchResult) => x.algorithm === 'known' && x.process === process);
+      const floor = r.doc.results.find((x: BenchResult) => x.algorithm === 'floor' && x.process === process);
+      expect(floor).toMatchObject({ regions: known.regions, times_floor: 1 });
+      expect(Math.abs(floor.bytes - known.bytes)).toBeLessThanOrEqual(process === 'static' ? 0 : 4 << 20);
+      expect(floor.syscalls_median).toBeLessThan(known.syscalls_median);
+      expect(known.times_floor).toBeCloseTo(known.median_ns / floor.median_ns, 6);
     }
     expect(validate('reserve-bench', r.doc)).toEqual([]);
   });

@@ -48,6 +48,7 @@ const COLUMNS: Column<BenchResult>[] = [
   { header: 'syscalls', get: (r) => String(r.syscalls_median), align: 'right' },
   { header: 'vs ladder', get: (r) => formatRatio(r.speedup_vs_ladder), align: 'right' },
   { header: 'vs gaps', get: (r) => formatRatio(r.speedup_vs_gaps), align: 'right' },
+  { header: 'x floor', get: (r) => formatRatio(r.times_floor), align: 'right' },
   { header: 'failed', get: (r) => String(r.failed), align: 'right' },
 ];
 
@@ -57,6 +58,7 @@ export function renderBench(r: BenchReport): string {
     `vaoci reserve bench: window ${windowText(r.window)}, ${r.runs} fresh processes per row`,
     table(r.results, COLUMNS, '  '),
     '  vs ladder, vs gaps: times faster by median than that algorithm in the same kind of process',
+    '  x floor: times the floor (only the mappings the default ends up with, at addresses known beforehand)',
   ].join('\n');
 }
 

@@ -99,7 +99,8 @@ export interface CheckReport extends Envelope<'check'> {
 
 /** BenchResult is one algorithm in one kind of process, over every run. */
 export interface BenchResult {
-  algorithm: Algorithm;
+  /** algorithm, or floor: only the mappings the default ends up with, at addresses known beforehand. */
+  algorithm: Algorithm | 'floor';
   process: 'static' | 'dynamic';
   runs: number;
   failed: number;
@@ -111,6 +112,8 @@ export interface BenchResult {
   regions: number;
   speedup_vs_ladder: number | null;
   speedup_vs_gaps: number | null;
+  /** times_floor is this median over the floor's (1 for the floor); null when the floor was not measured. */
+  times_floor: number | null;
 }
 
 /** BenchReport is `vaoci-reserve --json bench`. */

@@ -58,6 +58,11 @@ struct vaoci_reservation {
 int vaoci_reserve(const struct vaoci_window *w, enum vaoci_algo algo, struct vaoci_reservation *res,
                   vaoci_error_t *err);
 
+/* vaoci_reserve_floor is a benchmark's floor, not a reservation algorithm:
+ * it reserves with the default, releases, and then times (stats) only
+ * remapping the same regions at the addresses now known (floor.c). */
+int vaoci_reserve_floor(const struct vaoci_window *w, struct vaoci_reservation *res, vaoci_error_t *err);
+
 /* vaoci_release unmaps every region still recorded in res. */
 int vaoci_release(struct vaoci_reservation *res, vaoci_error_t *err);
 

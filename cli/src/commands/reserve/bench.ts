@@ -8,7 +8,7 @@ import type { BenchReport } from '../../lib/reports';
 export default class ReserveBench extends VaociCommand {
   static summary = 'Time the reservation algorithms side by side in fresh processes, static and dynamic.';
 
-  static description = `Runs vaoci-reserve bench: each algorithm reserves the window's complement in --runs fresh processes, once in a static copy of the tool and once in a dynamic program through the preload, and the medians are compared. Prints a table with how many times faster each row is than ladder (FEX 2021) and gaps (FEX today). Shows a progress bar while it runs when stdout is a terminal. With --json, prints the tool's report (schemas/reserve-bench.schema.json).
+  static description = `Runs vaoci-reserve bench: each algorithm reserves the window's complement in --runs fresh processes, once in a static copy of the tool and once in a dynamic program through the preload, and the medians are compared. Beside them the floor: the same kind of fresh process making only the mappings the default ends up with, at addresses known beforehand. Prints a table with how many times faster each row is than ladder (FEX 2021) and gaps (FEX today), and how many times the floor. Shows a progress bar while it runs when stdout is a terminal. With --json, prints the tool's report (schemas/reserve-bench.schema.json).
 
 ${EXIT_CODES_HELP}`;
 

@@ -6,8 +6,14 @@
 
 /** GOALS are the README's targets. */
 export const GOALS = {
-  /** reservationUs: the default algorithm's median in fresh static and dynamic processes, ahead of gap-fill. */
-  reservationUs: 30,
+  /** floorRatio: the default reservation at most this many times the floor (only its final mmaps), static and dynamic. */
+  floorRatio: 2,
+  /** gapsSpeedup: the default reservation at least this many times faster than FEX-style gap-fill, static and dynamic. */
+  gapsSpeedup: 3,
+  /** growthVsGaps: at every count of mappings already there, the default at least this fast relative to gap-fill (never slower). */
+  growthVsGaps: 1,
+  /** growthVsHalvingAt: the count of mappings at which the default must be no slower than halving too. */
+  growthVsHalvingAt: 10_000,
   /** perProcessRatio: starting a process with vaoci (preload or vaoci-launch) against without. */
   perProcessRatio: 1.3,
   /** containerMs: what the wrapper and hooks add to starting a container. */
