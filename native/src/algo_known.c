@@ -7,11 +7,24 @@
  * anonymous pages below a library), and only what is still unexplained is
  * looked up in the maps (PROCMAP_QUERY, else the text). Exact by construction:
  * reserved = NOREPLACE succeeded; skipped = a loaded segment or mincore said mapped. */
+#include <elf.h>
+#include "auxv.h"
 #include "objects.h"
 #include "reserve_internal.h"
 #include "sys.h"
 
-#define EDGE_PAGES 64 /* how far mincore looks past a gap's edge */
+#define SMALL_PAGES 64 /* a gap this small is checked whole with one mincore */
+/* How far mincore looks past a gap's edge. Each page of a crowded run can be
+ * a VMA of its own, and mincore pays ~0.7 us per VMA there: beyond this the
+ * run is left to the kernel's top-down search (top_down.c) or the maps. */
+#define EDGE_PAGES 16
+#define CROWDED_MAX 8 /* crowded spans kept for last in one reservation */
+
+/* The kernel's vvar pages sit right below the vDSO, outside its ELF image, in
+ * every kernel's layout we know: 6 pages on x86-64 from 6.13 (vvar and
+ * vvar_vclock), 4 before, 2 on arm64 (any page size). Tried largest first
+ * before the edge search (VVAR_GUESSES). */
+static const unsigned vvar_pages[] = {6, 4, 2};
 
 static struct vaoci_known known;
 static struct vaoci_span_set unexplained;
@@ -20,38 +33,53 @@ struct known_ctx {
   struct vaoci_reservation *res;
   const struct vaoci_plan *plan;
   int maps_fd; /* opened on first need */
+  uint64_t vdso; /* the vDSO's start (AT_SYSINFO_EHDR), or 0 */
+  int top_down; /* vaoci_top_down_usable below the vDSO: -1 not asked yet */
+  size_t ncrowded;
+  struct vaoci_span crowded[CROWDED_MAX]; /* filled top-down once all else is reserved */
 };
 
 /* mapped reports whether every page of [start, end) belongs to some mapping. */
 static int mapped(uint64_t start, uint64_t end, uint64_t page) {
-  unsigned char vec[EDGE_PAGES]; /* callers never ask about more pages */
+  unsigned char vec[SMALL_PAGES]; /* callers never ask about more pages */
   (void)page;
   return vaoci_syscall6(SYS_mincore, (long)start, (long)(end - start), (long)vec, 0, 0, 0) == 0;
 }
 
-/* edge_run measures the mapped pages next to edge, going down (dir < 0)
- * towards limit or up (dir > 0) towards it, at most EDGE_PAGES: exponential
- * then binary search, one mincore each. Returns the run's length in bytes. */
+/* edge_run measures the run of mapped pages next to edge, going down (dir <
+ * 0) towards limit or up (dir > 0) towards it. One page is asked at a time
+ * (1, 2, 4, ... pages out, then a binary search), as mincore pays per VMA
+ * and each page of a crowded run can be one; then one mincore over the run
+ * proves it whole. Returns the run's length in bytes, or EDGE_LONGER when it
+ * goes on past EDGE_PAGES or has a hole (the caller leaves it to the
+ * kernel's top-down search or the maps). */
+#define EDGE_LONGER UINT64_MAX
 static uint64_t edge_run(uint64_t edge, uint64_t limit, int dir, uint64_t page) {
   uint64_t room = (dir < 0 ? edge - limit : limit - edge) / page;
   uint64_t max = room < EDGE_PAGES ? room : EDGE_PAGES;
-  uint64_t lo = 0, hi = 1; /* lo pages known mapped; hi the next to try */
-#define RUN_MAPPED(k) (dir < 0 ? mapped(edge - (k)*page, edge, page) : mapped(edge, edge + (k)*page, page))
-  while (hi <= max && RUN_MAPPED(hi)) {
+#define NTH(k) (dir < 0 ? edge - (k)*page : edge + ((k)-1) * page) /* the k-th page out, k >= 1 */
+  uint64_t lo = 0, hi = 1; /* page lo is mapped (0: none asked); page hi is the next to ask */
+  while (hi <= max && mapped(NTH(hi), NTH(hi) + page, page)) {
     lo = hi;
     hi *= 2;
   }
-  if (hi > max)
+  if (hi > max) {
+    if (lo == max && max < room && mapped(NTH(max + 1), NTH(max + 1) + page, page))
+      return EDGE_LONGER;
     hi = max + 1;
-  while (hi - lo > 1) { /* lo mapped, hi not (or beyond max) */
+  }
+  while (hi - lo > 1) { /* page lo mapped, page hi not (or beyond max) */
     uint64_t mid = (lo + hi) / 2;
-    if (RUN_MAPPED(mid))
+    if (mapped(NTH(mid), NTH(mid) + page, page))
       lo = mid;
     else
       hi = mid;
   }
-#undef RUN_MAPPED
-  return lo * page;
+  uint64_t run = lo * page;
+  if (lo > 1 && !mapped(dir < 0 ? edge - run : edge, dir < 0 ? edge : edge + run, page))
+    return EDGE_LONGER; /* a hole between the pages asked */
+#undef NTH
+  return run;
 }
 
 static int is_eexist(int r, const vaoci_error_t *err) { return r < 0 && err->sys_errno == 17; }
@@ -70,20 +98,67 @@ static int fill_from_maps(struct known_ctx *c, uint64_t start, uint64_t end, vao
   return r;
 }
 
+/* below_vdso fills a gap that ends at the vDSO, where the vvar pages are known
+ * to sit: the largest guess that mincore finds wholly mapped is the run below
+ * the vDSO, and the NOREPLACE mapping of the rest proves nothing else is
+ * there (an EEXIST sends it to the edge search). Exact by construction, and
+ * on the usual kernel 2 system calls instead of a failed map and ~7 mincores.
+ * Returns 1 when it reserved the gap, 0 when no guess holds, 2 when a
+ * guess held but its map met EEXIST (the caller must search), or < 0. */
+static int below_vdso(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_error_t *err) {
+  uint64_t page = c->plan->page_size;
+  for (size_t i = 0; i < sizeof vvar_pages / sizeof vvar_pages[0]; i++) {
+    uint64_t run = vvar_pages[i] * page;
+    if (end - start <= run || !mapped(end - run, end, page))
+      continue;
+    int r = vaoci_map_span(c->res, start, end - run, err);
+    return is_eexist(r, err) ? 2 : r < 0 ? r : 1;
+  }
+  return 0;
+}
+
+/* crowded takes [lo, hi), a span of unknown mappings longer than the edge
+ * search goes: kept for the kernel's top-down search once everything else
+ * is reserved (a few dozen calls however many mappings it holds), where
+ * that search is exact; else from the maps. */
+static int crowded(struct known_ctx *c, uint64_t lo, uint64_t hi, vaoci_error_t *err) {
+  if (c->top_down < 0)
+    c->top_down = vaoci_top_down_usable(hi, c->vdso, c->res->map_window ? c->res->map_window : c->plan->task_size);
+  if (c->top_down && hi <= c->vdso && c->ncrowded < CROWDED_MAX) {
+    c->crowded[c->ncrowded++] = (struct vaoci_span){lo, hi};
+    return 0;
+  }
+  return fill_from_maps(c, lo, hi, err);
+}
+
 /* fill_gap reserves all that is free in [start, end), a gap between known mappings. */
 static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_error_t *err) {
   uint64_t page = c->plan->page_size;
-  int small = (end - start) / page <= EDGE_PAGES;
+  int small = (end - start) / page <= SMALL_PAGES;
+  int guessed = 0; /* below_vdso's map met EEXIST: the whole gap's would too */
+  if (end == c->vdso) {
+    if (small && mapped(start, end, page))
+      return 0; /* vvar and the loader's pages fill it: one look */
+    int r = below_vdso(c, start, end, err);
+    if (r < 0 || r == 1)
+      return r < 0 ? r : 0;
+    guessed = r == 2;
+  }
   /* A hole between two segments of one object is usually filled: look first. */
   if (small && vaoci_span_set_covers(&known.objects, start, end) && mapped(start, end, page))
     return 0;
-  int r = vaoci_map_span(c->res, start, end, err);
-  if (!is_eexist(r, err))
+  int r = guessed ? 0 : vaoci_map_span(c->res, start, end, err);
+  if (!guessed && !is_eexist(r, err))
     return r;
   if (small && mapped(start, end, page))
     return 0; /* a small gap that something unknown fills whole: one look */
-  uint64_t hi = end - edge_run(end, start, -1, page);
-  uint64_t lo = hi > start ? start + edge_run(start, hi, +1, page) : hi;
+  uint64_t top = edge_run(end, start, -1, page);
+  if (top == EDGE_LONGER)
+    return crowded(c, start, end, err); /* a NOREPLACE map would meet the rest of the run */
+  uint64_t hi = end - top, bottom = hi > start ? edge_run(start, hi, +1, page) : 0;
+  if (bottom == EDGE_LONGER)
+    return crowded(c, start, hi, err);
+  uint64_t lo = start + bottom;
   if (lo >= hi)
     return 0; /* all of it is mapped */
   if (lo > start || hi < end) {
@@ -91,7 +166,7 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
     if (!is_eexist(r, err))
       return r;
   }
-  return fill_from_maps(c, lo, hi, err);
+  return crowded(c, lo, hi, err);
 }
 
 /* fill_target reserves the gaps of one target span between the known segments. */
@@ -114,12 +189,14 @@ static int fill_target(struct known_ctx *c, struct vaoci_span t, vaoci_error_t *
 }
 
 int vaoci_algo_known(struct vaoci_reservation *res, const struct vaoci_plan *plan, vaoci_error_t *err) {
-  struct known_ctx c = {res, plan, -1};
+  struct known_ctx c = {.res = res, .plan = plan, .maps_fd = -1, .vdso = vaoci_auxv(AT_SYSINFO_EHDR), .top_down = -1};
   known.segments.count = known.objects.count = 0;
   vaoci_known_segments(plan->page_size, &known);
   int r = 0;
   for (size_t t = 0; r == 0 && t < plan->ntargets; t++)
     r = fill_target(&c, plan->targets[t], err);
+  for (size_t i = 0; r == 0 && i < c.ncrowded; i++)
+    r = vaoci_fill_top_down(res, c.crowded[i].start, c.crowded[i].end, plan->page_size, err);
   if (c.maps_fd >= 0)
     vaoci_sys_close(c.maps_fd);
   return r;

@@ -49,6 +49,14 @@ int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err);
 int vaoci_collect_gaps(int maps_fd, int use_query, const struct vaoci_span *targets, size_t ntargets,
                        struct vaoci_span_set *out, vaoci_error_t *err);
 
+/* vaoci_top_down_usable says whether the kernel's top-down search covers a
+ * span ending at span_end exactly: below the vDSO, itself in the upper half
+ * of the default mmap window (window_top), and no RLIMIT_AS (top_down.c). */
+int vaoci_top_down_usable(uint64_t span_end, uint64_t vdso, uint64_t window_top);
+/* vaoci_fill_top_down reserves every free page of [lo, hi) with the kernel's
+ * top-down gap search (top_down.c); only where vaoci_top_down_usable. */
+int vaoci_fill_top_down(struct vaoci_reservation *res, uint64_t lo, uint64_t hi, uint64_t page, vaoci_error_t *err);
+
 int vaoci_algo_fill_gaps(struct vaoci_reservation *res, const struct vaoci_plan *plan, int use_query,
                          vaoci_error_t *err);
 int vaoci_algo_known(struct vaoci_reservation *res, const struct vaoci_plan *plan, vaoci_error_t *err);

@@ -1,9 +1,11 @@
 /* Reserving for real in this (static) process, one forked child per case. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include "child.h"
@@ -14,6 +16,7 @@ static struct vaoci_reservation res;
 static struct vaoci_verify_report report;
 static struct vaoci_span_set first;
 static const char *window_text = "i386";
+static int same_set_algos = 5; /* how many of case_same_set's algorithms to compare */
 
 static int reserve(const char *text, enum vaoci_algo algo, vaoci_error_t *err) {
   struct vaoci_window w;
@@ -68,7 +71,7 @@ static int case_same_set(void) {
   static const enum vaoci_algo algos[] = {VAOCI_ALGO_KNOWN, VAOCI_ALGO_QUERY, VAOCI_ALGO_GAPS, VAOCI_ALGO_HALVING,
                                           VAOCI_ALGO_LADDER};
   vaoci_error_t err;
-  for (int a = 0; a < 5; a++) {
+  for (int a = 0; a < same_set_algos; a++) {
     if (reserve(window_text, algos[a], &err) < 0)
       FAILS("%s: %s", vaoci_algo_name(algos[a]), err.msg);
     if (a == 0)
@@ -106,6 +109,47 @@ static int case_same_set_crowded(void) {
     FAILS("only %zu regions: the free pages between the mappings were not each reserved", first.count);
   return r;
 }
+static uint64_t vvar_bottom(void);
+
+/* crowd makes n one-page mappings side by side right below the kernel's
+ * vvar pages (where a top-down kernel puts new memory too), protections
+ * alternating so none merge: a run longer than known's edge search. */
+static int crowd(long n) {
+  long page = sysconf(_SC_PAGESIZE);
+  uint64_t top = vvar_bottom();
+  char *base = top ? mmap((void *)(top - (uint64_t)(n * page)), (size_t)(n * page), PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0)
+                   : MAP_FAILED;
+  if (base == MAP_FAILED) /* taken (the sanitizers' own mappings): where the kernel puts it */
+    base = mmap(NULL, (size_t)(n * page), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  for (long i = 1; base != MAP_FAILED && i < n; i += 2)
+    if (mprotect(base + i * page, (size_t)page, PROT_READ) < 0)
+      return -1;
+  return base == MAP_FAILED ? -1 : 0;
+}
+
+/* case_same_set_crowd_top: 2000 mappings in one run below the vDSO, the
+ * kernel's top-down search fills around them (top_down.c): the same set. */
+static int case_same_set_crowd_top(void) {
+  if (crowd(2000) < 0)
+    FAILS("could not make 2000 mappings");
+  window_text = "i386";
+  return case_same_set();
+}
+
+/* case_legacy_layout: with the compat layout (setarch -L; arm64 also with
+ * an unlimited stack) the kernel lays out bottom-up from exec on, where the
+ * top-down search would fail or leave holes: known must see it and read the
+ * maps instead. Re-executes this test in that layout. */
+static int case_legacy_layout(void) {
+  int persona = personality(0xffffffff);
+  if (persona < 0 || personality((unsigned long)persona | ADDR_COMPAT_LAYOUT) < 0)
+    FAILS("personality: %s", strerror(errno));
+  char *argv[] = {"test_reserve", "--crowd-top", NULL};
+  execv("/proc/self/exe", argv);
+  FAILS("exec: %s", strerror(errno));
+}
+
 static int case_same_set_wrap(void) {
   window_text = "0x200000000000-0x10000000000";
   return case_same_set();
@@ -312,7 +356,12 @@ static int case_release(void) {
 
 static int case_x86_64_layout(void) { return holds_after("x86_64", VAOCI_ALGO_DEFAULT); }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--crowd-top") == 0) { /* case_legacy_layout's exec */
+    same_set_algos =
+        3; /* known against the maps readers: halving lets the kernel place, and bottom-up it misses the low space */
+    return case_same_set_crowd_top();
+  }
   CHILD_CASE(case_i386, 0, "i386 window: samples inside, verify holds");
   CHILD_CASE(case_40bit, 0, "40-bit window: samples inside, verify holds");
   CHILD_CASE(case_wrap, 0, "wrap-around window: samples avoid the hole, verify holds");
@@ -325,6 +374,8 @@ int main(void) {
   CHILD_CASE(case_same_set_x86_64, 0, "all five algorithms reserve the same set (x86_64)");
   CHILD_CASE(case_same_set_wrap, 0, "all five algorithms reserve the same set (wrap-around)");
   CHILD_CASE(case_same_set_crowded, 0, "all five algorithms reserve the same set among 600 mappings (query then text)");
+  CHILD_CASE(case_same_set_crowd_top, 0, "2000 mappings in one run: the top-down search, the same set");
+  CHILD_CASE(case_legacy_layout, 0, "the same, laid out bottom-up (compat layout): the maps, the same set");
   CHILD_CASE(case_vvar_neighbour, 0, "a page right below vvar: known falls back to the edge search, same set");
   CHILD_CASE(case_floor_same_set, 0, "the bench's floor remaps exactly the default's regions, a call per piece");
   CHILD_CASE(case_stack_grows, 0, "a 7.6 MB recursion still works after reserving");
