@@ -106,6 +106,11 @@ uint64_t vaoci_probe_mmap_min_addr(void) {
   return cached;
 }
 
+uint64_t vaoci_probe_floor(void) {
+  uint64_t page = vaoci_probe_page_size();
+  return page_maps(page, page) ? page : vaoci_probe_mmap_min_addr();
+}
+
 struct find_ctx {
   uint64_t addr;
   struct vaoci_vma found;

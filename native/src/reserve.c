@@ -59,12 +59,14 @@ static int stack_top(uint64_t page, uint64_t *top, vaoci_error_t *err) {
   return vaoci_probe_stack(&start, top, err);
 }
 
-/* plan_floor is the bottom of user space; vm.mmap_min_addr is only read when
- * a target reaches that low (custom windows), to keep presets syscall-free. */
+/* plan_floor is the bottom of user space, only asked when a target reaches
+ * that low (custom windows), to keep presets syscall-free: a page mapped and
+ * unmapped there is cheaper than opening vm.mmap_min_addr (~5 us cold), read
+ * only when that page is refused. */
 static uint64_t plan_floor(const struct vaoci_window *w, uint64_t page, uint64_t task) {
   struct vaoci_span comp[2];
   int n = vaoci_window_complement(w, page, task, comp);
-  return n > 0 && comp[0].start < (16ull << 20) ? vaoci_probe_mmap_min_addr() : page;
+  return n > 0 && comp[0].start < (16ull << 20) ? vaoci_probe_floor() : page;
 }
 
 static int uses_maps(enum vaoci_algo algo) { return algo == VAOCI_ALGO_QUERY || algo == VAOCI_ALGO_GAPS; }

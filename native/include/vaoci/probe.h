@@ -36,6 +36,11 @@ uint64_t vaoci_probe_sysctl(const char *path);
 /* vaoci_probe_mmap_min_addr reads vm.mmap_min_addr (page size if unreadable). */
 uint64_t vaoci_probe_mmap_min_addr(void);
 
+/* vaoci_probe_floor is the lowest address this process may map: the page
+ * size when one page there maps (two system calls; a process with
+ * CAP_SYS_RAWIO may go below vm.mmap_min_addr), else vm.mmap_min_addr. */
+uint64_t vaoci_probe_floor(void);
+
 /* vaoci_probe_stack_vma finds the main stack's VMA through an open maps fd
  * (PROCMAP_QUERY, or the text on kernels without it). */
 int vaoci_probe_stack_vma(int maps_fd, struct vaoci_span *out, vaoci_error_t *err);
