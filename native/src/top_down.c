@@ -74,7 +74,7 @@ int vaoci_fill_top_down(struct vaoci_reservation *res, uint64_t lo, uint64_t hi,
   aside.count = 0;
   const uint64_t lo0 = lo; /* pieces held aside keep what they cover of the whole span */
   int r = 0, shortcut = 1, landed = 0; /* landed: the last length ended below the span */
-  uint64_t gap_below = 0;              /* the longest piece that landed below: such a gap exists */
+  uint64_t gap_below = 0; /* the longest piece that landed below: such a gap exists */
   for (uint64_t len = pow2_floor(hi - lo, page); r == 0 && len >= page && lo < hi;) {
     long m = vaoci_sys_mmap(0, len, VAOCI_RESERVE_PROT, VAOCI_RESERVE_FLAGS, -1, 0);
     uint64_t s = (uint64_t)m, e = s + len;
