@@ -166,7 +166,7 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
     guessed = 1;
   }
   /* A hole between two segments of one object is usually filled: look first. */
-  if (small && vaoci_span_set_covers(&known.objects, start, end) && mapped(start, end, page))
+  if (small && vaoci_known_hole(&known, start, end) && mapped(start, end, page))
     return 0;
   int r = guessed ? 0 : vaoci_map_span(c->res, start, end, err);
   if (!guessed && !is_eexist(r, err))
@@ -216,7 +216,7 @@ int vaoci_algo_known(struct vaoci_reservation *res, const struct vaoci_plan *pla
                         .vdso = vaoci_auxv(AT_SYSINFO_EHDR),
                         .tls = (uint64_t)(uintptr_t)__builtin_thread_pointer() & ~(plan->page_size - 1),
                         .top_down = -1};
-  known.segments.count = known.objects.count = 0;
+  known.segments.count = known.nholes = 0;
   vaoci_known_segments(plan->page_size, &known);
   int r = 0;
   for (size_t t = 0; r == 0 && t < plan->ntargets; t++)

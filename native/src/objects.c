@@ -3,19 +3,27 @@
 #include "auxv.h"
 #include "objects.h"
 
+/* add_segments records an object's PT_LOAD segments (in ascending order, as
+ * the ELF specification has them) and the holes between them. */
 static void add_segments(const ElfW(Phdr) * ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
-  uint64_t low = UINT64_MAX, high = 0;
+  uint64_t prev_end = 0;
   for (unsigned i = 0; i < n; i++) {
     if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
       continue;
     uint64_t start = (bias + ph[i].p_vaddr) & ~(page - 1);
     uint64_t end = (bias + ph[i].p_vaddr + ph[i].p_memsz + page - 1) & ~(page - 1);
     vaoci_span_set_add(&out->segments, start, end); /* a full set only loses knowledge, never safety */
-    low = start < low ? start : low;
-    high = end > high ? end : high;
+    if (prev_end && prev_end < start && out->nholes < VAOCI_KNOWN_HOLES)
+      out->holes[out->nholes++] = (struct vaoci_span){prev_end, start};
+    prev_end = end > prev_end ? end : prev_end;
   }
-  if (low < high)
-    vaoci_span_set_add(&out->objects, low, high);
+}
+
+int vaoci_known_hole(const struct vaoci_known *k, uint64_t start, uint64_t end) {
+  for (size_t i = 0; i < k->nholes; i++)
+    if (k->holes[i].start <= start && end <= k->holes[i].end)
+      return 1;
+  return 0;
 }
 
 static int is_elf(const ElfW(Ehdr) * e) {
