@@ -132,6 +132,26 @@ static int crowded(struct known_ctx *c, uint64_t lo, uint64_t hi, vaoci_error_t 
   return fill_from_maps(c, lo, hi, err);
 }
 
+/* thread_pointer reads the thread pointer without touching memory: x86-64's
+ * __builtin_thread_pointer loads %fs:0, which faults where no TLS is set up
+ * (vaoci-launch, freestanding, runs before any), so rdfsbase, where the
+ * kernel allows it (HWCAP2_FSGSBASE); else 0, and the hint is not used. */
+static uint64_t thread_pointer(void) {
+#if defined(__aarch64__)
+  uint64_t tp;
+  __asm__ volatile("mrs %0, tpidr_el0" : "=r"(tp));
+  return tp;
+#elif defined(__x86_64__)
+  if (!(vaoci_auxv(AT_HWCAP2) & 2 /* HWCAP2_FSGSBASE */))
+    return 0;
+  uint64_t tp;
+  __asm__ volatile("rdfsbase %0" : "=r"(tp));
+  return tp;
+#else
+  return 0;
+#endif
+}
+
 /* below_tls fills a gap holding the thread pointer's page. glibc's loader
  * maps the main thread's TLS block (with its first allocations) right below
  * the lowest library it loaded: when mincore finds the pages from the
@@ -214,7 +234,7 @@ int vaoci_algo_known(struct vaoci_reservation *res, const struct vaoci_plan *pla
                         .plan = plan,
                         .maps_fd = -1,
                         .vdso = vaoci_auxv(AT_SYSINFO_EHDR),
-                        .tls = (uint64_t)(uintptr_t)__builtin_thread_pointer() & ~(plan->page_size - 1),
+                        .tls = thread_pointer() & ~(plan->page_size - 1),
                         .top_down = -1};
   known.segments.count = known.nholes = 0;
   vaoci_known_segments(plan->page_size, &known);
