@@ -21,10 +21,15 @@
 #define CROWDED_MAX 8 /* crowded spans kept for last in one reservation */
 
 /* The kernel's vvar pages sit right below the vDSO, outside its ELF image, in
- * every kernel's layout we know: 6 pages on x86-64 from 6.13 (vvar and
- * vvar_vclock), 4 before, 2 on arm64 (any page size). Tried largest first
- * before the edge search (VVAR_GUESSES). */
-static const unsigned vvar_pages[] = {6, 4, 2};
+ * every kernel's layout we know: on x86-64 6 pages from 6.13 (vvar and
+ * vvar_vclock), 4 before; on arm64 2 up to 6.12 (any page size), 4 after.
+ * Tried largest first, so the first that mincore finds mapped is the run's
+ * length or less (the NOREPLACE map below it tells which). */
+#if defined(__aarch64__)
+static const unsigned vvar_pages[] = {4, 2};
+#else
+static const unsigned vvar_pages[] = {6, 4};
+#endif
 
 static struct vaoci_known known;
 static struct vaoci_span_set unexplained;
@@ -105,14 +110,16 @@ static int fill_from_maps(struct known_ctx *c, uint64_t start, uint64_t end, vao
  * there (an EEXIST sends it to the edge search). Exact by construction, and
  * on the usual kernel 2 system calls instead of a failed map and ~7 mincores.
  * Returns 1 when it reserved the gap, 0 when no guess holds, 2 when a
- * guess held but its map met EEXIST (the caller must search), or < 0. */
-static int below_vdso(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_error_t *err) {
+ * guess held but its map met EEXIST (the caller searches below *edge, the
+ * lowest page known mapped), or < 0. */
+static int below_vdso(struct known_ctx *c, uint64_t start, uint64_t end, uint64_t *edge, vaoci_error_t *err) {
   uint64_t page = c->plan->page_size;
   for (size_t i = 0; i < sizeof vvar_pages / sizeof vvar_pages[0]; i++) {
     uint64_t run = vvar_pages[i] * page;
     if (end - start <= run || !mapped(end - run, end, page))
       continue;
     int r = vaoci_map_span(c->res, start, end - run, err);
+    *edge = end - run;
     return is_eexist(r, err) ? 2 : r < 0 ? r : 1;
   }
   return 0;
@@ -156,13 +163,16 @@ static uint64_t thread_pointer(void) {
  * maps the main thread's TLS block (with its first allocations) right below
  * the lowest library it loaded: when mincore finds the pages from the
  * thread pointer's to the gap's end mapped, a NOREPLACE map of the rest
- * proves it free, 2 calls instead of a failed map and ~7 mincores. Returns
- * 1 when it reserved the gap, 0 when the caller must search (the gap is not
- * free: the thread pointer is in it), or < 0. */
-static int below_tls(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_error_t *err) {
+ * proves it free, 2 calls instead of a failed map and ~7 mincores (on
+ * arm64 the block's thread descriptor lies below the thread pointer: then
+ * the search goes on from there). Returns 1 when it reserved the gap, 0 when
+ * the caller must search (the gap is not free: the thread pointer is in
+ * it) below *edge, the lowest page known mapped, or < 0. */
+static int below_tls(struct known_ctx *c, uint64_t start, uint64_t end, uint64_t *edge, vaoci_error_t *err) {
   uint64_t page = c->plan->page_size, at = c->tls;
   if (end - at > EDGE_PAGES * page || !mapped(at, end, page))
     return 0;
+  *edge = at;
   int r = vaoci_map_span(c->res, start, at, err);
   return is_eexist(r, err) ? 0 : r < 0 ? r : 1;
 }
@@ -172,15 +182,16 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
   uint64_t page = c->plan->page_size;
   int small = (end - start) / page <= SMALL_PAGES;
   int guessed = 0; /* the gap is known not to be free: no map of it whole */
+  uint64_t edge = end; /* [edge, end) is known mapped */
   if (end == c->vdso) {
     if (small && mapped(start, end, page))
       return 0; /* vvar and the loader's pages fill it: one look */
-    int r = below_vdso(c, start, end, err);
+    int r = below_vdso(c, start, end, &edge, err);
     if (r < 0 || r == 1)
       return r < 0 ? r : 0;
     guessed = r == 2;
   } else if (c->tls > start && c->tls < end) {
-    int r = below_tls(c, start, end, err);
+    int r = below_tls(c, start, end, &edge, err);
     if (r != 0)
       return r < 0 ? r : 0;
     guessed = 1;
@@ -193,16 +204,24 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
     return r;
   if (small && mapped(start, end, page))
     return 0; /* a small gap that something unknown fills whole: one look */
-  uint64_t top = edge_run(end, start, -1, page);
+  uint64_t top = edge_run(edge, start, -1, page);
   if (top == EDGE_LONGER)
-    return crowded(c, start, end, err); /* a NOREPLACE map would meet the rest of the run */
-  uint64_t hi = end - top, bottom = hi > start ? edge_run(start, hi, +1, page) : 0;
+    return crowded(c, start, edge, err); /* a NOREPLACE map would meet the rest of the run */
+  uint64_t hi = edge - top;
+  if (hi <= start)
+    return 0; /* all of it is mapped */
+  if (hi < end) { /* usually all that is below the run is free: try before looking */
+    r = vaoci_map_span(c->res, start, hi, err);
+    if (!is_eexist(r, err))
+      return r;
+  }
+  uint64_t bottom = edge_run(start, hi, +1, page);
   if (bottom == EDGE_LONGER)
     return crowded(c, start, hi, err);
   uint64_t lo = start + bottom;
   if (lo >= hi)
     return 0; /* all of it is mapped */
-  if (lo > start || hi < end) {
+  if (lo > start) {
     r = vaoci_map_span(c->res, lo, hi, err);
     if (!is_eexist(r, err))
       return r;
