@@ -14,22 +14,20 @@
 #include "sys.h"
 
 #define SMALL_PAGES 64 /* a gap this small is checked whole with one mincore */
-/* How far mincore looks past a gap's edge. Each page of a crowded run can be
- * a VMA of its own, and mincore pays ~0.7 us per VMA there: beyond this the
- * run is left to the kernel's top-down search (top_down.c) or the maps. */
-#define EDGE_PAGES 16
+/* How far the edge search looks past a gap's edge, one page asked at a time
+ * (log2 of it calls); beyond this the run is left to the kernel's top-down
+ * search (top_down.c) or the maps. glibc's loader on arm64 keeps more than
+ * 16 pages of its own below the lowest library. */
+#define EDGE_PAGES 64
 #define CROWDED_MAX 8 /* crowded spans kept for last in one reservation */
 
 /* The kernel's vvar pages sit right below the vDSO, outside its ELF image, in
  * every kernel's layout we know: on x86-64 6 pages from 6.13 (vvar and
- * vvar_vclock), 4 before; on arm64 2 up to 6.12 (any page size), 4 after.
- * Tried largest first, so the first that mincore finds mapped is the run's
- * length or less (the NOREPLACE map below it tells which). */
-#if defined(__aarch64__)
-static const unsigned vvar_pages[] = {4, 2};
-#else
-static const unsigned vvar_pages[] = {6, 4};
-#endif
+ * vvar_vclock), 4 before; on arm64 2 up to 6.12 (any page size), where the
+ * kernel often puts the loader's first pages right below (4 on 6.1: 6 in
+ * all). Tried largest first, so the first that mincore finds mapped is the
+ * run's length or less (the NOREPLACE map below it tells which). */
+static const unsigned vvar_pages[] = {6, 4, 2};
 
 static struct vaoci_known known;
 static struct vaoci_span_set unexplained;
@@ -182,10 +180,12 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
   uint64_t page = c->plan->page_size;
   int small = (end - start) / page <= SMALL_PAGES;
   int guessed = 0; /* the gap is known not to be free: no map of it whole */
+  int looked = 0;  /* mincore said the gap is not wholly mapped */
   uint64_t edge = end; /* [edge, end) is known mapped */
   if (end == c->vdso) {
     if (small && mapped(start, end, page))
       return 0; /* vvar and the loader's pages fill it: one look */
+    looked = small;
     int r = below_vdso(c, start, end, &edge, err);
     if (r < 0 || r == 1)
       return r < 0 ? r : 0;
@@ -197,12 +197,15 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
     guessed = 1;
   }
   /* A hole between two segments of one object is usually filled: look first. */
-  if (small && vaoci_known_hole(&known, start, end) && mapped(start, end, page))
-    return 0;
+  if (small && !looked && vaoci_known_hole(&known, start, end)) {
+    if (mapped(start, end, page))
+      return 0;
+    looked = 1;
+  }
   int r = guessed ? 0 : vaoci_map_span(c->res, start, end, err);
   if (!guessed && !is_eexist(r, err))
     return r;
-  if (small && mapped(start, end, page))
+  if (small && !looked && mapped(start, end, page))
     return 0; /* a small gap that something unknown fills whole: one look */
   uint64_t top = edge_run(edge, start, -1, page);
   if (top == EDGE_LONGER)

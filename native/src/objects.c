@@ -4,8 +4,13 @@
 #include "objects.h"
 
 /* add_segments records an object's PT_LOAD segments (in ascending order, as
- * the ELF specification has them) and the holes between them. */
-static void add_segments(const ElfW(Phdr) * ph, unsigned n, uint64_t bias, uint64_t page, struct vaoci_known *out) {
+ * the ELF specification has them) and, with holes, the holes between them:
+ * only for what the dynamic loader mapped, which maps an object's whole
+ * extent first and so leaves its holes mapped PROT_NONE; the kernel maps the
+ * program and the interpreter segment by segment, leaving holes free (arm64
+ * objects aligned to 64 KiB have them). */
+static void add_segments(const ElfW(Phdr) * ph, unsigned n, uint64_t bias, uint64_t page, int holes,
+                         struct vaoci_known *out) {
   uint64_t prev_end = 0;
   for (unsigned i = 0; i < n; i++) {
     if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
@@ -13,7 +18,7 @@ static void add_segments(const ElfW(Phdr) * ph, unsigned n, uint64_t bias, uint6
     uint64_t start = (bias + ph[i].p_vaddr) & ~(page - 1);
     uint64_t end = (bias + ph[i].p_vaddr + ph[i].p_memsz + page - 1) & ~(page - 1);
     vaoci_span_set_add(&out->segments, start, end); /* a full set only loses knowledge, never safety */
-    if (prev_end && prev_end < start && out->nholes < VAOCI_KNOWN_HOLES)
+    if (holes && prev_end && prev_end < start && out->nholes < VAOCI_KNOWN_HOLES)
       out->holes[out->nholes++] = (struct vaoci_span){prev_end, start};
     prev_end = end > prev_end ? end : prev_end;
   }
@@ -33,13 +38,13 @@ static int is_elf(const ElfW(Ehdr) * e) {
 
 /* add_object reads an object whose ELF header is mapped at base (a shared
  * object, the interpreter or the vDSO: their first segment starts at 0). */
-static void add_object(uint64_t base, uint64_t page, struct vaoci_known *out) {
+static void add_object(uint64_t base, uint64_t page, int holes, struct vaoci_known *out) {
   if (!base || base % page)
     return;
   const ElfW(Ehdr) *e = (const ElfW(Ehdr) *)(uintptr_t)base;
   if (!is_elf(e) || e->e_type != ET_DYN)
     return;
-  add_segments((const ElfW(Phdr) *)(uintptr_t)(base + e->e_phoff), e->e_phnum, base, page, out);
+  add_segments((const ElfW(Phdr) *)(uintptr_t)(base + e->e_phoff), e->e_phnum, base, page, holes, out);
 }
 
 /* program_bias is the load bias of the main program, from its PT_PHDR. */
@@ -67,7 +72,7 @@ static void add_libraries(const ElfW(Phdr) * ph, unsigned n, uint64_t bias, uint
       int guard = 0;
       for (const struct link_map *l = r->r_map; l && guard < 4096; l = l->l_next, guard++)
         if (l != r->r_map) /* the first entry is the program itself */
-          add_object(l->l_addr, page, out);
+          add_object(l->l_addr, page, 1, out);
       return;
     }
   }
@@ -79,10 +84,10 @@ void vaoci_known_segments(uint64_t page, struct vaoci_known *out) {
   if (ph && n) {
     uint64_t bias;
     int dynamic = program_bias(ph, n, &bias);
-    add_segments(ph, n, bias, page, out);
+    add_segments(ph, n, bias, page, 0, out);
     if (dynamic)
       add_libraries(ph, n, bias, page, out);
   }
-  add_object(vaoci_auxv(AT_BASE), page, out);
-  add_object(vaoci_auxv(AT_SYSINFO_EHDR), page, out);
+  add_object(vaoci_auxv(AT_BASE), page, 0, out);
+  add_object(vaoci_auxv(AT_SYSINFO_EHDR), page, 0, out);
 }

@@ -12,7 +12,7 @@
  * first, so they share a page with the segments' count: each page of this
  * (in .bss) is touched fresh in every new process, at ~1.4 us a page here. */
 struct vaoci_known {
-  size_t nholes; /* holes between the segments of one object (glibc maps them PROT_NONE): usually filled */
+  size_t nholes; /* holes between the segments of one library (its loader maps them PROT_NONE): usually filled */
   struct vaoci_span holes[VAOCI_KNOWN_HOLES]; /* past VAOCI_KNOWN_HOLES, a hole is only tried later */
   struct vaoci_span_set segments; /* every PT_LOAD segment, page-rounded as the loaders map them */
 };
