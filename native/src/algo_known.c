@@ -180,7 +180,7 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
   uint64_t page = c->plan->page_size;
   int small = (end - start) / page <= SMALL_PAGES;
   int guessed = 0; /* the gap is known not to be free: no map of it whole */
-  int looked = 0;  /* mincore said the gap is not wholly mapped */
+  int looked = 0; /* mincore said the gap is not wholly mapped */
   uint64_t edge = end; /* [edge, end) is known mapped */
   if (end == c->vdso) {
     if (small && mapped(start, end, page))
