@@ -2,6 +2,7 @@
  * The `make bench` report (test/bench/report.js writes it): the sections'
  * raw figures in, report.md and one SVG per chart out. Pure.
  */
+import { arm64Figures } from './arm64';
 import { barChartSvg } from './barchart';
 import { lineChartSvg } from './linechart';
 import { renderMarkdown } from './markdown';
@@ -23,7 +24,7 @@ export function figures(s: Sections): Figure[] {
     s.launch && launchFigure(s.launch),
     s.container && containerFigure(s.container),
     s.cli && cliFigure(s.cli),
-    s.arm64 && reservationFigure(s.arm64, 'arm64', 'in the arm64 VM', false),
+    ...(s.arm64 ? arm64Figures(s.arm64) : []),
   ];
   return out.filter((f): f is Figure => f !== undefined);
 }

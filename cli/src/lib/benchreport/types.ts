@@ -28,6 +28,22 @@ export interface ReserveSection {
   reports: BenchReport[];
 }
 
+/** Arm64Kernel is one kernel of the arm64 matrix in the arm64 section (test/arm64/bench.sh). */
+export interface Arm64Kernel {
+  /** kernel is the matrix's name (test/arm64/kernel.sh): 6.1, 6.12, 6.12-16k. */
+  kernel: string;
+  /** probe is the VM's `vaoci-reserve probe`; null when it printed none. */
+  probe: ProbeReport | null;
+  reports: BenchReport[];
+  /** seconds test/arm64/bench.sh spent on the kernel: setting up, booting, the runs. */
+  seconds?: number;
+  /** error says why the kernel failed (its VM did not finish, a report is missing, failed runs). */
+  error?: string;
+}
+
+/** Arm64Section is the arm64 section's file: one entry per kernel; an older file is one kernel's ReserveSection. */
+export type Arm64Section = { how: string; kernels: Arm64Kernel[] } | ReserveSection;
+
 /** Sections are the files of one `make bench` run; a section not run is absent. */
 export interface Sections {
   reservation?: ReserveSection;
@@ -36,7 +52,7 @@ export interface Sections {
   launch?: TimingSection;
   container?: TimingSection;
   cli?: TimingSection;
-  arm64?: ReserveSection;
+  arm64?: Arm64Section;
 }
 
 /** Machine is test/bench/run.sh's record of where and when it ran. */

@@ -1,0 +1,68 @@
+/**
+ * The arm64 section's figures: the reservation in the emulated arm64 VM, one
+ * figure per kernel of the test matrix (test/arm64/bench.sh boots each one),
+ * each held to the README's arm64 goal: the default at least
+ * GOALS.arm64VsGaps times faster than FEX-style gap-fill, static and dynamic.
+ * Under TCG only the ratios between rows count, never the times.
+ */
+import { formatRatio } from '../format';
+import type { BenchReport, BenchResult, ProbeReport } from '../reports';
+import { GOALS, within } from './goals';
+import { reservationFigure, reservedNothing, windowLabel } from './reservation';
+import type { Arm64Kernel, Arm64Section, Figure, Goal } from './types';
+
+const PROCESSES = ['static', 'dynamic'] as const;
+
+/** arm64Kernels reads either shape: one entry per kernel, or an older file's single kernel (named by its probe). */
+export function arm64Kernels(s: Arm64Section): Arm64Kernel[] {
+  if ('kernels' in s) return s.kernels;
+  return [{ kernel: s.probe?.kernel ?? 'unknown kernel', probe: s.probe ?? null, reports: s.reports }];
+}
+
+/** kernelLabel names a kernel with what its probe saw: "6.12 (52-bit VA)", "6.12-16k (52-bit VA, 16K pages)". */
+export function kernelLabel(k: Arm64Kernel): string {
+  const p: ProbeReport | null = k.probe;
+  if (!p) return k.kernel;
+  const pages = p.page_size !== 4096 ? `, ${p.page_size / 1024}K pages` : '';
+  return `${k.kernel} (${p.va_bits}-bit VA${pages})`;
+}
+
+/** arm64Goal: in one window, the default (known) at least GOALS.arm64VsGaps times faster than gap-fill, static and dynamic. */
+export function arm64Goal(k: Arm64Kernel, r: BenchReport): Goal {
+  const text = `arm64 ${kernelLabel(k)}, ${windowLabel(r)}: default (known) ≥ ${GOALS.arm64VsGaps}x faster than FEX-style gap-fill, static and dynamic (emulated: ratios only)`;
+  if (reservedNothing(r)) return { text, measured: 'nothing to reserve in this window on this kernel', met: null };
+  const known = (p: BenchResult['process']): BenchResult | undefined => r.results.find((x) => x.algorithm === 'known' && x.process === p);
+  const ratios = PROCESSES.map((p) => ({ p, x: known(p)?.speedup_vs_gaps ?? null }));
+  return {
+    text,
+    measured: ratios.map(({ p, x }) => (x === null ? `${p} not measured` : `${p} ${formatRatio(x)}`)).join(', '),
+    met: ratios.every(({ x }) => x !== null && within(GOALS.arm64VsGaps, x)),
+  };
+}
+
+/** failedGoal stands for a kernel's goal when its run failed or gave no report: not shown, so not met. */
+function failedGoal(k: Arm64Kernel): Goal {
+  return {
+    text: `arm64 ${kernelLabel(k)}: default (known) ≥ ${GOALS.arm64VsGaps}x faster than FEX-style gap-fill, static and dynamic (emulated: ratios only)`,
+    measured: k.error ? `FAILED: ${k.error}` : 'no report',
+    met: false,
+  };
+}
+
+/** kernelId makes a figure id (and chart file prefix) of a kernel name: arm64-6.1, arm64-6.12-16k. */
+const kernelId = (name: string): string => `arm64-${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
+
+/** arm64Figure is one kernel's reservation figure with the arm64 goal per window. */
+export function arm64Figure(k: Arm64Kernel, how: string): Figure {
+  const f = reservationFigure({ how, probe: k.probe, reports: k.reports }, kernelId(k.kernel), `in the arm64 VM on ${k.kernel}`, false);
+  if (k.seconds !== undefined) f.how += `; ${k.seconds} s on this kernel`;
+  f.goals = k.reports.map((r) => arm64Goal(k, r));
+  if (k.error || !k.reports.length) f.goals.push(failedGoal(k));
+  if (k.error) f.notes.push(`**FAILED:** ${k.error}`);
+  return f;
+}
+
+/** arm64Figures: one figure per kernel, in the order benchmarked. */
+export function arm64Figures(s: Arm64Section): Figure[] {
+  return arm64Kernels(s).map((k) => arm64Figure(k, s.how));
+}
