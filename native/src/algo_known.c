@@ -28,6 +28,10 @@
  * all). Tried largest first, so the first that mincore finds mapped is the
  * run's length or less (the NOREPLACE map below it tells which). */
 static const unsigned vvar_pages[] = {6, 4, 2};
+#if defined(__aarch64__)
+/* A static arm64 program has no loader pages there: its run is vvar alone. */
+static const unsigned vvar_pages_static_arm64[] = {2};
+#endif
 
 static struct vaoci_known known;
 static struct vaoci_span_set unexplained;
@@ -112,8 +116,14 @@ static int fill_from_maps(struct known_ctx *c, uint64_t start, uint64_t end, vao
  * lowest page known mapped), or < 0. */
 static int below_vdso(struct known_ctx *c, uint64_t start, uint64_t end, uint64_t *edge, vaoci_error_t *err) {
   uint64_t page = c->plan->page_size;
-  for (size_t i = 0; i < sizeof vvar_pages / sizeof vvar_pages[0]; i++) {
-    uint64_t run = vvar_pages[i] * page;
+  const unsigned *guess = vvar_pages;
+  size_t n = sizeof vvar_pages / sizeof vvar_pages[0];
+#if defined(__aarch64__)
+  if (!vaoci_auxv(AT_BASE))
+    guess = vvar_pages_static_arm64, n = 1;
+#endif
+  for (size_t i = 0; i < n; i++) {
+    uint64_t run = guess[i] * page;
     if (end - start <= run || !mapped(end - run, end, page))
       continue;
     int r = vaoci_map_span(c->res, start, end - run, err);

@@ -47,6 +47,21 @@ static void add_object(uint64_t base, uint64_t page, int holes, struct vaoci_kno
   add_segments((const ElfW(Phdr) *)(uintptr_t)(base + e->e_phoff), e->e_phnum, base, page, holes, out);
 }
 
+/* add_vdso adds the vDSO: the kernel maps its whole image, the ELF file with
+ * its section headers last, which can reach a page past the PT_LOAD (arm64
+ * 6.12's does): the image's extent is the larger of the two. */
+static void add_vdso(uint64_t base, uint64_t page, struct vaoci_known *out) {
+  if (!base || base % page)
+    return;
+  const ElfW(Ehdr) *e = (const ElfW(Ehdr) *)(uintptr_t)base;
+  if (!is_elf(e) || e->e_type != ET_DYN)
+    return;
+  add_segments((const ElfW(Phdr) *)(uintptr_t)(base + e->e_phoff), e->e_phnum, base, page, 0, out);
+  uint64_t image = e->e_shoff + (uint64_t)e->e_shnum * e->e_shentsize;
+  if (e->e_shoff && image < (64u << 10)) /* a vDSO is a few pages: anything else is not trusted */
+    vaoci_span_set_add(&out->segments, base, (base + image + page - 1) & ~(page - 1));
+}
+
 /* program_bias is the load bias of the main program, from its PT_PHDR. */
 static int program_bias(const ElfW(Phdr) * ph, unsigned n, uint64_t *bias) {
   for (unsigned i = 0; i < n; i++) {
@@ -89,5 +104,5 @@ void vaoci_known_segments(uint64_t page, struct vaoci_known *out) {
       add_libraries(ph, n, bias, page, out);
   }
   add_object(vaoci_auxv(AT_BASE), page, 0, out);
-  add_object(vaoci_auxv(AT_SYSINFO_EHDR), page, 0, out);
+  add_vdso(vaoci_auxv(AT_SYSINFO_EHDR), page, out);
 }
