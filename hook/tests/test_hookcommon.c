@@ -282,11 +282,13 @@ static void test_log_rotate(void) {
   CHECK(lines >= 0 && lines1 > 0, "log rotate: rotated, and every line in LOG and LOG.1 is whole (%ld, %ld)", lines,
         lines1);
   /* Bounded, but not by one line per writer: a writer descheduled between its flock and its rename
-   * lets the others append past the limit meanwhile (they skip the rotation rather than wait), and
-   * the arm64 VM (8 writers on 2 emulated CPUs) measured LOG.1 at 6.3 KiB in 2 of 14 runs. 4x the
-   * limit still tells rotation apart from none: the writers append 150 KiB in all. */
-  CHECK(size < 4 * MAX && size1 < 4 * MAX, "log rotate: LOG %lld and LOG.1 %lld bytes stay within 4x the 4 KiB limit",
-        size, size1);
+   * lets the others append past the limit meanwhile (they skip the rotation rather than wait). The
+   * arm64 VM (8 writers on 2 emulated CPUs) measured LOG.1 at 6.3 KiB in 2 of 14 runs, and a loaded
+   * 2-core x86 CI run 33 KiB once, so no multiple of the limit is safe. What tells rotation apart
+   * from none: the writers append ~150 KiB in all, and the two files keep less than half of it. */
+  long long written = (long long)WRITERS * LINES * 50;
+  CHECK(size + size1 < written / 2, "log rotate: LOG %lld and LOG.1 %lld bytes keep under half of the %lld written",
+        size, size1, written);
   DIR *d = opendir(dir);
   int entries = 0;
   for (struct dirent *e; d && (e = readdir(d));)
