@@ -7,28 +7,14 @@
 import { type Arm64Section, type Sections, buildReport, figures } from '../../cli/src/lib/benchreport';
 import { arm64Figures, arm64Goal, arm64Kernels, kernelLabel } from '../../cli/src/lib/benchreport/arm64';
 import type { BenchReport, BenchResult, ProbeReport } from '../../cli/src/lib/reports';
+import { benchResult } from './bench-fixtures';
 
 const I386 = { text: 'i386', lower: '0x0', upper: '0x100000000', wraps: false };
 const X86_64 = { text: 'x86_64', lower: '0x0', upper: '0x800000000000', wraps: false };
 
-/** result is one bench row: median in µs, its ratio to gaps. */
+/** result is one bench row whose median makes its ratio to gaps (1 ms for gaps). */
 function result(algorithm: BenchResult['algorithm'], process: BenchResult['process'], vsGaps: number | null, bytes = 1 << 30): BenchResult {
-  const ns = 1_000_000 / (vsGaps ?? 1);
-  return {
-    algorithm,
-    process,
-    runs: 30,
-    failed: 0,
-    median_ns: ns,
-    p90_ns: ns * 1.2,
-    min_ns: ns * 0.8,
-    syscalls_median: 16,
-    bytes,
-    regions: 4,
-    speedup_vs_ladder: 4,
-    speedup_vs_gaps: vsGaps,
-    times_floor: 2,
-  };
+  return benchResult(algorithm, process, 1_000_000 / (vsGaps ?? 1), { runs: 30, speedup_vs_gaps: vsGaps, bytes, times_floor: 2 });
 }
 
 /** report is one window: the default's ratios to gaps, static then dynamic, with the gaps rows. */

@@ -22,6 +22,7 @@ import {
 import { quantile, summarize } from '../../cli/src/lib/benchreport/stats';
 import { amount, MS, US, versus } from '../../cli/src/lib/benchreport/timing';
 import type { BenchReport, BenchResult } from '../../cli/src/lib/reports';
+import { benchResult } from './bench-fixtures';
 
 const I386 = { text: 'i386', lower: '0x0', upper: '0x100000000', wraps: false };
 const BITS40 = { text: '0x10000-0x10000000000', lower: '0x10000', upper: '0x10000000000', wraps: false };
@@ -35,22 +36,7 @@ function result(
   bytes = 1 << 30,
   timesFloor: number | null = null,
 ): BenchResult {
-  const ns = medianUs * 1000;
-  return {
-    algorithm,
-    process,
-    runs: 10,
-    failed: 0,
-    median_ns: ns,
-    p90_ns: ns * 1.2,
-    min_ns: ns * 0.8,
-    syscalls_median: 16,
-    bytes,
-    regions: 4,
-    speedup_vs_ladder: 4,
-    speedup_vs_gaps: vsGaps,
-    times_floor: timesFloor,
-  };
+  return benchResult(algorithm, process, medianUs * 1000, { speedup_vs_gaps: vsGaps, bytes, times_floor: timesFloor });
 }
 
 function report(window: BenchReport['window'], results: BenchResult[], mappings = 0): BenchReport {
