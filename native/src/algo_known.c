@@ -106,14 +106,25 @@ static int fill_from_maps(struct known_ctx *c, uint64_t start, uint64_t end, vao
   return r;
 }
 
+/* below_run fills [start, end) when [at, end) is a run of mapped pages: one
+ * mincore proves the run, and a NOREPLACE map of [start, at) proves the rest
+ * free. Returns 1 when it reserved the gap, 0 when the run is not mapped
+ * whole, 2 when it is but the map met EEXIST (then *edge = at: the caller
+ * searches on below it), or < 0. */
+static int below_run(struct known_ctx *c, uint64_t start, uint64_t at, uint64_t end, uint64_t *edge,
+                     vaoci_error_t *err) {
+  if (!mapped(at, end, c->plan->page_size))
+    return 0;
+  *edge = at;
+  int r = vaoci_map_span(c->res, start, at, err);
+  return is_eexist(r, err) ? 2 : r < 0 ? r : 1;
+}
+
 /* below_vdso fills a gap that ends at the vDSO, where the vvar pages are known
  * to sit: the largest guess that mincore finds wholly mapped is the run below
- * the vDSO, and the NOREPLACE mapping of the rest proves nothing else is
- * there (an EEXIST sends it to the edge search). Exact by construction, and
- * on the usual kernel 2 system calls instead of a failed map and ~7 mincores.
- * Returns 1 when it reserved the gap, 0 when no guess holds, 2 when a
- * guess held but its map met EEXIST (the caller searches below *edge, the
- * lowest page known mapped), or < 0. */
+ * the vDSO (below_run). Exact by construction, and on the usual kernel 2
+ * system calls instead of a failed map and ~7 mincores. Returns as below_run,
+ * 0 when no guess holds. */
 static int below_vdso(struct known_ctx *c, uint64_t start, uint64_t end, uint64_t *edge, vaoci_error_t *err) {
   uint64_t page = c->plan->page_size;
   const unsigned *guess = vvar_pages;
@@ -124,11 +135,9 @@ static int below_vdso(struct known_ctx *c, uint64_t start, uint64_t end, uint64_
 #endif
   for (size_t i = 0; i < n; i++) {
     uint64_t run = guess[i] * page;
-    if (end - start <= run || !mapped(end - run, end, page))
-      continue;
-    int r = vaoci_map_span(c->res, start, end - run, err);
-    *edge = end - run;
-    return is_eexist(r, err) ? 2 : r < 0 ? r : 1;
+    int r = end - start <= run ? 0 : below_run(c, start, end - run, end, edge, err);
+    if (r != 0)
+      return r;
   }
   return 0;
 }
@@ -169,20 +178,14 @@ static uint64_t thread_pointer(void) {
 
 /* below_tls fills a gap holding the thread pointer's page. glibc's loader
  * maps the main thread's TLS block (with its first allocations) right below
- * the lowest library it loaded: when mincore finds the pages from the
- * thread pointer's to the gap's end mapped, a NOREPLACE map of the rest
- * proves it free, 2 calls instead of a failed map and ~7 mincores (on
- * arm64 the block's thread descriptor lies below the thread pointer: then
- * the search goes on from there). Returns 1 when it reserved the gap, 0 when
- * the caller must search (the gap is not free: the thread pointer is in
- * it) below *edge, the lowest page known mapped, or < 0. */
+ * the lowest library it loaded: the run from the thread pointer's page to
+ * the gap's end (below_run), 2 calls instead of a failed map and ~7
+ * mincores (on arm64 the block's thread descriptor lies below the thread
+ * pointer: then the search goes on from there). Returns as below_run. */
 static int below_tls(struct known_ctx *c, uint64_t start, uint64_t end, uint64_t *edge, vaoci_error_t *err) {
-  uint64_t page = c->plan->page_size, at = c->tls;
-  if (end - at > EDGE_PAGES * page || !mapped(at, end, page))
+  if (end - c->tls > EDGE_PAGES * c->plan->page_size)
     return 0;
-  *edge = at;
-  int r = vaoci_map_span(c->res, start, at, err);
-  return is_eexist(r, err) ? 0 : r < 0 ? r : 1;
+  return below_run(c, start, c->tls, end, edge, err);
 }
 
 /* fill_gap reserves all that is free in [start, end), a gap between known mappings. */
@@ -202,9 +205,9 @@ static int fill_gap(struct known_ctx *c, uint64_t start, uint64_t end, vaoci_err
     guessed = r == 2;
   } else if (c->tls > start && c->tls < end) {
     int r = below_tls(c, start, end, &edge, err);
-    if (r != 0)
+    if (r < 0 || r == 1)
       return r < 0 ? r : 0;
-    guessed = 1;
+    guessed = 1; /* the thread pointer is in it: the gap is not free */
   }
   /* A hole between two segments of one object is usually filled: look first. */
   if (small && !looked && vaoci_known_hole(&known, start, end)) {

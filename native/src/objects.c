@@ -37,26 +37,25 @@ static int is_elf(const ElfW(Ehdr) * e) {
 }
 
 /* add_object reads an object whose ELF header is mapped at base (a shared
- * object, the interpreter or the vDSO: their first segment starts at 0). */
-static void add_object(uint64_t base, uint64_t page, int holes, struct vaoci_known *out) {
+ * object, the interpreter or the vDSO: their first segment starts at 0).
+ * Returns its header, or NULL when there is none to read. */
+static const ElfW(Ehdr) * add_object(uint64_t base, uint64_t page, int holes, struct vaoci_known *out) {
   if (!base || base % page)
-    return;
+    return NULL;
   const ElfW(Ehdr) *e = (const ElfW(Ehdr) *)(uintptr_t)base;
   if (!is_elf(e) || e->e_type != ET_DYN)
-    return;
+    return NULL;
   add_segments((const ElfW(Phdr) *)(uintptr_t)(base + e->e_phoff), e->e_phnum, base, page, holes, out);
+  return e;
 }
 
 /* add_vdso adds the vDSO: the kernel maps its whole image, the ELF file with
  * its section headers last, which can reach a page past the PT_LOAD (arm64
  * 6.12's does): the image's extent is the larger of the two. */
 static void add_vdso(uint64_t base, uint64_t page, struct vaoci_known *out) {
-  if (!base || base % page)
+  const ElfW(Ehdr) *e = add_object(base, page, 0, out);
+  if (!e)
     return;
-  const ElfW(Ehdr) *e = (const ElfW(Ehdr) *)(uintptr_t)base;
-  if (!is_elf(e) || e->e_type != ET_DYN)
-    return;
-  add_segments((const ElfW(Phdr) *)(uintptr_t)(base + e->e_phoff), e->e_phnum, base, page, 0, out);
   uint64_t image = e->e_shoff + (uint64_t)e->e_shnum * e->e_shentsize;
   if (e->e_shoff && image < (64u << 10)) /* a vDSO is a few pages: anything else is not trusted */
     vaoci_span_set_add(&out->segments, base, (base + image + page - 1) & ~(page - 1));
