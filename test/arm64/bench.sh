@@ -12,9 +12,12 @@
 # matrix. Needs `make native-aarch64` first. Runs `vaoci-reserve --json bench
 # --runs N --va-limit W --dynamic /payload/true --preload
 # /payload/libvaoci-preload.so` for W = i386 and x86_64 in one VM per kernel
-# and writes, per kernel, the two reports with the VM's `vaoci-reserve probe`
-# and the seconds spent on it to $BENCH_OUT/arm64.json, as {how, kernels:
-# [{kernel, probe, reports, seconds, error?}, ...]} (test/bench/report.js
+# and the binfmt rows (test/arm64/bench/binfmt.sh: x86-64 trues through
+# binfmt_misc, qemu 10 registered plainly against vaoci-binfmt in front of
+# it) in one VM per kernel, and writes, per kernel, the two reports with the
+# VM's `vaoci-reserve probe`, the binfmt rows and the seconds spent on it to
+# $BENCH_OUT/arm64.json, as {how, kernels: [{kernel, probe, reports, binfmt,
+# seconds, error?}, ...]} (test/bench/report.js
 # renders them): each algorithm in fresh static
 # processes (the tool itself) and fresh dynamic ones (test/arm64/dyn/true.c,
 # linked against the cross toolchain's loader and libc, which
@@ -22,7 +25,7 @@
 # under TCG software emulation: compare rows with each other, not with native
 # hardware. A kernel fails (error says why; the other kernels still run and
 # are written) only if its VM did not finish, a report is missing, or the tool
-# itself reported failed runs; the exit status is non-zero if any kernel
+# itself reported failed runs, or the binfmt rows gave no figures; the exit status is non-zero if any kernel
 # failed. Each console log is kept in build/arm64-vm/bench-KERNEL.log.
 set -euo pipefail
 
@@ -38,6 +41,8 @@ source "$HERE/payload.sh"
 source "$HERE/kernel.sh"
 # shellcheck source=test/bench/lib.sh
 source "$REPO/test/bench/lib.sh"
+# shellcheck source=test/arm64/bench/binfmt.sh
+source "$HERE/bench/binfmt.sh"
 
 die() { echo "arm64 bench: FAILED — $*" >&2; exit 1; }
 usage() { sed -n 's/^#   //p' "${BASH_SOURCE[0]}" >&2; exit 2; }
@@ -54,6 +59,12 @@ while (($#)); do
 	*) KERNELS+=("$1"); shift ;;
 	esac
 done
+# A CPU without pointer authentication, like Neoverse-N1 nodes (Graviton2,
+# Altra), unless --cpu names another: qemu's TCG emulates PAC instructions
+# slowly, and the binfmt rows run qemu-x86_64 (14 MB of aarch64) 800 times.
+[[ " ${VM_OPTS[*]} " == *" --cpu "* ]] || VM_OPTS+=(--cpu "max,pauth=off")
+# The binfmt rows take ~8 minutes of the VM's time at 200 runs.
+[[ " ${VM_OPTS[*]} " == *" --timeout "* ]] || VM_OPTS+=(--timeout 1800)
 ((${#KERNELS[@]})) || read -r -a KERNELS <<<"${ARM64_BENCH_KERNELS:-${ARM64_KERNELS[*]}}"
 for k in "${KERNELS[@]}"; do
 	VAOCI_ARM64_KERNEL=$k kernel_name >/dev/null || exit 2
@@ -65,6 +76,7 @@ KOUT=$(mktemp -d)
 trap 'rm -rf "$PAYLOAD" "$KOUT"' EXIT
 cp "$BUILD/vaoci-reserve" "$PAYLOAD/vaoci-reserve"
 payload_add_dynamic "$PAYLOAD" true || die "could not build the dynamic payload"
+binfmt_payload "$PAYLOAD" || die "could not build the binfmt rows' payload"
 # The floor row's preload for dynamic processes, found beside the preload.
 cp "$BUILD/libvaoci-bench-floor.so" "$PAYLOAD/" || die "$BUILD/libvaoci-bench-floor.so not found; run 'make native-aarch64'"
 # One name per run (tests.list names tests by program): relative symlinks.
@@ -76,18 +88,21 @@ cp "$BUILD/libvaoci-bench-floor.so" "$PAYLOAD/" || die "$BUILD/libvaoci-bench-fl
 		ln -s vaoci-reserve "$PAYLOAD/bench_$w"
 		echo "bench_$w --json bench --runs $RUNS --va-limit $w --dynamic /payload/true --preload /payload/libvaoci-preload.so"
 	done
+	binfmt_test_line
 } >"$PAYLOAD/tests.list"
 
 # bench_kernel K OUT: boots K's VM on the payload, prints what it found and
 # writes {kernel, probe, reports, seconds, error?} to OUT; returns 1 if K failed.
 bench_kernel() {
-	local k=$1 out=$2 log probe w rep brc t0 secs e errors=() reports=()
+	local k=$1 out=$2 log probe w rep brc t0 secs e binfmt=null errors=() reports=()
 	log=$REPO/build/arm64-vm/bench-$k.log
 	t0=$SECONDS
 	export VAOCI_ARM64_KERNEL=$k
 	probe=null
 	if ! "$VM" --setup; then
 		errors+=("vm.sh --setup failed (no kernel or tools)")
+	elif ! binfmt_module "$PAYLOAD"; then
+		errors+=("no binfmt_misc.ko for this kernel")
 	else
 		echo "arm64 bench [$k]: booting the VM (log: ${log#"$REPO"/})" >&2
 		payload_boot "$VM" "$log" "$PAYLOAD" "${VM_OPTS[@]}" ||
@@ -108,12 +123,19 @@ bench_kernel() {
 			echo "arm64 bench [$k] bench_$w: $(jq -r '"\(.results | length) rows, \([.results[].failed] | add) failed runs"' <<<"$rep")"
 			[[ $brc == 0 ]] || errors+=("bench_$w: vaoci-reserve bench exited rc=${brc:-none} (failed runs?)")
 		done
+		if binfmt=$(binfmt_section "$log"); then
+			echo "arm64 bench [$k] binfmt: $(jq -r '[.groups[] | "\(.name): \([.results[].times | length] | map(tostring) | join(" + ")) runs"] | join("; ")' <<<"$binfmt")"
+		else
+			binfmt=null
+			errors+=("binfmt-bench: no report ($(grep -m1 '^binfmt-bench: ' "$log" || echo "see $log"))")
+		fi
 	fi
 	secs=$((SECONDS - t0))
 	{
 		((${#reports[@]} == 0)) || printf '%s\n' "${reports[@]}"
-	} | jq -s --arg kernel "$k" --argjson probe "$probe" --argjson seconds "$secs" \
+	} | jq -s --arg kernel "$k" --argjson probe "$probe" --argjson seconds "$secs" --argjson binfmt "$binfmt" \
 		'{kernel: $kernel, probe: $probe, reports: ., seconds: $seconds}
+		 + if $binfmt == null then {} else {binfmt: $binfmt} end
 		 + if $ARGS.positional == [] then {} else {error: ($ARGS.positional | join("; "))} end' \
 		--args "${errors[@]}" >"$out"
 	if ((${#errors[@]})); then

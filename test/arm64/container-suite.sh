@@ -159,29 +159,15 @@ build_payload() {
 
 # Debian 13's qemu 10 for section 6 of the driver: the binary, the package's
 # binfmt.d line, and the bundle and register line the installer would write
-# in front of it (from the registration as the kernel shows it).
+# in front of it (test/launch/arm64/emulator.sh's qemu10_front).
 Q10_INTERP=/usr/libexec/qemu-binfmt/x86_64-binfmt-P
 Q10_FLAGS=
 build_qemu10() {
-	local q10 conf magic mask flags kflags=""
-	q10=$(qemu10_tree) || die "no Debian 13 qemu-x86_64 (see above)"
-	mkdir -p "$PAYLOAD/q10"
-	install -m 0755 "$q10/qemu-x86_64" "$PAYLOAD/q10/qemu-x86_64"
-	conf=$(cat "$q10/qemu-x86_64.conf")
-	cp "$q10/qemu-x86_64.conf" "$PAYLOAD/q10/register"
-	# :name:type:offset:magic:mask:interpreter:flags, bytes as \xNN
-	IFS=: read -r _ _ _ _ magic mask interp flags <<<"$conf"
+	local interp
+	Q10_FLAGS=$(qemu10_front "$PAYLOAD/q10" "$BUNDLE") || die "no Debian 13 qemu-x86_64 or no bundle in front of it (see above)"
+	# :name:type:offset:magic:mask:interpreter:flags
+	IFS=: read -r _ _ _ _ _ _ interp _ <"$PAYLOAD/q10/register"
 	[[ $interp == "$Q10_INTERP" ]] || die "qemu-x86_64.conf registers $interp, expected $Q10_INTERP"
-	# the kernel shows the flags in its own order
-	[[ $flags == *P* ]] && kflags+=P
-	[[ $flags == *O* ]] && kflags+=O
-	[[ $flags == *C* ]] && kflags+=C
-	[[ $flags == *F* ]] && kflags+=F
-	Q10_FLAGS=$kflags
-	printf 'enabled\ninterpreter %s\nflags: %s\noffset 0\nmagic %s\nmask %s\n' "$interp" "$kflags" \
-		"${magic//\\x/}" "${mask//\\x/}" >"$PAYLOAD/q10.reg"
-	node "$HERE/container/front.js" "$BUILD/vaoci-launch" "$q10/qemu-x86_64" "$Q10_INTERP" \
-		"$PAYLOAD/q10.reg" "$BUNDLE" "$PAYLOAD/q10/bundle" "$PAYLOAD/q10/front.line" || die "container/front.js failed (qemu 10)"
 }
 
 # ---- reading the log -------------------------------------------------------

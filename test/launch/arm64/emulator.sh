@@ -12,10 +12,17 @@
 #                   lines qemu-user-binfmt registers
 #                   (/usr/libexec/qemu-binfmt/ARCH-binfmt-P, a link to the
 #                   emulator, flags OPF)
+#   qemu10_front OUT BUNDLE-PATH
+#                   writes into OUT Debian 13's qemu-x86_64, the line
+#                   qemu-user-binfmt registers (register), and what `vaoci
+#                   node install` puts in front of that registration: the
+#                   bundle (bundle, for BUNDLE-PATH) and its register line
+#                   (front.line); prints the flags as the kernel shows them
 #
 # binfmt_misc.ko comes from test/arm64/container/node.sh (node_binfmt_module),
 # which the caller sources with test/arm64/payload.sh. Returns non-zero with
-# one line on stderr when something is missing. Needs root (apt-get download).
+# one line on stderr when something is missing. Needs root (apt-get download);
+# qemu10_front also node, build/ts (make build) and build/aarch64/vaoci-launch.
 
 EMULATOR_TREE=$PAYLOAD_REPO/build/arm64-vm/launch-emulator
 EMULATOR_PACKAGES=(qemu-user-static busybox-static)
@@ -84,4 +91,26 @@ qemu10_tree() {
 		rm -rf "$tmp"
 	fi
 	echo "$QEMU10_TREE"
+}
+
+qemu10_front() {
+	local out=$1 bundle=$2 q10 magic mask interp flags kflags=""
+	q10=$(qemu10_tree) || return 1
+	mkdir -p "$out"
+	install -m 0755 "$q10/qemu-x86_64" "$out/qemu-x86_64"
+	cp "$q10/qemu-x86_64.conf" "$out/register"
+	# :name:type:offset:magic:mask:interpreter:flags, bytes as \xNN
+	IFS=: read -r _ _ _ _ magic mask interp flags <"$out/register"
+	# the kernel shows the flags in its own order
+	[[ $flags == *P* ]] && kflags+=P
+	[[ $flags == *O* ]] && kflags+=O
+	[[ $flags == *C* ]] && kflags+=C
+	[[ $flags == *F* ]] && kflags+=F
+	printf 'enabled\ninterpreter %s\nflags: %s\noffset 0\nmagic %s\nmask %s\n' "$interp" "$kflags" \
+		"${magic//\\x/}" "${mask//\\x/}" >"$out/registration"
+	node "$PAYLOAD_REPO/test/arm64/container/front.js" "$PAYLOAD_REPO/build/aarch64/vaoci-launch" "$out/qemu-x86_64" \
+		"$interp" "$out/registration" "$bundle" "$out/bundle" "$out/front.line" >&2 ||
+		node_err "test/arm64/container/front.js failed (qemu 10)" || return 1
+	rm "$out/registration"
+	echo "$kflags"
 }

@@ -2,11 +2,13 @@
  * The arm64 section's figures: the reservation in the emulated arm64 VM, one
  * figure per kernel of the test matrix (test/arm64/bench.sh boots each one),
  * each held to the README's arm64 goal: the default at least
- * GOALS.arm64VsGaps times faster than FEX-style gap-fill, static and dynamic.
+ * GOALS.arm64VsGaps times faster than FEX-style gap-fill, static and dynamic;
+ * and beside it, per kernel, the binfmt rows (./binfmt).
  * Under TCG only the ratios between rows count, never the times.
  */
 import { formatRatio } from '../format';
 import type { BenchReport, BenchResult, ProbeReport } from '../reports';
+import { binfmtFigure } from './binfmt';
 import { GOALS, within } from './goals';
 import { reservationFigure, reservedNothing, windowLabel } from './reservation';
 import type { Arm64Kernel, Arm64Section, Figure, Goal } from './types';
@@ -62,7 +64,10 @@ export function arm64Figure(k: Arm64Kernel, how: string): Figure {
   return f;
 }
 
-/** arm64Figures: one figure per kernel, in the order benchmarked. */
+/** arm64Figures: per kernel, in the order benchmarked, its reservation figure and its binfmt rows' (when measured). */
 export function arm64Figures(s: Arm64Section): Figure[] {
-  return arm64Kernels(s).map((k) => arm64Figure(k, s.how));
+  return arm64Kernels(s).flatMap((k) => [
+    arm64Figure(k, s.how),
+    ...(k.binfmt ? [binfmtFigure(k.binfmt, kernelId(k.kernel), kernelLabel(k))] : []),
+  ]);
 }

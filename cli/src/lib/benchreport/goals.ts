@@ -16,6 +16,8 @@ export const GOALS = {
   growthVsGaps: 1,
   /** growthVsHalvingAt: the count of mappings at which the default must be no slower than halving too. */
   growthVsHalvingAt: 10_000,
+  /** binfmtRatio: in the arm64 VM, a short-lived x86-64 program through binfmt_misc with vaoci-binfmt in front of qemu 10 against qemu 10 registered plainly. */
+  binfmtRatio: 1.05,
   /** preloadRatio: starting a dynamic program with the preload against without. */
   preloadRatio: 1.15,
   /** launchRatio: starting a static program under vaoci-launch against directly. */

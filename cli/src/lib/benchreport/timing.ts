@@ -101,7 +101,8 @@ function ratioGoal(what: string, limit: number, rowName?: string) {
 /** perProcessLimit: a group run under vaoci-launch has the launcher's goal, the others the preload's. */
 const perProcessLimit = (group: HyperfineGroup): number => (/vaoci-launch/.test(group.name) ? GOALS.launchRatio : GOALS.preloadRatio);
 
-const baseFirst = (_: Timing, i: number): Bar['tone'] => (i ? 'vaoci' : 'base');
+/** baseFirst: the group's first row is the baseline, the others vaoci's. */
+export const baseFirst = (_: Timing, i: number): Bar['tone'] => (i ? 'vaoci' : 'base');
 const WITH_VAOCI: BarChart['legend'] = { base: 'without vaoci', vaoci: 'with vaoci' };
 
 /** processFigure: dynamic programs with and without the preload, a static one with and without vaoci-launch. */

@@ -35,10 +35,18 @@ export interface Arm64Kernel {
   /** probe is the VM's `vaoci-reserve probe`; null when it printed none. */
   probe: ProbeReport | null;
   reports: BenchReport[];
+  /** binfmt is the binfmt rows (test/arm64/bench/binfmt.sh): x86-64 programs through binfmt_misc, qemu 10 plainly and fronted. */
+  binfmt?: BinfmtSection;
   /** seconds test/arm64/bench.sh spent on the kernel: setting up, booting, the runs. */
   seconds?: number;
   /** error says why the kernel failed (its VM did not finish, a report is missing, failed runs). */
   error?: string;
+}
+
+/** BinfmtSection is one kernel's binfmt rows: a group per program, rows registered plainly then vaoci-binfmt in front. */
+export interface BinfmtSection extends TimingSection {
+  /** vaoci is vaoci-binfmt's VAOCI_DEBUG=json line from the run that proved it was in front. */
+  vaoci?: { window?: string; bytes?: number; regions?: number; nanoseconds?: number; algorithm?: string } | null;
 }
 
 /** Arm64Section is the arm64 section's file: one entry per kernel; an older file is one kernel's ReserveSection. */
