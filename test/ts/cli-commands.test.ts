@@ -125,6 +125,19 @@ describe('vaoci reserve bench', () => {
     expect(validate('reserve-bench', r.json)).toEqual([]);
   });
 
+  test('--algos names the floor too: its rows beside the default, each its times the floor', async () => {
+    const r = await vaoci(['reserve', 'bench', '--runs', '1', '--algos', 'known,floor', '--json']);
+    expect(r.exit).toBe(0);
+    expect(r.json?.results.map((x: Json) => `${x.algorithm}/${x.process}`)).toEqual([
+      'known/static',
+      'known/dynamic',
+      'floor/static',
+      'floor/dynamic',
+    ]);
+    expect(r.json?.results.find((x: Json) => x.algorithm === 'floor').times_floor).toBe(1);
+    expect(validate('reserve-bench', r.json)).toEqual([]);
+  });
+
   test('runs that failed: the table, then one line naming the rows, exit 1', async () => {
     const doc = realReport(['bench', '--runs', '1', '--algos', 'known']);
     doc.ok = false;
@@ -149,7 +162,7 @@ describe('vaoci reserve bench', () => {
 
   test('--progress is asked of the tool only when a bar is drawn; no bar off a terminal', () => {
     expect(benchArgs({ runs: 5 })).toEqual(['--runs', '5']);
-    expect(benchArgs({ window: 'i386', algorithms: ['known', 'gaps'], progress: true })).toEqual([
+    expect(benchArgs({ window: 'i386', rows: ['known', 'gaps'], progress: true })).toEqual([
       '--va-limit',
       'i386',
       '--algos',
@@ -252,11 +265,11 @@ const badFlags: BadFlag[] = [
   },
   {
     args: ['reserve', 'bench', '--algos', 'known,foo'],
-    line: 'vaoci reserve bench: --algos: algorithm `foo`: expected known, query, gaps, halving or ladder',
+    line: 'vaoci reserve bench: --algos: row `foo`: expected known, query, gaps, halving, ladder or floor',
   },
   {
     args: ['reserve', 'bench', '--algos', 'gaps,gaps'],
-    line: 'vaoci reserve bench: --algos: algorithm `gaps` twice: expected each at most once',
+    line: 'vaoci reserve bench: --algos: row `gaps` twice: expected each at most once',
   },
   { args: ['verify', '--pid', 'abc', '--va-limit', 'i386'], line: 'vaoci verify: --pid `abc`: expected a whole number from 1 to 4194304' },
   { args: ['verify', '--pid', '-5', '--va-limit', 'i386'], line: 'vaoci verify: --pid `-5`: expected a whole number from 1 to 4194304' },

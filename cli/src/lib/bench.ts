@@ -3,7 +3,7 @@
  * and dynamic, side by side, with a progress bar while it runs.
  */
 import { Failure } from './errors';
-import type { Algorithm } from './flags';
+import type { BenchRow } from './flags';
 import { type Column, formatMicros, formatRatio, table } from './format';
 import { progressBar } from './progress';
 import type { BenchReport, BenchResult } from './reports';
@@ -14,7 +14,8 @@ import { windowText } from './check';
 export interface BenchOptions {
   window?: string;
   runs?: number;
-  algorithms?: Algorithm[];
+  /** rows names the rows to run: algorithms and the floor. */
+  rows?: BenchRow[];
   /** progress shows a bar (from the tool's --progress lines) when true. */
   progress?: boolean;
 }
@@ -24,7 +25,7 @@ export function benchArgs(o: BenchOptions): string[] {
   const args: string[] = [];
   if (o.window) args.push('--va-limit', o.window);
   if (o.runs !== undefined) args.push('--runs', String(o.runs));
-  if (o.algorithms) args.push('--algos', o.algorithms.join(','));
+  if (o.rows) args.push('--algos', o.rows.join(','));
   if (o.progress) args.push('--progress');
   return args;
 }

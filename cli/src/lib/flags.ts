@@ -17,13 +17,22 @@ export const ALGORITHMS = ['known', 'query', 'gaps', 'halving', 'ladder'] as con
 /** Algorithm is one of ALGORITHMS. */
 export type Algorithm = (typeof ALGORITHMS)[number];
 
+/** BENCH_ROWS are what `reserve bench --algos` can name: the algorithms, and the floor (only the default's final mmaps). */
+export const BENCH_ROWS = [...ALGORITHMS, 'floor'] as const;
+
+/** BenchRow is one of BENCH_ROWS. */
+export type BenchRow = (typeof BENCH_ROWS)[number];
+
 /** WINDOW_EXPECTED says what --va-limit takes; vaoci-reserve checks the value itself. */
 export const WINDOW_EXPECTED = 'x86_64, i386 or 0xLOWER-0xUPPER';
 
 /** PID_MAX is Linux's PID_MAX_LIMIT: no process id is larger. */
 export const PID_MAX = 4_194_304;
 
-const ALGORITHMS_EXPECTED = `${ALGORITHMS.slice(0, -1).join(', ')} or ${ALGORITHMS[ALGORITHMS.length - 1]}`;
+/** oneOf lists choices for a message: "a, b or c". */
+const oneOf = (choices: readonly string[]): string => `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+
+const ALGORITHMS_EXPECTED = oneOf(ALGORITHMS);
 
 /** EXPECTED maps a flag name to what it expects, for "--flag: missing; expected …". */
 const EXPECTED: Record<string, string> = {};
@@ -40,18 +49,28 @@ export function parseCount(flag: string, input: string, min: number, max: number
   return n;
 }
 
+/** parseChoice reads one name given to `--flag` out of `choices`; `noun` says what a name is in the message. */
+export function parseChoice<T extends string>(flag: string, input: string, choices: readonly T[], noun = 'algorithm'): T {
+  if ((choices as readonly string[]).includes(input)) return input as T;
+  throw badInput(`--${flag}: ${noun} \`${input}\`: expected ${oneOf(choices)}`);
+}
+
+/** parseChoices reads a comma-separated list of names out of `choices`, without repeats. */
+export function parseChoices<T extends string>(flag: string, input: string, choices: readonly T[], noun = 'algorithm'): T[] {
+  const list = input.split(',').map((a) => parseChoice(flag, a.trim(), choices, noun));
+  const repeated = list.find((a, i) => list.indexOf(a) !== i);
+  if (repeated) throw badInput(`--${flag}: ${noun} \`${repeated}\` twice: expected each at most once`);
+  return list;
+}
+
 /** parseAlgorithm reads one algorithm name given to `--flag`. */
 export function parseAlgorithm(flag: string, input: string): Algorithm {
-  if ((ALGORITHMS as readonly string[]).includes(input)) return input as Algorithm;
-  throw badInput(`--${flag}: algorithm \`${input}\`: expected ${ALGORITHMS_EXPECTED}`);
+  return parseChoice(flag, input, ALGORITHMS);
 }
 
 /** parseAlgorithms reads a comma-separated list of algorithms, without repeats. */
 export function parseAlgorithms(flag: string, input: string): Algorithm[] {
-  const list = input.split(',').map((a) => parseAlgorithm(flag, a.trim()));
-  const repeated = list.find((a, i) => list.indexOf(a) !== i);
-  if (repeated) throw badInput(`--${flag}: algorithm \`${repeated}\` twice: expected each at most once`);
-  return list;
+  return parseChoices(flag, input, ALGORITHMS);
 }
 
 /** parseWindow checks --va-limit only for emptiness; vaoci-reserve parses windows and says what is wrong. */
@@ -107,13 +126,13 @@ export function algorithmFlag() {
   })();
 }
 
-/** algorithmsFlag is --algos: a comma-separated list, every algorithm when absent. */
-export function algorithmsFlag() {
-  remember('algos', `a comma-separated list of ${ALGORITHMS_EXPECTED}`);
-  return Flags.custom<Algorithm[]>({
-    summary: `Algorithms to compare, comma-separated, from ${ALGORITHMS.join(', ')} (default: all).`,
+/** benchRowsFlag is bench's --algos: a comma-separated list of algorithms and the floor, every row when absent. */
+export function benchRowsFlag() {
+  remember('algos', `a comma-separated list of ${oneOf(BENCH_ROWS)}`);
+  return Flags.custom<BenchRow[]>({
+    summary: `Rows to compare, comma-separated, from ${BENCH_ROWS.join(', ')} (default: all; floor: only the default's final mmaps).`,
     helpValue: '<a,b,…>',
-    parse: async (input) => parseAlgorithms('algos', input),
+    parse: async (input) => parseChoices('algos', input, BENCH_ROWS, 'row'),
   })();
 }
 

@@ -1,6 +1,6 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
 import { bench, benchOutcome, renderBench } from '../../lib/bench';
-import { algorithmsFlag, countFlag, windowFlag } from '../../lib/flags';
+import { benchRowsFlag, countFlag, windowFlag } from '../../lib/flags';
 import { watching } from '../../lib/progress';
 import type { BenchReport } from '../../lib/reports';
 
@@ -21,12 +21,12 @@ ${EXIT_CODES_HELP}`;
   static flags = {
     'va-limit': windowFlag({ default: 'i386' }),
     runs: countFlag('runs', 1, 100_000, 'Fresh processes per algorithm and process kind (default 200).'),
-    algos: algorithmsFlag(),
+    algos: benchRowsFlag(),
   };
 
   async run(): Promise<BenchReport> {
     const { flags } = await this.parse(ReserveBench);
-    const report = await bench({ window: flags['va-limit'], runs: flags.runs, algorithms: flags.algos, progress: watching() });
+    const report = await bench({ window: flags['va-limit'], runs: flags.runs, rows: flags.algos, progress: watching() });
     this.log(renderBench(report));
     return benchOutcome(report);
   }
