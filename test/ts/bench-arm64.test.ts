@@ -5,7 +5,7 @@
  * kernel, and the older one-kernel file. The figures are given, not measured.
  */
 import { type Arm64Section, type Sections, buildReport, figures } from '../../cli/src/lib/benchreport';
-import { arm64Figures, arm64Goal, arm64Kernels, kernelLabel } from '../../cli/src/lib/benchreport/arm64';
+import { arm64Figures, arm64Goal, arm64Kernels, kernelLabel, randomizedNote } from '../../cli/src/lib/benchreport/arm64';
 import type { BenchReport, BenchResult, ProbeReport } from '../../cli/src/lib/reports';
 import { benchResult } from './bench-fixtures';
 
@@ -134,6 +134,21 @@ describe('arm64: one figure per kernel of the matrix', () => {
     expect(fs[2].notes).toEqual(['**FAILED:** the VM did not boot or did not finish (vm.sh rc=1)']);
     expect(fs[2].title).toBe('Reservation, in the arm64 VM on 6.12-16k');
     expect(fs[2].rows).toEqual([]);
+  });
+
+  test('the randomized rows: a note per kernel, each process beside its fixed-address median; not a goal', () => {
+    const fixed = report(I386, 3, 2.5);
+    const randomized = report(I386, 2.2, 0.9);
+    const k = { kernel: '6.12', probe: P612, reports: [fixed, report(X86_64, 3, 3)], randomized };
+    const f = arm64Figures({ how: HOW, kernels: [k] })[0];
+    expect(f.goals.map((g) => g.met)).toEqual([true, true]);
+    expect(f.notes).toEqual([
+      'With address randomization on, as on a node (same VM, 30 runs): i386 default static 454.5 µs (fixed: 333.3 µs), 2.20x vs gaps; ' +
+        'dynamic 1111.1 µs (fixed: 400.0 µs), 0.90x vs gaps. The difference is qemu TCG translating the code again at each new address, ' +
+        'which an arm64 CPU does not do; the goals use the fixed rows.',
+    ]);
+    expect(randomizedNote({ ...k, randomized: { ...randomized, results: [] } })).toBeNull();
+    expect(randomizedNote({ ...k, reports: [] })).toContain('static 454.5 µs, 2.20x vs gaps;');
   });
 
   test('the older file (one kernel, no `kernels`) is one kernel named by its probe', () => {

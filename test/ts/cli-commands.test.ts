@@ -160,6 +160,24 @@ describe('vaoci reserve bench', () => {
     expect(out.exit).toBe(0);
   });
 
+  test('--fixed-addresses: every child runs without address randomization (ADDR_NO_RANDOMIZE)', async () => {
+    // The "dynamic program" reports its own personality where the bench reads
+    // `regions`: 0x0040000 (ADDR_NO_RANDOMIZE) only when the flag was given.
+    const prog = path.join(fakes, 'personality.sh');
+    fs.writeFileSync(
+      prog,
+      '#!/bin/sh\nread -r p < /proc/self/personality\necho "{\\"nanoseconds\\":1,\\"syscalls\\":1,\\"bytes\\":1,\\"regions\\":$((0x$p))}" >&2\n',
+      { mode: 0o755 },
+    );
+    const personality = async (extra: string[]) => {
+      const out = await runTool('bench', ['--runs', '1', '--algos', 'known', '--dynamic', prog, '--preload', '/dev/null', ...extra]);
+      expect(out.exit).toBe(0);
+      return (out.report as Json).results.find((x: Json) => x.process === 'dynamic').regions;
+    };
+    expect(await personality(['--fixed-addresses'])).toBe(0x0040000);
+    expect(await personality([])).toBe(0);
+  });
+
   test('--progress is asked of the tool only when a bar is drawn; no bar off a terminal', () => {
     expect(benchArgs({ runs: 5 })).toEqual(['--runs', '5']);
     expect(benchArgs({ window: 'i386', rows: ['known', 'gaps'], progress: true })).toEqual([

@@ -6,7 +6,7 @@
  * and beside it, per kernel, the binfmt rows (./binfmt).
  * Under TCG only the ratios between rows count, never the times.
  */
-import { formatRatio } from '../format';
+import { formatMicros, formatRatio } from '../format';
 import type { BenchReport, BenchResult, ProbeReport } from '../reports';
 import { binfmtFigure } from './binfmt';
 import { GOALS, within } from './goals';
@@ -54,12 +54,39 @@ function failedGoal(k: Arm64Kernel): Goal {
 /** kernelId makes a figure id (and chart file prefix) of a kernel name: arm64-6.1, arm64-6.12-16k. */
 const kernelId = (name: string): string => `arm64-${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
 
+/**
+ * randomizedNote says what address randomization adds under TCG, from the
+ * same VM's randomized i386 rows: each process's median with ASLR on beside
+ * the same row with addresses fixed, and the default's ratio to gap-fill so.
+ */
+export function randomizedNote(k: Arm64Kernel): string | null {
+  const r = k.randomized;
+  if (!r) return null;
+  const fixed = k.reports.find((x) => x.window.text === r.window.text);
+  const cell = (rep: BenchReport | undefined, algorithm: BenchResult['algorithm'], p: BenchResult['process']) =>
+    rep?.results.find((x) => x.algorithm === algorithm && x.process === p);
+  const parts = PROCESSES.flatMap((p) => {
+    const on = cell(r, 'known', p);
+    if (!on) return [];
+    const off = cell(fixed, 'known', p);
+    const was = off ? ` (fixed: ${formatMicros(off.median_ns)} µs)` : '';
+    return [`${p} ${formatMicros(on.median_ns)} µs${was}, ${formatRatio(on.speedup_vs_gaps)} vs gaps`];
+  });
+  if (!parts.length) return null;
+  return (
+    `With address randomization on, as on a node (same VM, ${r.runs} runs): ${windowLabel(r)} default ${parts.join('; ')}. ` +
+    'The difference is qemu TCG translating the code again at each new address, which an arm64 CPU does not do; the goals use the fixed rows.'
+  );
+}
+
 /** arm64Figure is one kernel's reservation figure with the arm64 goal per window. */
 export function arm64Figure(k: Arm64Kernel, how: string): Figure {
   const f = reservationFigure({ how, probe: k.probe, reports: k.reports }, kernelId(k.kernel), `in the arm64 VM on ${k.kernel}`, false);
   if (k.seconds !== undefined) f.how += `; ${k.seconds} s on this kernel`;
   f.goals = k.reports.map((r) => arm64Goal(k, r));
   if (k.error || !k.reports.length) f.goals.push(failedGoal(k));
+  const note = randomizedNote(k);
+  if (note) f.notes.push(note);
   if (k.error) f.notes.push(`**FAILED:** ${k.error}`);
   return f;
 }

@@ -35,6 +35,12 @@ export interface Arm64Kernel {
   /** probe is the VM's `vaoci-reserve probe`; null when it printed none. */
   probe: ProbeReport | null;
   reports: BenchReport[];
+  /**
+   * randomized is the i386 rows known, floor and gaps again with address
+   * randomization on, as on a node (the reports run with addresses fixed:
+   * TCG translates code per virtual address, a cost no arm64 CPU has).
+   */
+  randomized?: BenchReport;
   /** binfmt is the binfmt rows (test/arm64/bench/binfmt.sh): x86-64 programs through binfmt_misc, qemu 10 plainly and fronted. */
   binfmt?: BinfmtSection;
   /** seconds test/arm64/bench.sh spent on the kernel: setting up, booting, the runs. */
