@@ -26,10 +26,11 @@ $(HOST_NODE): cli/image/node.json cli/image/fetch.mjs .ci/install-node
 
 build: native-x86_64 native-aarch64 hook-x86_64 hook-aarch64 nri cli demo-image
 
-# The vaoci CLI: TypeScript to build/ts, then oclif.manifest.json and the schemas'
-# validators precompiled (cli/src/lib/startup/validators.ts); leaves bin/vaoci runnable.
+# The vaoci CLI: TypeScript to build/ts, then oclif.manifest.json, the schemas'
+# validators precompiled (cli/src/lib/startup/validators.ts) and the commands that
+# start without oclif bundled (cli/src/lean/bundle.ts); leaves bin/vaoci runnable.
 cli:
-	@rm -rf build/ts/cli && npm run -s build && npm run -s manifest && npm run -s validators
+	@rm -rf build/ts/cli && npm run -s build && npm run -s manifest && npm run -s validators && npm run -s lean
 
 demo: deps build
 	@test/demo.sh

@@ -1,18 +1,7 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { type Check, type NodeSummary, diagnose, summarize } from '../lib/doctor/checks';
-import { doctorFacts } from '../lib/doctor/facts';
-import { renderDoctor } from '../lib/doctor/render';
-import { Failure } from '../lib/errors';
-import { nodeFlags } from '../lib/node/flags';
-import { Host } from '../lib/node/install';
-import { DEFAULT_PREFIX } from '../lib/node/plan';
-
-/** DoctorResult is what `vaoci doctor --json` prints (schemas/cli-doctor.schema.json). */
-export interface DoctorResult {
-  ok: boolean;
-  checks: Check[];
-  node: NodeSummary;
-}
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/doctor';
+import type { DoctorResult } from '../actions/doctor';
 
 /** Doctor is `vaoci doctor`: can this node give x86 containers their window? */
 export default class Doctor extends VaociCommand {
@@ -24,23 +13,13 @@ ${EXIT_CODES_HELP}`;
 
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --host-root /host --json'];
 
-  static flags = { ...nodeFlags };
+  static strict = act.strict;
+
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<DoctorResult> {
-    const { flags } = await this.parse(Doctor);
-    const facts = await doctorFacts(new Host(flags['host-root'] ?? '/'), flags.prefix ?? DEFAULT_PREFIX);
-    const checks = diagnose(facts);
-    const result = { ok: checks.every((c) => c.status !== 'fail'), checks, node: summarize(facts) };
-    this.log(renderDoctor(checks));
-    if (!result.ok)
-      throw new Failure(
-        `${checks
-          .filter((c) => c.status === 'fail')
-          .map((c) => c.name)
-          .join(', ')} failed`,
-        'failed',
-        result,
-      );
-    return result;
+    return act.run(await this.parse(Doctor), this.output);
   }
 }

@@ -1,6 +1,7 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { type ExplainResult, explain, explainOutcome, renderExplain } from '../lib/explain';
-import { filesArg, guestArchFlag, inputDirFlag, inputFileFlag, nameFlag, nodeArchFlag, nodeLabelsFlag } from '../lib/flags';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/explain';
+import type { ExplainResult } from '../lib/explain';
 
 /** Explain is `vaoci explain FILE…`: the policy each container would get on this node, and why. */
 export default class Explain extends VaociCommand {
@@ -19,31 +20,13 @@ ${EXIT_CODES_HELP}`;
     '<%= config.bin %> <%= command.id %> pod.yaml --guest-arch x86_64 --node-arch arm64 --node-labels vaoci.io/emulator=qemu,vaoci.io/emulator-linkage=dynamic,vaoci.io/emulator-flags=F',
   ];
 
-  static strict = false;
+  static strict = act.strict;
 
-  static args = { files: filesArg('Files or OCI bundle directories: annotations JSON, config.json, Kubernetes YAML or JSON.') };
+  static args = oclifArgs(act.args);
 
-  static flags = {
-    'node-config': inputFileFlag('node-config', 'Node config to apply (default: /etc/vaoci/config.json when it exists).'),
-    'binfmt-dir': inputDirFlag('binfmt-dir', 'Where to read binfmt_misc registrations (default: /proc/sys/fs/binfmt_misc).'),
-    container: nameFlag('container', 'Explain only the container of this name.'),
-    'guest-arch': guestArchFlag(),
-    'node-arch': nodeArchFlag(),
-    'node-labels': nodeLabelsFlag(),
-  };
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<ExplainResult> {
-    const { argv, flags } = await this.parse(Explain);
-    const result = explain({
-      files: argv as string[],
-      nodeConfig: flags['node-config'],
-      binfmtDir: flags['binfmt-dir'],
-      container: flags.container,
-      guestArch: flags['guest-arch'],
-      nodeArch: flags['node-arch'],
-      nodeLabels: flags['node-labels'],
-    });
-    this.log(renderExplain(result));
-    return explainOutcome(result);
+    return act.run(await this.parse(Explain), this.output);
   }
 }

@@ -1,6 +1,8 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { absolutePathFlag, oneOfArg } from '../lib/flags';
-import { HOOK_STAGES, hookFileName, ociHook, type OciHook } from '../lib/ocihooks';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/hooks';
+import { hookFileName } from '../lib/ocihooks';
+import type { OciHook } from '../lib/ocihooks';
 
 /** Hooks is `vaoci hooks STAGE`: the oci-hooks(5) file for podman's or CRI-O's hooks directory. */
 export default class Hooks extends VaociCommand {
@@ -16,21 +18,13 @@ ${EXIT_CODES_HELP}`;
     '<%= config.bin %> <%= command.id %> createRuntime --node-config /etc/vaoci/crio.json',
   ];
 
-  static args = { stage: oneOfArg('stage', HOOK_STAGES, 'The stage: precreate (podman), createRuntime or poststart (CRI-O).') };
+  static strict = act.strict;
 
-  static flags = {
-    prefix: absolutePathFlag('prefix', 'Where vaoci is installed on the node; the hook is PREFIX/bin/vaoci-hook (default /opt/vaoci).'),
-    'hook-path': absolutePathFlag('hook-path', 'The path of vaoci-hook, when it is not PREFIX/bin/vaoci-hook.'),
-    'node-config': absolutePathFlag(
-      'node-config',
-      'The node config the hook reads, when it is not /etc/vaoci/config.json (passed as VAOCI_CONFIG).',
-    ),
-  };
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<OciHook> {
-    const { args, flags } = await this.parse(Hooks);
-    const doc = ociHook(args.stage, { prefix: flags.prefix, hookPath: flags['hook-path'], nodeConfig: flags['node-config'] });
-    if (!this.jsonEnabled()) this.log(JSON.stringify(doc, null, 2));
-    return doc;
+    return act.run(await this.parse(Hooks), this.output);
   }
 }

@@ -1,7 +1,7 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { asFailure } from '../lib/image/cache';
-import { type ImagesResult, listImages, renderImages } from '../lib/image/cache-list';
-import { StateDir } from '../lib/run/state';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/images';
+import type { ImagesResult } from '../lib/image/cache-list';
 
 /** Images is `vaoci images`: what the layer cache of vaoci run holds. */
 export default class Images extends VaociCommand {
@@ -13,18 +13,13 @@ ${EXIT_CODES_HELP}`;
 
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
-  static flags = {};
+  static strict = act.strict;
+
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<ImagesResult> {
-    await this.parse(Images);
-    const state = new StateDir();
-    let result: ImagesResult;
-    try {
-      result = listImages(state.cache, state.list());
-    } catch (e) {
-      asFailure(e);
-    }
-    this.log(renderImages(result));
-    return result;
+    return act.run(await this.parse(Images), this.output);
   }
 }

@@ -1,9 +1,7 @@
-import { Args } from '@oclif/core';
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { formatFlag } from '../lib/flags';
-import { type Inspected, inspect } from '../lib/run/containers';
-import { renderInspect } from '../lib/run/render';
-import { StateDir } from '../lib/run/state';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/inspect';
+import type { Inspected } from '../lib/run/containers';
 
 /** Inspect is `vaoci inspect ID`: one local container and its poststart report, JSON by default as podman's. */
 export default class Inspect extends VaociCommand {
@@ -15,15 +13,13 @@ ${EXIT_CODES_HELP}`;
 
   static examples = ['<%= config.bin %> <%= command.id %> 3f2a', '<%= config.bin %> <%= command.id %> 3f2a9c1b7e04 --format text'];
 
-  static args = { id: Args.string({ required: true, description: 'A container id, or a unique prefix of one.' }) };
+  static strict = act.strict;
 
-  static flags = { format: formatFlag() };
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<Inspected> {
-    const { args, flags } = await this.parse(Inspect);
-    const result = await inspect(new StateDir(), args.id);
-    if (flags.format === 'text') this.log(renderInspect(result));
-    else if (!this.jsonEnabled()) this.logJson(result); // with --json, oclif prints the returned document itself
-    return result;
+    return act.run(await this.parse(Inspect), this.output);
   }
 }

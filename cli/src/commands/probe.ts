@@ -1,5 +1,6 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { probe, renderProbe } from '../lib/probe';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/probe';
 import type { ProbeReport } from '../lib/reports';
 
 /** Probe is `vaoci probe`: what this machine's address space looks like to the reserver. */
@@ -12,12 +13,13 @@ ${EXIT_CODES_HELP}`;
 
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
-  static flags = {};
+  static strict = act.strict;
+
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<ProbeReport> {
-    await this.parse(Probe);
-    const report = await probe();
-    this.log(renderProbe(report));
-    return report;
+    return act.run(await this.parse(Probe), this.output);
   }
 }

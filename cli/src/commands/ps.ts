@@ -1,6 +1,7 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { renderPs } from '../lib/run/render';
-import { type ContainerEntry, StateDir } from '../lib/run/state';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/ps';
+import type { ContainerEntry } from '../lib/run/state';
 
 /** Ps is `vaoci ps`: the local containers `vaoci run` made, running and exited. */
 export default class Ps extends VaociCommand {
@@ -12,12 +13,13 @@ ${EXIT_CODES_HELP}`;
 
   static examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json'];
 
-  static flags = {};
+  static strict = act.strict;
+
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<{ containers: ContainerEntry[] }> {
-    await this.parse(Ps);
-    const containers = new StateDir().list();
-    this.log(renderPs(containers));
-    return { containers };
+    return act.run(await this.parse(Ps), this.output);
   }
 }

@@ -1,6 +1,7 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { filesArg, inputFileFlag } from '../lib/flags';
-import { type ValidateResult, renderValidate, validateFiles, validateOutcome } from '../lib/validate';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/validate';
+import type { ValidateResult } from '../lib/validate';
 
 /** Validate is `vaoci validate FILE…`: are a workload's vaoci.io/ annotations right? */
 export default class Validate extends VaociCommand {
@@ -16,18 +17,13 @@ ${EXIT_CODES_HELP}`;
     '<%= config.bin %> <%= command.id %> deployment.yaml --node-config /etc/vaoci/config.json --json',
   ];
 
-  static strict = false;
+  static strict = act.strict;
 
-  static args = { files: filesArg('Files to check: annotations JSON, OCI config.json, Kubernetes YAML or JSON.') };
+  static args = oclifArgs(act.args);
 
-  static flags = {
-    'node-config': inputFileFlag('node-config', 'Also check this node config (/etc/vaoci/config.json).'),
-  };
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<ValidateResult> {
-    const { argv, flags } = await this.parse(Validate);
-    const result = validateFiles(argv as string[], flags['node-config']);
-    this.log(renderValidate(result));
-    return validateOutcome(result);
+    return act.run(await this.parse(Validate), this.output);
   }
 }

@@ -1,6 +1,7 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../lib/command';
-import { PID_MAX, countFlag, outputFileFlag, windowFlag } from '../lib/flags';
-import { type VerifyResult, renderVerify, verify, verifyOutcome } from '../lib/verify';
+import { oclifArgs, oclifFlags } from '../lib/flags';
+import act from '../actions/verify';
+import type { VerifyResult } from '../lib/verify';
 
 /** Verify is `vaoci verify`: does a live process's address space hold a window? */
 export default class Verify extends VaociCommand {
@@ -16,16 +17,13 @@ ${EXIT_CODES_HELP}`;
     '<%= config.bin %> <%= command.id %> --pid 1234 --va-limit i386 --json',
   ];
 
-  static flags = {
-    pid: countFlag('pid', 1, PID_MAX, 'The process to verify.', { required: true }),
-    'va-limit': windowFlag({ required: true }),
-    svg: outputFileFlag('svg', 'Also draw the address space as an SVG picture to this file.'),
-  };
+  static strict = act.strict;
+
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<VerifyResult> {
-    const { flags } = await this.parse(Verify);
-    const result = await verify({ pid: flags.pid, window: flags['va-limit'], svg: flags.svg });
-    this.log(renderVerify(result));
-    return verifyOutcome(result);
+    return act.run(await this.parse(Verify), this.output);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { Command } from '@oclif/core';
 import { errorDocument, toFailure } from './errors';
+import type { Output } from '../actions/action';
 import { expectedFor } from './flags';
 
 /** EXIT_CODES_HELP documents the exit codes in every command's description. */
@@ -15,6 +16,11 @@ export const EXIT_CODES_HELP =
 /** VaociCommand is the base class of vaoci's commands. */
 export abstract class VaociCommand extends Command {
   static enableJsonFlag = true;
+
+  /** output is this command as the Output of an action (actions/): oclif prints. */
+  protected get output(): Output {
+    return { log: (text) => this.log(text), logJson: (doc) => this.logJson(doc), jsonEnabled: () => this.jsonEnabled() };
+  }
 
   /** commandName is the command as typed: "reserve check". */
   protected get commandName(): string {

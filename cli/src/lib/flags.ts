@@ -1,278 +1,103 @@
 /**
- * The CLI's flags, shared by its commands. Each parses its value itself and
- * throws a Failure whose line names the flag, the value and what was
- * expected, in the same form vaoci-reserve uses:
- * "--runs `0`: expected a whole number from 1 to 100000".
+ * oclif's view of the CLI's flags and arguments: options.ts defines each
+ * one (free of oclif, so a command started without oclif parses with the
+ * same definitions), and these turn them into oclif's flags and args, with
+ * the same summary, value name, default and parse function.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { badInput } from './errors';
-import { type NodeArch, parseNodeArch, readNodeLabels } from './explain-node';
-import { parseValue } from './policy/values';
+import type { Interfaces } from '@oclif/core';
+import {
+  type ArgSpec,
+  type BooleanSpec,
+  type FlagSpec,
+  type OptionSpec,
+  absolutePathOption,
+  algorithmOption,
+  benchRowsOption,
+  countOption,
+  formatOption,
+  guestArchOption,
+  inputDirOption,
+  inputFileOption,
+  nameOption,
+  nodeArchOption,
+  nodeLabelsOption,
+  outputFileOption,
+  repeatedOption,
+  vaLimitOption,
+  windowOption,
+} from './options';
 
-/** ALGORITHMS are vaoci-reserve's reservation algorithms (schemas/defs.schema.json#/$defs/algorithm). */
-export const ALGORITHMS = ['known', 'query', 'gaps', 'halving', 'ladder'] as const;
+export * from './options';
 
-/** Algorithm is one of ALGORITHMS. */
-export type Algorithm = (typeof ALGORITHMS)[number];
-
-/** BENCH_ROWS are what `reserve bench --algos` can name: the algorithms, and the floor (only the default's final mmaps). */
-export const BENCH_ROWS = [...ALGORITHMS, 'floor'] as const;
-
-/** BenchRow is one of BENCH_ROWS. */
-export type BenchRow = (typeof BENCH_ROWS)[number];
-
-/** WINDOW_EXPECTED says what --va-limit takes; vaoci-reserve checks the value itself. */
-export const WINDOW_EXPECTED = 'x86_64, i386 or 0xLOWER-0xUPPER';
-
-/** PID_MAX is Linux's PID_MAX_LIMIT: no process id is larger. */
-export const PID_MAX = 4_194_304;
-
-/** oneOf lists choices for a message: "a, b or c". */
-const oneOf = (choices: readonly string[]): string => `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
-
-const ALGORITHMS_EXPECTED = oneOf(ALGORITHMS);
-
-/** EXPECTED maps a flag name to what it expects, for "--flag: missing; expected …". */
-const EXPECTED: Record<string, string> = {};
-
-/** expectedFor says what a flag expects, or undefined for a flag of oclif's own. */
-export function expectedFor(flag: string): string | undefined {
-  return EXPECTED[flag];
-}
-
-/** parseCount reads a whole number in [min, max] given to `--flag`. */
-export function parseCount(flag: string, input: string, min: number, max: number): number {
-  const n = /^[0-9]+$/.test(input) ? Number(input) : NaN;
-  if (!(n >= min && n <= max)) throw badInput(`--${flag} \`${input}\`: expected ${countExpected(min, max)}`);
-  return n;
-}
-
-/** parseChoice reads one name given to `--flag` out of `choices`; `noun` says what a name is in the message. */
-export function parseChoice<T extends string>(flag: string, input: string, choices: readonly T[], noun = 'algorithm'): T {
-  if ((choices as readonly string[]).includes(input)) return input as T;
-  throw badInput(`--${flag}: ${noun} \`${input}\`: expected ${oneOf(choices)}`);
-}
-
-/** parseChoices reads a comma-separated list of names out of `choices`, without repeats. */
-export function parseChoices<T extends string>(flag: string, input: string, choices: readonly T[], noun = 'algorithm'): T[] {
-  const list = input.split(',').map((a) => parseChoice(flag, a.trim(), choices, noun));
-  const repeated = list.find((a, i) => list.indexOf(a) !== i);
-  if (repeated) throw badInput(`--${flag}: ${noun} \`${repeated}\` twice: expected each at most once`);
-  return list;
-}
-
-/** parseAlgorithm reads one algorithm name given to `--flag`. */
-export function parseAlgorithm(flag: string, input: string): Algorithm {
-  return parseChoice(flag, input, ALGORITHMS);
-}
-
-/** parseAlgorithms reads a comma-separated list of algorithms, without repeats. */
-export function parseAlgorithms(flag: string, input: string): Algorithm[] {
-  return parseChoices(flag, input, ALGORITHMS);
-}
-
-/** parseWindow checks --va-limit only for emptiness; vaoci-reserve parses windows and says what is wrong. */
-export function parseWindow(flag: string, input: string): string {
-  if (!input.trim()) throw badInput(`--${flag} \`${input}\`: expected ${WINDOW_EXPECTED}`);
-  return input.trim();
-}
-
-/** parseOutputFile checks that a file can be created: its directory exists and it is not a directory. */
-export function parseOutputFile(flag: string, input: string): string {
-  const file = path.resolve(input);
-  const dir = path.dirname(file);
-  const isDir = (p: string): boolean => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  if (!input || !isDir(dir) || isDir(file)) {
-    throw badInput(`--${flag} \`${input}\`: expected a file path in an existing directory`);
-  }
-  return file;
-}
-
-function countExpected(min: number, max: number): string {
-  return `a whole number from ${min} to ${max}`;
-}
-
-function remember(name: string, expected: string): void {
-  EXPECTED[name] = expected;
-}
-
-/** windowFlag is --va-limit: the window to reserve or verify against. */
-export function windowFlag(opts: { required: true } | { default: string }) {
-  remember('va-limit', WINDOW_EXPECTED);
-  return Flags.custom<string>({
-    summary: `Window: ${WINDOW_EXPECTED} (LOWER > UPPER wraps around).`,
-    helpValue: '<window>',
-    parse: async (input) => parseWindow('va-limit', input),
-    ...opts,
-  })();
-}
-
-/** countFlag is a whole-number flag in [min, max]. */
-export function countFlag(name: string, min: number, max: number, summary: string, opts: { default?: number; required?: boolean } = {}) {
-  remember(name, countExpected(min, max));
-  const make = Flags.custom<number>({ summary, helpValue: '<n>', parse: async (input) => parseCount(name, input, min, max) });
-  return opts.required ? make({ required: true }) : make(opts.default === undefined ? {} : { default: opts.default });
-}
-
-/** algorithmFlag is --algo: one algorithm, vaoci-reserve's default when absent. */
-export function algorithmFlag() {
-  remember('algo', ALGORITHMS_EXPECTED);
-  return Flags.custom<Algorithm>({
-    summary: `Reservation algorithm: ${ALGORITHMS_EXPECTED} (default known).`,
-    helpValue: '<algorithm>',
-    parse: async (input) => parseAlgorithm('algo', input),
-  })();
-}
-
-/** benchRowsFlag is bench's --algos: a comma-separated list of algorithms and the floor, every row when absent. */
-export function benchRowsFlag() {
-  remember('algos', `a comma-separated list of ${oneOf(BENCH_ROWS)}`);
-  return Flags.custom<BenchRow[]>({
-    summary: `Rows to compare, comma-separated, from ${BENCH_ROWS.join(', ')} (default: all; floor: only the default's final mmaps).`,
-    helpValue: '<a,b,…>',
-    parse: async (input) => parseChoices('algos', input, BENCH_ROWS, 'row'),
-  })();
-}
-
-/** GUEST_ARCHES are the architectures `explain --guest-arch` can assume for an entrypoint. */
-export const GUEST_ARCHES = ['x86_64', 'i386', 'aarch64'] as const;
-
-/** GuestArch is one of GUEST_ARCHES. */
-export type GuestArch = (typeof GUEST_ARCHES)[number];
-
-/** nodeArchFlag is explain's --node-arch: answer for a node of that architecture. */
-export function nodeArchFlag() {
-  remember('node-arch', 'arm64, amd64, aarch64 or x86_64');
-  return Flags.custom<NodeArch>({
-    summary: "Answer for a node of this architecture (arm64, amd64, aarch64 or x86_64) instead of this machine's.",
-    helpValue: '<arch>',
-    parse: async (input) => parseNodeArch(input),
-  })();
-}
-
-/** nodeLabelsFlag is explain's --node-labels: answer for the node the agent's labels describe. */
-export function nodeLabelsFlag() {
-  remember('node-labels', 'k=v,k=v or a file with a Node or its labels');
-  return Flags.custom<Record<string, string>>({
-    summary: 'Answer for the node these labels describe: k=v,k=v, or a file with the Node (kubectl get node NAME -o json) or its labels.',
-    helpValue: '<file|k=v,...>',
-    parse: async (input) => readNodeLabels(input),
-  })();
-}
-
-/** guestArchFlag is --guest-arch: the entrypoint's architecture, for workloads whose rootfs is not at hand. */
-export function guestArchFlag() {
-  const expected = 'x86_64, i386 or aarch64';
-  remember('guest-arch', expected);
-  return Flags.custom<GuestArch>({
-    summary: `Assume a dynamically linked entrypoint of this architecture (${expected}) where no bundle rootfs is given, e.g. for a Pod YAML.`,
-    helpValue: '<arch>',
-    parse: async (input) => {
-      if ((GUEST_ARCHES as readonly string[]).includes(input)) return input as GuestArch;
-      throw badInput(`--guest-arch \`${input}\`: expected ${expected}`);
-    },
-  })();
-}
-
-/** filesArg is the FILE… argument of validate and explain (a command with it sets `static strict = false`). */
-export function filesArg(description: string) {
-  remember('files', 'one or more files: annotations JSON, an OCI config.json or bundle, or Kubernetes YAML');
-  return Args.string({ name: 'files', required: true, description });
-}
-
-/** inputFileFlag is a file the command reads; existence is checked when it is read. */
-export function inputFileFlag(name: string, summary: string) {
-  remember(name, 'a readable file');
-  return Flags.custom<string>({ summary, helpValue: '<file>', parse: async (input) => input })();
-}
-
-/** inputDirFlag is a directory the command reads. */
-export function inputDirFlag(name: string, summary: string) {
-  remember(name, 'a directory');
-  return Flags.custom<string>({ summary, helpValue: '<dir>', parse: async (input) => input })();
-}
-
-/** nameFlag is a free-form name (a container's). */
-export function nameFlag(name: string, summary: string) {
-  remember(name, 'a name');
-  return Flags.custom<string>({ summary, helpValue: '<name>', parse: async (input) => input })();
-}
-
-/** outputFileFlag is a file the command writes (--svg). */
-export function outputFileFlag(name: string, summary: string) {
-  remember(name, 'a file path in an existing directory');
-  return Flags.custom<string>({ summary, helpValue: '<file>', parse: async (input) => parseOutputFile(name, input) })();
-}
-
-/** absolutePathFlag is a path on the node, written into a document rather than read here. */
-export function absolutePathFlag(name: string, summary: string) {
-  remember(name, 'an absolute path');
-  return Flags.custom<string>({
+/** oclifOption is the oclif flag of an OptionSpec: required when the spec says so. */
+export function oclifOption<T>(spec: OptionSpec<T> & { required: true }): Interfaces.OptionFlag<T>;
+export function oclifOption<T>(spec: OptionSpec<T>): Interfaces.OptionFlag<T | undefined>;
+export function oclifOption<T>(spec: OptionSpec<T>): Interfaces.OptionFlag<T | undefined> {
+  const { summary, helpValue, required, char, multiple, options } = spec;
+  // the spec is checked by its own type; oclif's overloads (one per multiple/required/default) are not worth spelling out here
+  const make = Flags.custom as (defaults: object) => () => Interfaces.OptionFlag<T | undefined>;
+  return make({
     summary,
-    helpValue: '<path>',
-    parse: async (input) => {
-      if (!path.posix.isAbsolute(input)) throw badInput(`--${name} \`${input}\`: expected an absolute path`);
-      return path.posix.normalize(input);
-    },
+    helpValue,
+    char,
+    options,
+    parse: async (input: string) => spec.parse(input),
+    ...(required ? { required: true } : {}),
+    ...(spec.default !== undefined ? { default: spec.default as T } : {}),
+    ...(multiple ? { multiple: true, multipleNonGreedy: true } : {}),
   })();
 }
 
-/** oneOfArg is a positional argument that takes one of a fixed list of words. */
-export function oneOfArg<T extends string>(name: string, words: readonly T[], description: string) {
-  const expected = `one of ${words.join(', ')}`;
-  remember(name, expected);
-  return Args.custom<T>({
-    parse: async (input) => {
-      if ((words as readonly string[]).includes(input)) return input as T;
-      throw badInput(`${name} \`${input}\`: expected ${expected}`);
-    },
-  })({ name, required: true, description });
+/** oclifFlag is the oclif flag of any FlagSpec (a lean command's flags, typed loosely: its action types them). */
+export function oclifFlag(spec: FlagSpec): Interfaces.Flag<unknown> {
+  return spec.kind === 'boolean' ? Flags.boolean({ summary: (spec as BooleanSpec).summary }) : oclifOption(spec);
 }
 
-/** vaLimitFlag is `vaoci run --va-limit`: any value of the vaoci.io/va-limit annotation. */
-export function vaLimitFlag() {
-  const expected = 'auto, x86_64, i386, none or 0xLOWER-0xUPPER';
-  remember('va-limit', expected);
-  return Flags.custom<string>({
-    summary: `The window, as the vaoci.io/va-limit annotation takes it (${expected}).`,
-    helpValue: '<window>',
-    parse: async (input) => {
-      const v = parseValue('va-limit', input);
-      if (!v.ok) throw badInput(`--va-limit \`${input}\`: expected ${v.expected}`);
-      return input;
-    },
-  })();
+/** oclifFlags turns a record of FlagSpecs into oclif's. */
+export function oclifFlags(specs: Record<string, FlagSpec>): Interfaces.FlagInput {
+  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, oclifFlag(spec)])) as Interfaces.FlagInput;
 }
 
-/** repeatedFlag is a string flag given any number of times (-e, -v, --annotation). */
-export function repeatedFlag(name: string, char: 'e' | 'v' | undefined, summary: string, expected: string) {
-  remember(name, expected);
-  return Flags.string({ summary, char, multiple: true, multipleNonGreedy: true, default: [], helpValue: '<value>' });
+/** oclifArg is the oclif argument of an ArgSpec. */
+export function oclifArg<T>(spec: ArgSpec<T>): Interfaces.Arg<T> {
+  const { name, required, description } = spec;
+  const parse = spec.parse;
+  if (!parse) return Args.string({ name, required, description }) as unknown as Interfaces.Arg<T>;
+  return Args.custom<T>({ parse: async (input: string) => parse(input) })({ name, required, description }) as Interfaces.Arg<T>;
 }
 
-/** FORMATS are what --format takes: podman's keyword for JSON, or text for a person. Go templates are not taken. */
-export const FORMATS = ['json', 'text'] as const;
-
-/** Format is one of FORMATS. */
-export type Format = (typeof FORMATS)[number];
-
-/**
- * formatFlag is --format of a command that prints a document, as podman's
- * inspect does: JSON unless asked for text. --json still prints JSON (the
- * same document) whatever --format says, as on every vaoci command.
- */
-export function formatFlag() {
-  const expected = 'json or text (Go templates are not supported)';
-  remember('format', expected);
-  return Flags.custom<Format>({
-    summary: 'Print the document as JSON (the default, as podman inspect) or as text for a person.',
-    helpValue: '<json|text>',
-    default: 'json',
-    parse: async (input) => {
-      if ((FORMATS as readonly string[]).includes(input)) return input as Format;
-      throw badInput(`--format \`${input}\`: expected ${expected}`);
-    },
-  })();
+/** oclifArgs turns a record of ArgSpecs into oclif's. */
+export function oclifArgs(specs: Record<string, ArgSpec<unknown>>): Interfaces.ArgInput {
+  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, oclifArg(spec)])) as Interfaces.ArgInput;
 }
+
+type Required = { required: true };
+
+/* The builders the oclif-only commands use. A flag that is required or has a default is typed as always set. */
+export const windowFlag = (opts: Parameters<typeof windowOption>[0]) => oclifOption(windowOption(opts) as OptionSpec<string> & Required);
+export function countFlag(
+  name: string,
+  min: number,
+  max: number,
+  summary: string,
+  opts: { required: true } | { default: number },
+): Interfaces.OptionFlag<number>;
+export function countFlag(name: string, min: number, max: number, summary: string): Interfaces.OptionFlag<number | undefined>;
+export function countFlag(name: string, min: number, max: number, summary: string, opts: { default?: number; required?: boolean } = {}) {
+  return oclifOption(countOption(name, min, max, summary, opts));
+}
+export const algorithmFlag = () => oclifOption(algorithmOption());
+export const benchRowsFlag = () => oclifOption(benchRowsOption());
+export const nodeArchFlag = () => oclifOption(nodeArchOption());
+export const nodeLabelsFlag = () => oclifOption(nodeLabelsOption());
+export const guestArchFlag = () => oclifOption(guestArchOption());
+export const inputFileFlag = (name: string, summary: string) => oclifOption(inputFileOption(name, summary));
+export const inputDirFlag = (name: string, summary: string) => oclifOption(inputDirOption(name, summary));
+export const nameFlag = (name: string, summary: string) => oclifOption(nameOption(name, summary));
+export const outputFileFlag = (name: string, summary: string) => oclifOption(outputFileOption(name, summary));
+export const absolutePathFlag = (name: string, summary: string) => oclifOption(absolutePathOption(name, summary));
+export const vaLimitFlag = () => oclifOption(vaLimitOption());
+export const formatFlag = () => oclifOption(formatOption() as OptionSpec<'json' | 'text'> & Required);
+export const repeatedFlag = (...a: Parameters<typeof repeatedOption>) =>
+  oclifOption(repeatedOption(...a) as unknown as OptionSpec<string[]> & Required);

@@ -85,7 +85,7 @@ function checker(id: string): ValidateFunction | undefined {
   const name = id.slice(SCHEMA_BASE_URL.length, -SCHEMA_SUFFIX.length);
   if (!id.startsWith(SCHEMA_BASE_URL) || !precompiled.includes(name)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- one generated module per schema, loaded when first used
-  return require(path.join(PRECOMPILED, name)) as ValidateFunction;
+  return require(path.join(PRECOMPILED, `${name}.js`)) as ValidateFunction; // the full name: no search of extensions
 }
 
 /**

@@ -1,6 +1,6 @@
 import { VaociCommand, EXIT_CODES_HELP } from '../../lib/command';
-import { check, checkOutcome, renderCheck } from '../../lib/check';
-import { algorithmFlag, countFlag, windowFlag } from '../../lib/flags';
+import { oclifArgs, oclifFlags } from '../../lib/flags';
+import act from '../../actions/reserve/check';
 import type { CheckReport } from '../../lib/reports';
 
 /** ReserveCheck is `vaoci reserve check`: reserve outside a window, then prove the kernel stays inside it. */
@@ -17,16 +17,13 @@ ${EXIT_CODES_HELP}`;
     '<%= config.bin %> <%= command.id %> --va-limit 0x10000000-0x7f0000000000 --json',
   ];
 
-  static flags = {
-    'va-limit': windowFlag({ required: true }),
-    algo: algorithmFlag(),
-    samples: countFlag('samples', 1, 1_000_000, 'Allocations of each kind to sample (default 1000).'),
-  };
+  static strict = act.strict;
+
+  static args = oclifArgs(act.args);
+
+  static flags = oclifFlags(act.flags);
 
   async run(): Promise<CheckReport> {
-    const { flags } = await this.parse(ReserveCheck);
-    const report = await check({ window: flags['va-limit'], algorithm: flags.algo, samples: flags.samples });
-    this.log(renderCheck(report));
-    return checkOutcome(report);
+    return act.run(await this.parse(ReserveCheck), this.output);
   }
 }

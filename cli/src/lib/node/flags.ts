@@ -1,12 +1,13 @@
 /** The flags every `vaoci node` command shares. */
 import { Flags } from '@oclif/core';
 import { badInput } from '../errors';
-import { absolutePathFlag, inputDirFlag } from '../flags';
+import { absolutePathFlag, oclifOption } from '../flags';
+import { nodeOptions } from './options';
 import { parseWindow } from '../policy/window';
 
 export const nodeFlags = {
-  'host-root': inputDirFlag('host-root', "Where the node's / is (the DaemonSet mounts it at /host; default /)."),
-  prefix: absolutePathFlag('prefix', 'Where vaoci is installed on the node (default /opt/vaoci).'),
+  'host-root': oclifOption(nodeOptions['host-root']),
+  prefix: oclifOption(nodeOptions.prefix),
 };
 
 export const engineFlag = Flags.option({

@@ -17,8 +17,9 @@ import * as path from 'node:path';
 import { Config, Plugin, execute } from '@oclif/core';
 import type { Command, Interfaces } from '@oclif/core';
 
-/** STARTUP_ENV=oclif sends every command line through oclif's plain execute(). */
-export const STARTUP_ENV = 'VAOCI_STARTUP';
+import { STARTUP_ENV } from '../../lean/main';
+
+export { STARTUP_ENV };
 
 /** Manifest is the part of oclif.manifest.json read here. */
 export interface Manifest {

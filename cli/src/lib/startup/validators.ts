@@ -4,7 +4,9 @@
  * schemas/, one CommonJS module per schema, into VALIDATORS_DIR beside the
  * compiled lib/schema.js. schema.ts then requires only the validator a
  * command uses — no Ajv, no compiling at run time (ajv and the compile cost
- * 60–90 ms of a command's start-up). The TypeScript sources (jest) have no
+ * 60–90 ms of a command's start-up). Each module is bundled with the few
+ * helpers of Ajv's runtime it requires (ucs2length, equal), so loading one
+ * reads one file rather than resolving packages through node_modules. The TypeScript sources (jest) have no
  * such directory: there schema.ts compiles the schemas with Ajv as before,
  * from the same loadSchemas(), so both give the same errors (a test holds
  * them to it). Run: `node build/ts/cli/src/lib/startup/validators.js`.
@@ -12,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import standaloneCode from 'ajv/dist/standalone';
+import { buildSync } from 'esbuild';
 import { SCHEMA_BASE_URL, SCHEMA_SUFFIX, findSchemaDir, loadSchemas } from '../schema';
 
 /** VALIDATORS_DIR is where the compiled validators are, relative to lib/: lib/startup/validators/NAME.js. */
@@ -36,13 +39,28 @@ export function validatorSources(dir: string = findSchemaDir()): Map<string, str
   return out;
 }
 
+/** selfContained bundles a validator's source with the Ajv runtime helpers it requires. */
+export function selfContained(source: string): string {
+  const out = buildSync({
+    stdin: { contents: source, resolveDir: __dirname, sourcefile: 'validator.js' },
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    write: false,
+    logLevel: 'error',
+    legalComments: 'eof',
+  });
+  return out.outputFiles[0].text;
+}
+
 /** writeValidators writes the validators into `out` (replacing what was there) and returns their names. */
 export function writeValidators(out: string, dir: string = findSchemaDir()): string[] {
   const sources = validatorSources(dir);
   const tmp = `${out}.${process.pid}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
-  for (const [name, source] of sources) fs.writeFileSync(path.join(tmp, `${name}.js`), source);
+  for (const [name, source] of sources) fs.writeFileSync(path.join(tmp, `${name}.js`), selfContained(source));
   const names = [...sources.keys()];
   fs.writeFileSync(path.join(tmp, INDEX), `${JSON.stringify({ names })}\n`);
   fs.rmSync(out, { recursive: true, force: true });

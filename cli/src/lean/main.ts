@@ -1,0 +1,48 @@
+/**
+ * bin/vaoci's fast path: a command that has an action (actions/) is built
+ * by `make cli` into one bundle, lib/lean-ID.js (lean/bundle.ts), holding
+ * the action, what it uses and runAction — no oclif. leanMain finds the
+ * bundle of the command line's command and runs it; it resolves false,
+ * having run nothing, when there is none, when VAOCI_STARTUP=oclif, or when
+ * runAction leaves the line to oclif (help, errors of the command line).
+ * This file requires nothing but node:fs and node:path: it runs on every
+ * start.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** STARTUP_ENV=oclif sends every command line through oclif's plain execute() (startup/dispatch.ts), none through here. */
+export const STARTUP_ENV = 'VAOCI_STARTUP';
+
+/** LEAN_PREFIX names the bundles beside lib/schema.js: lib/lean-validate.js, lib/lean-node-status.js. */
+export const LEAN_PREFIX = 'lean-';
+
+/** LeanBundle is what a bundle exports. */
+interface LeanBundle {
+  run(words: readonly string[]): Promise<boolean>;
+}
+
+/** leanFile is the bundle for `argv`'s command, with the words after it, if there is one. */
+export function leanFile(
+  argv: readonly string[],
+  libDir: string = path.join(__dirname, '..', 'lib'),
+): { file: string; words: string[] } | undefined {
+  const word = /^[a-z][a-z-]*$/;
+  if (!argv.length || !word.test(argv[0])) return undefined;
+  if (argv.length > 1 && word.test(argv[1])) {
+    const file = path.join(libDir, `${LEAN_PREFIX}${argv[0]}-${argv[1]}.js`);
+    if (fs.existsSync(file)) return { file, words: argv.slice(2) };
+  }
+  const file = path.join(libDir, `${LEAN_PREFIX}${argv[0]}.js`);
+  return fs.existsSync(file) ? { file, words: argv.slice(1) } : undefined;
+}
+
+/** leanMain runs argv's command from its bundle and resolves true, or resolves false for oclif to run the line. */
+export async function leanMain(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  if (env[STARTUP_ENV] === 'oclif') return false;
+  const found = leanFile(argv);
+  if (!found) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the one bundle of this command, found at run time
+  const bundle = require(found.file) as Partial<LeanBundle>;
+  return typeof bundle.run === 'function' ? bundle.run(found.words) : false;
+}

@@ -1,0 +1,158 @@
+/**
+ * bin/vaoci's lean path (cli/src/lean): a command with an action runs from
+ * its own bundle without oclif. Every line here runs twice — as a user runs
+ * it, and with VAOCI_STARTUP=oclif (every line through oclif) — and must
+ * print the same stdout and stderr and exit the same. A third run, with
+ * Node's --require of a probe that records at exit whether @oclif/core was
+ * ever loaded, proves which path each line took: the lines a lean command
+ * reads itself never load oclif, and the ones it leaves to oclif (help,
+ * errors of the command line) do. Needs `make cli` (make check builds it).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { STARTUP_ENV, leanFile } from '../../cli/src/lean/main';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'vaoci');
+const LIB = path.join(ROOT, 'build', 'ts', 'cli', 'src', 'lib');
+const POD = path.join(ROOT, 'test', 'bench', 'pod.yaml');
+
+let tmp: string;
+let state: string;
+let hostRoot: string;
+let probe: string;
+
+beforeAll(() => {
+  if (!fs.existsSync(path.join(LIB, 'lean-validate.js'))) throw new Error('no lean bundles: run `make cli` first');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vaoci-lean-'));
+  state = path.join(tmp, 'state');
+  hostRoot = path.join(tmp, 'host');
+  fs.mkdirSync(hostRoot);
+  probe = path.join(tmp, 'oclif-probe.js');
+  // At exit, writes whether any module of @oclif/core was loaded into the file OCLIF_PROBE_OUT names.
+  fs.writeFileSync(
+    probe,
+    `process.on('exit', () => require('node:fs').writeFileSync(process.env.OCLIF_PROBE_OUT,
+      String(Object.keys(require.cache).some((m) => m.includes('/@oclif/core/')))));\n`,
+  );
+});
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+interface Ran {
+  stdout: string;
+  stderr: string;
+  status: number | null;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Ran {
+  const r = spawnSync(BIN, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input: '',
+    env: { ...process.env, VAOCI_STATE: state, NODE_OPTIONS: '', ...env },
+  });
+  // the stack's address moves from run to run (ASLR): probe prints it
+  const unmoved = (text: string): string => text.replace(/0x7ff[0-9a-f]{9}/g, '0x7ff…');
+  return { stdout: unmoved(r.stdout), stderr: r.stderr, status: r.status };
+}
+
+/** loadedOclif runs args with the probe and says whether @oclif/core was loaded. */
+function loadedOclif(args: string[]): boolean {
+  const out = path.join(tmp, 'probe-out');
+  fs.rmSync(out, { force: true });
+  run(args, { NODE_OPTIONS: `--require ${probe}`, OCLIF_PROBE_OUT: out });
+  return fs.readFileSync(out, 'utf8') === 'true';
+}
+
+const host = (): string => hostRoot;
+
+/** LEAN are lines a lean command reads itself: results, and failures of a value, a file or the tool. */
+const LEAN: [string, () => string[]][] = [
+  ['validate, text', () => ['validate', POD]],
+  ['validate --json', () => ['validate', '--json', POD]],
+  ['validate, a missing node config', () => ['validate', POD, '--node-config', '/nonexistent']],
+  ['validate, --flag=value', () => ['validate', `--node-config=/nonexistent`, POD]],
+  ['validate --json, a missing file', () => ['validate', '--json', '/nonexistent.yaml']],
+  ['explain', () => ['explain', POD, '--guest-arch', 'x86_64']],
+  [
+    'explain --json, a node of labels',
+    () => ['explain', '--json', POD, '--node-labels', 'kubernetes.io/arch=arm64', '--node-arch', 'arm64'],
+  ],
+  ['explain, a bad --guest-arch', () => ['explain', POD, '--guest-arch', 'sparc']],
+  ['explain --json, a bad --node-arch', () => ['explain', POD, '--json', '--node-arch', 'mips']],
+  ['hooks', () => ['hooks', 'precreate']],
+  ['hooks --json, paths', () => ['hooks', 'poststart', '--json', '--prefix', '/usr/local/vaoci', '--node-config', '/etc/x//y.json']],
+  ['hooks, a bad stage', () => ['hooks', 'prestart']],
+  ['hooks, a relative --prefix', () => ['hooks', 'precreate', '--prefix', 'opt/vaoci']],
+  ['ps', () => ['ps']],
+  ['ps --json', () => ['ps', '--json']],
+  ['images --json', () => ['images', '--json']],
+  ['inspect, no such container', () => ['inspect', 'abc123']],
+  ['inspect --json, no such container', () => ['inspect', 'abc123', '--json', '--format', 'text']],
+  ['inspect, a bad --format', () => ['inspect', 'abc123', '--format', 'yaml']],
+  ['verify, a bad --pid', () => ['verify', '--pid', '0', '--va-limit', 'i386']],
+  ['verify --json, an empty --va-limit', () => ['verify', '--json', '--pid', '1', '--va-limit=  ']],
+  ['reserve check, a bad window (the tool says)', () => ['reserve', 'check', '--va-limit', 'bogus']],
+  ['reserve check --json, a bad --samples', () => ['reserve', 'check', '--json', '--va-limit', 'i386', '--samples', '0']],
+  ['node status --json, nothing installed', () => ['node', 'status', '--json', '--host-root', host()]],
+  ['probe', () => ['probe']],
+  ['doctor --json, an empty node', () => ['doctor', '--json', '--host-root', host()]],
+];
+
+/** OCLIF are lines a lean command leaves to oclif: help and errors of the command line itself. */
+const OCLIF: [string, () => string[]][] = [
+  ['--help', () => ['validate', '--help']],
+  ['-h', () => ['ps', '-h']],
+  ['no files', () => ['validate']],
+  ['an unknown flag', () => ['validate', '--bogus', POD]],
+  ['a flag without its value', () => ['explain', POD, '--guest-arch']],
+  ['a flag given twice', () => ['explain', POD, '--guest-arch', 'x86_64', '--guest-arch', 'i386']],
+  ['`--`', () => ['validate', '--', POD]],
+  ['a missing required flag', () => ['verify', '--pid', '1']],
+  ['an extra argument', () => ['ps', 'extra']],
+  ['a missing argument', () => ['inspect']],
+  ['a topic', () => ['node']],
+  ['a command without an action', () => ['rm', '--bogus']],
+];
+
+describe('lean and oclif: the same stdout, stderr and exit', () => {
+  test.each([...LEAN, ...OCLIF])('%s', (_name, args) => {
+    const lean = run(args());
+    expect(lean.status).not.toBeNull();
+    expect(lean).toEqual(run(args(), { [STARTUP_ENV]: 'oclif' }));
+  });
+});
+
+describe('which path each line takes', () => {
+  test.each(LEAN)('lean, oclif never loaded: %s', (_name, args) => {
+    expect(loadedOclif(args())).toBe(false);
+  });
+  test.each(OCLIF)('left to oclif: %s', (_name, args) => {
+    expect(loadedOclif(args())).toBe(true);
+  });
+  test('VAOCI_STARTUP=oclif takes oclif for a lean line too', () => {
+    const out = path.join(tmp, 'probe-out');
+    run(['ps'], { NODE_OPTIONS: `--require ${probe}`, OCLIF_PROBE_OUT: out, [STARTUP_ENV]: 'oclif' });
+    expect(fs.readFileSync(out, 'utf8')).toBe('true');
+  });
+});
+
+describe('leanFile: a command line to its bundle', () => {
+  test('a command, a topic command, and none', () => {
+    expect(leanFile(['validate', 'x.yaml'], LIB)).toEqual({ file: path.join(LIB, 'lean-validate.js'), words: ['x.yaml'] });
+    expect(leanFile(['node', 'status', '--json'], LIB)).toEqual({ file: path.join(LIB, 'lean-node-status.js'), words: ['--json'] });
+    expect(leanFile(['validate', 'status'], LIB)?.words).toEqual(['status']);
+    expect(leanFile(['run', 'alpine'], LIB)).toBeUndefined();
+    expect(leanFile(['node'], LIB)).toBeUndefined();
+    expect(leanFile([], LIB)).toBeUndefined();
+  });
+  test('a shared bundle is never a command, nor a path', () => {
+    expect(fs.existsSync(path.join(LIB, 'lean_yaml.js'))).toBe(true);
+    expect(leanFile(['lean_yaml'], LIB)).toBeUndefined();
+    expect(leanFile(['yaml'], LIB)).toBeUndefined();
+    expect(leanFile(['../lib/lean-validate'], LIB)).toBeUndefined();
+  });
+});
