@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BundleLoader } from '../../cli/src/lean/load';
 import { STARTUP_ENV, leanFile } from '../../cli/src/lean/main';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -154,5 +155,58 @@ describe('leanFile: a command line to its bundle', () => {
     expect(leanFile(['lean_yaml'], LIB)).toBeUndefined();
     expect(leanFile(['yaml'], LIB)).toBeUndefined();
     expect(leanFile(['../lib/lean-validate'], LIB)).toBeUndefined();
+  });
+});
+
+describe("BundleLoader: V8's code cache of a bundle as it ran", () => {
+  let dir: string;
+  let cache: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaoci-loader-'));
+    cache = path.join(dir, 'cache');
+    fs.mkdirSync(cache, { mode: 0o700 });
+    fs.writeFileSync(path.join(dir, 'lean_shared.js'), 'module.exports = { twice: (n) => n * 2 };\n');
+    fs.writeFileSync(
+      path.join(dir, 'lean-x.js'),
+      "const { twice } = require('./lean_shared.js');\nconst p = require('node:path');\nmodule.exports = { run: (n) => twice(n), here: __dirname, sep: p.sep };\n",
+    );
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const load = (loader: BundleLoader) =>
+    loader.load(path.join(dir, 'lean-x.js')) as { run: (n: number) => number; here: string; sep: string };
+
+  test('runs a bundle as CommonJS: require, shared bundles, __dirname', () => {
+    const x = load(new BundleLoader(cache));
+    expect(x.run(21)).toBe(42);
+    expect(x.here).toBe(dir);
+    expect(x.sep).toBe('/');
+  });
+
+  test('the first run takes the cache, the next runs use it, a changed bundle takes a new one', () => {
+    const first = new BundleLoader(cache);
+    load(first).run(1);
+    expect(first.missed.map((k) => path.basename(k).split('.js-')[0])).toEqual(['lean-x', 'lean_shared']);
+    first.save();
+    const files = fs.readdirSync(path.join(cache, `lean-v8-${process.versions.v8}`));
+    expect(files.filter((f) => f.endsWith('.v8'))).toHaveLength(2);
+    expect(files.some((f) => f.endsWith('.tmp'))).toBe(false);
+    for (const f of files) expect(fs.statSync(path.join(cache, `lean-v8-${process.versions.v8}`, f)).mode & 0o077).toBe(0);
+    const second = new BundleLoader(cache);
+    expect(load(second).run(2)).toBe(4);
+    expect(second.missed).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'lean-x.js'), 'module.exports = { run: (n) => n + 1 };\n');
+    const third = new BundleLoader(cache);
+    expect(load(third).run(2)).toBe(3);
+    expect(third.missed).toHaveLength(1);
+    third.save();
+    expect(fs.readdirSync(path.join(cache, `lean-v8-${process.versions.v8}`)).filter((f) => f.startsWith('lean-x.js-'))).toHaveLength(1);
+  });
+
+  test('no cache directory: plain require, nothing written', () => {
+    const loader = new BundleLoader(undefined);
+    expect(load(loader).run(5)).toBe(10);
+    loader.save();
+    expect(fs.readdirSync(cache)).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
+import * as YAML from 'yaml';
 import { mountRootfs } from '../../cli/src/lib/image/rootfs';
 import { parseImageReference } from '../../cli/src/lib/image/source';
 import { unpackImage } from '../../cli/src/lib/image/unpack';

@@ -5,11 +5,12 @@
  * bundle of the command line's command and runs it; it resolves false,
  * having run nothing, when there is none, when VAOCI_STARTUP=oclif, or when
  * runAction leaves the line to oclif (help, errors of the command line).
- * This file requires nothing but node:fs and node:path: it runs on every
- * start.
+ * Bundles load with V8's code cache (lean/load.ts). This file and load.ts
+ * require nothing but Node's built-ins: they run on every start.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BundleLoader } from './load';
 
 /** STARTUP_ENV=oclif sends every command line through oclif's plain execute() (startup/dispatch.ts), none through here. */
 export const STARTUP_ENV = 'VAOCI_STARTUP';
@@ -37,12 +38,18 @@ export function leanFile(
   return fs.existsSync(file) ? { file, words: argv.slice(1) } : undefined;
 }
 
-/** leanMain runs argv's command from its bundle and resolves true, or resolves false for oclif to run the line. */
-export async function leanMain(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+/**
+ * leanMain runs argv's command from its bundle and resolves true, or
+ * resolves false for oclif to run the line. cacheDir is the compile cache's
+ * directory (startup/compile-cache.ts), for the bundles' code cache.
+ */
+export async function leanMain(argv: readonly string[], cacheDir?: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   if (env[STARTUP_ENV] === 'oclif') return false;
   const found = leanFile(argv);
   if (!found) return false;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the one bundle of this command, found at run time
-  const bundle = require(found.file) as Partial<LeanBundle>;
-  return typeof bundle.run === 'function' ? bundle.run(found.words) : false;
+  const loader = new BundleLoader(cacheDir);
+  const bundle = loader.load(found.file) as Partial<LeanBundle>;
+  if (typeof bundle.run !== 'function') return false;
+  process.once('exit', () => loader.save());
+  return bundle.run(found.words);
 }

@@ -12,9 +12,10 @@ const streamed = new Set<number>();
 
 /** writeText writes `text` whole to fd 1 or 2, in order with every earlier writeText. */
 export function writeText(fd: 1 | 2, text: string): void {
-  const stream = fd === 1 ? process.stdout : process.stderr;
+  // process.stdout is a getter that builds the stream: touched only when falling back
+  const stream = (): NodeJS.WriteStream => (fd === 1 ? process.stdout : process.stderr);
   if (streamed.has(fd)) {
-    stream.write(text);
+    stream().write(text);
     return;
   }
   const buf = Buffer.from(text);
@@ -26,7 +27,7 @@ export function writeText(fd: 1 | 2, text: string): void {
       if (code === 'EPIPE') return;
       if (code !== 'EAGAIN') throw e;
       streamed.add(fd);
-      stream.write(buf.subarray(off));
+      stream().write(buf.subarray(off));
       return;
     }
   }

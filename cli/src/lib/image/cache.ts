@@ -15,11 +15,11 @@
  * index. Records and leases are written atomically; every path here is
  * built from a digest that matched DIGEST, never from a name read on disk.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomic } from '../atomic';
 import { Failure } from '../errors';
+import { randomHex } from '../random';
 import { validate } from '../schema';
 import { type Holder, alive, self, withCacheLock } from './cache-lock';
 import { digestHex } from './digest';
@@ -135,7 +135,7 @@ export function leaseLayers(cacheDir: string, image: Pick<LoadedImage, 'configDi
   const paths = new CachePaths(cacheDir);
   const lease: Lease = { ...self(), config_digest: image.configDigest, layers: image.layers.map((l) => l.digest) };
   for (const d of [lease.config_digest, ...lease.layers]) digestHex(d, 'lease');
-  const file = path.join(paths.leases, `${lease.pid}-${crypto.randomBytes(4).toString('hex')}.json`);
+  const file = path.join(paths.leases, `${lease.pid}-${randomHex(4)}.json`);
   withCacheLock(cacheDir, () => {
     fs.mkdirSync(paths.leases, { recursive: true, mode: 0o700 });
     for (const l of readLeases(paths)) if (!l.live) fs.rmSync(path.join(paths.leases, l.name), { force: true }); // a killed run's

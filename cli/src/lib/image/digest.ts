@@ -1,14 +1,17 @@
 /**
  * Content digests: what a descriptor's `digest` may be (sha256 only, as
- * every image tool writes), and a pass-through stream that hashes and
- * counts what flows through it and fails at the end when the content is not
- * what it claims to be.
+ * every image tool writes), and the SHA-256 of content (digest-check.ts
+ * checks a stream against one).
  */
-import * as crypto from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
 import { badInput } from '../errors';
 
 const SHA256 = /^sha256:([0-9a-f]{64})$/;
+
+/** sha256Hash is a new SHA-256; node:crypto is required on first use (~3.5 ms), not by commands that only name digests (images). */
+export function sha256Hash(): import('node:crypto').Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256');
+}
 
 /** digestHex returns the hex of a `sha256:<64 hex>` digest, or throws one line naming `what` and the value. */
 export function digestHex(digest: unknown, what: string): string {
@@ -19,54 +22,10 @@ export function digestHex(digest: unknown, what: string): string {
 
 /** sha256Of is the `sha256:<hex>` digest of a buffer. */
 export function sha256Of(data: Buffer): string {
-  return `sha256:${crypto.createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${sha256Hash().update(data).digest('hex')}`;
 }
 
 /** shortDigest is `sha256:` and the first 12 hex digits, for progress labels. */
 export function shortDigest(digest: string): string {
   return digest.slice(0, 'sha256:'.length + 12);
-}
-
-/** DigestCheckOptions: the digest and size the content must have, how to name it in errors, and who wants byte counts. */
-export interface DigestCheckOptions {
-  digest: string;
-  size?: number;
-  what: string;
-  onBytes?: (done: number) => void;
-}
-
-/**
- * DigestCheck passes bytes through unchanged while hashing them; it fails
- * as soon as more bytes than `size` arrive, and at the end when the count or
- * the sha256 differ. Downstream sees the error before the stream ends, so a
- * consumer never mistakes tampered content for complete content.
- */
-export class DigestCheck extends Transform {
-  private readonly hash = crypto.createHash('sha256');
-  private done = 0;
-
-  constructor(private readonly opts: DigestCheckOptions) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.done += chunk.length;
-    if (this.opts.size !== undefined && this.done > this.opts.size) {
-      cb(badInput(`${this.opts.what}: more than the ${this.opts.size} bytes its descriptor says`));
-      return;
-    }
-    this.hash.update(chunk);
-    this.opts.onBytes?.(this.done);
-    cb(null, chunk);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    const { size, digest, what } = this.opts;
-    if (size !== undefined && this.done !== size) {
-      cb(badInput(`${what}: ${this.done} bytes — expected ${size} (the descriptor's size)`));
-      return;
-    }
-    const got = `sha256:${this.hash.digest('hex')}`;
-    cb(got === digest ? null : badInput(`${what}: content hashes to ${got} — expected ${digest}`));
-  }
 }

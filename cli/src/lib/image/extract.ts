@@ -12,7 +12,7 @@ import * as tar from 'tar-stream';
 import { Failure, badInput } from '../errors';
 import { type Compression, sniff } from './compression';
 import { decoder } from './decoder';
-import { DigestCheck } from './digest';
+import { DigestCheck } from './digest-check';
 import { LayerWriter, type TarHeader } from './layer-writer';
 import type { LayerBlob } from './source';
 
