@@ -19,8 +19,17 @@ import * as nodeModule from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 
-/** SHARED_PREFIX starts the file a bundle requires for a package bundled once (lean/bundle.ts: lean_yaml.js). */
-const SHARED_PREFIX = './lean_';
+/**
+ * cachedPath says which of a bundle's requires load through here too: the
+ * packages bundled once beside it (lean/bundle.ts: ./lean_yaml.js) and the
+ * schemas' precompiled validators (absolute paths under lib/startup/
+ * validators/, self-contained), so their code is cached as it ran as well.
+ */
+function cachedPath(id: string, here: string): string | undefined {
+  if (id.startsWith('./lean_')) return path.join(here, id);
+  if (id.startsWith(`${here}${path.sep}startup${path.sep}validators${path.sep}`) && id.endsWith('.js')) return id;
+  return undefined;
+}
 
 /** BundleLoader loads bundles, each once, and saves the code cache of those that had none. */
 export class BundleLoader {
@@ -69,7 +78,10 @@ export class BundleLoader {
     if (!cachedData || script.cachedDataRejected) this.uncached.push({ script, key });
     const base = nodeModule.createRequire(file);
     const here = path.dirname(file);
-    const req = Object.assign((id: string) => (id.startsWith(SHARED_PREFIX) ? this.load(path.join(here, id)) : base(id)), base);
+    const req = Object.assign((id: string) => {
+      const cached = cachedPath(id, here);
+      return cached ? this.load(cached) : base(id);
+    }, base);
     const mod = { exports: {} as unknown, filename: file, id: file };
     (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, req, mod, file, here);
     return mod.exports;

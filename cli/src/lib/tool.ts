@@ -3,12 +3,15 @@
  * the node install), run one command with --json, and hand back its report
  * only once it parses and validates against schemas/reserve-COMMAND.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from './errors';
 import { type Arch, type FailureReport, type Reports, type ToolCommand, isFailure } from './reports';
 import { validate } from './schema';
+
+/** TOOL_OUTPUT_MAX bounds what a tool run may print (a bench report is tens of KiB). */
+const TOOL_OUTPUT_MAX = 64 * 1024 * 1024;
 
 /** TOOL_NAME is the native tool's file name. */
 export const TOOL_NAME = 'vaoci-reserve';
@@ -149,8 +152,20 @@ interface Collected {
   signal: NodeJS.Signals | null;
 }
 
-/** spawnCollect runs a program, collects its output, and passes progress lines on as they come. */
+/**
+ * spawnCollect runs the tool and collects its output. With onProgress it
+ * streams (the tool's `progress N/M` lines on stderr drive a bar); without,
+ * it waits with spawnSync, which needs none of Node's stream machinery
+ * (~3 ms of a short command such as probe).
+ */
 function spawnCollect(file: string, args: string[], onProgress?: (done: number, total: number) => void): Promise<Collected> {
+  const cannot = (e: Error) => new Failure(`${TOOL_NAME}: cannot run \`${file}\`: ${e.message}`, 'tool');
+  if (!onProgress) {
+    const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: TOOL_OUTPUT_MAX });
+    if (r.error) return Promise.reject(cannot(r.error));
+    const err = r.stderr.toString('utf8').replace(/^progress \d+\/\d+\n/gm, '');
+    return Promise.resolve({ stdout: r.stdout.toString('utf8'), stderr: err, code: r.status, signal: r.signal });
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -163,11 +178,11 @@ function spawnCollect(file: string, args: string[], onProgress?: (done: number, 
       pending = lines.pop() ?? '';
       for (const line of lines) {
         const m = /^progress (\d+)\/(\d+)$/.exec(line);
-        if (m) onProgress?.(Number(m[1]), Number(m[2]));
+        if (m) onProgress(Number(m[1]), Number(m[2]));
         else err += `${line}\n`;
       }
     });
-    child.on('error', (e) => reject(new Failure(`${TOOL_NAME}: cannot run \`${file}\`: ${e.message}`, 'tool')));
+    child.on('error', (e) => reject(cannot(e)));
     child.on('close', (code, signal) => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: err + pending, code, signal }));
   });
 }

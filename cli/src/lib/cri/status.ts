@@ -15,8 +15,7 @@
  * empty name), else the runtimes of the CRI config the engine dumps in
  * info["config"] (containerd 1.x: {"containerd": {"runtimes": {...}}}).
  */
-import * as http2 from 'node:http2';
-import * as net from 'node:net';
+import type * as http2 from 'node:http2';
 import { bool, decode, encodeBool, messages, strings, stringMap } from './wire';
 
 /** The CRI path of the Status call (cri-api runtime/v1). */
@@ -57,13 +56,19 @@ function unframe(body: Buffer): Buffer {
 
 /** call makes one unary gRPC call on a unix socket and returns the response message. */
 export function call(socket: string, method: string, request: Buffer, timeoutMs: number): Promise<Buffer> {
+  // node:http2 and node:net (with tls, http and streams: ~15 ms) are required when a socket is
+  // called, not when doctor or node status load this module on a node without one
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const net = require('node:net') as typeof import('node:net');
+  const { connect } = require('node:http2') as typeof import('node:http2');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return new Promise((resolve, reject) => {
     let settled = false;
     // The socket's own error (ENOENT, EACCES, ECONNREFUSED) says more than the stream's cancel that
     // follows it, so it is heard first.
     const conn = net.connect(socket);
     conn.on('error', (e) => done(e));
-    const session = http2.connect('http://localhost', { createConnection: () => conn });
+    const session = connect('http://localhost', { createConnection: () => conn });
     const done = (err: Error | null, value?: Buffer) => {
       if (settled) return;
       settled = true;

@@ -4,12 +4,12 @@
  * it replaced, which directories it made. It is what makes a second install a
  * no-op, an uninstall exact, and a run killed half-way finished by the next.
  */
-import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { Failure } from '../errors';
 import { validate } from '../schema';
 import type { BinfmtRecord } from './binfmt';
 import type { Host } from './host';
+import { sha256Hash } from '../image/digest';
 
 /** Engine is the container engine vaoci registers with. */
 export type Engine = 'containerd' | 'cri-o';
@@ -66,7 +66,7 @@ export function backupPath(prefix: string, file: string): string {
  * vaoci made.
  */
 export function sidePath(prefix: string, dir: string): string {
-  const tag = crypto.createHash('sha256').update(prefix).digest('hex').slice(0, 12);
+  const tag = sha256Hash().update(prefix).digest('hex').slice(0, 12);
   return path.posix.join(dir, `.vaoci-install-${tag}.json`);
 }
 

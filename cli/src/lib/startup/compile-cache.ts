@@ -27,21 +27,35 @@ export function compileCacheDir(tmp: string = os.tmpdir(), uid: number = process
 
 /** safeCacheDir makes `dir` (mode 0700) when missing and says whether it is a directory `uid` owns that no one else may write. */
 export function safeCacheDir(dir: string, uid: number = process.getuid?.() ?? 0): boolean {
-  try {
-    fs.mkdirSync(dir, { mode: 0o700 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+  let st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) {
+    // made only when missing: a mkdir that fails with EEXIST on every start costs an exception
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    }
+    st = fs.lstatSync(dir, { throwIfNoEntry: false });
   }
-  const st = fs.lstatSync(dir, { throwIfNoEntry: false });
   return !!st && st.isDirectory() && st.uid === uid && (st.mode & 0o022) === 0;
+}
+
+/**
+ * userCacheDir is this user's cache directory, made when missing, or
+ * undefined when it is not safe to use or the environment has Node decide
+ * (the lean commands keep V8's code cache there: lean/load.ts).
+ */
+export function userCacheDir(): string | undefined {
+  if (process.env.NODE_COMPILE_CACHE || process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const dir = compileCacheDir();
+  return safeCacheDir(dir) ? dir : undefined;
 }
 
 /** enableCompileCache turns the cache on in this user's directory; returns the directory, or undefined when there is none. */
 export function enableCompileCache(): string | undefined {
-  if (process.env.NODE_COMPILE_CACHE || process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   if (typeof nodeModule.enableCompileCache !== 'function') return undefined; // Node before 22.1
-  const dir = compileCacheDir();
-  if (!safeCacheDir(dir)) return undefined;
+  const dir = userCacheDir();
+  if (!dir) return undefined;
   const { status, directory } = nodeModule.enableCompileCache(dir);
   return status === nodeModule.constants.compileCacheStatus.ENABLED || status === nodeModule.constants.compileCacheStatus.ALREADY_ENABLED
     ? directory
