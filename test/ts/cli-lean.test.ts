@@ -143,18 +143,31 @@ describe('which path each line takes', () => {
 
 describe('leanFile: a command line to its bundle', () => {
   test('a command, a topic command, and none', () => {
-    expect(leanFile(['validate', 'x.yaml'], LIB)).toEqual({ file: path.join(LIB, 'lean-validate.js'), words: ['x.yaml'] });
-    expect(leanFile(['node', 'status', '--json'], LIB)).toEqual({ file: path.join(LIB, 'lean-node-status.js'), words: ['--json'] });
-    expect(leanFile(['validate', 'status'], LIB)?.words).toEqual(['status']);
-    expect(leanFile(['run', 'alpine'], LIB)).toBeUndefined();
-    expect(leanFile(['node'], LIB)).toBeUndefined();
-    expect(leanFile([], LIB)).toBeUndefined();
+    expect(leanFile(['validate', 'x.yaml'], LIB, 0)).toEqual({ file: path.join(LIB, 'lean-validate.js'), words: ['x.yaml'] });
+    expect(leanFile(['node', 'status', '--json'], LIB, 0)).toEqual({ file: path.join(LIB, 'lean-node-status.js'), words: ['--json'] });
+    expect(leanFile(['validate', 'status'], LIB, 0)?.words).toEqual(['status']);
+    expect(leanFile(['run', 'alpine'], LIB, 0)).toBeUndefined();
+    expect(leanFile(['node'], LIB, 0)).toBeUndefined();
+    expect(leanFile([], LIB, 0)).toBeUndefined();
   });
+  test('a bundle older than the compiled CLI (tsc ran after make cli) is not used', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vaoci-leanfile-'));
+    try {
+      const file = path.join(dir, 'lean-ps.js');
+      fs.writeFileSync(file, '');
+      fs.utimesSync(file, new Date(1_000_000), new Date(1_000_000));
+      expect(leanFile(['ps'], dir, 999_000)).toEqual({ file, words: [] });
+      expect(leanFile(['ps'], dir, 1_001_000)).toBeUndefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a shared bundle is never a command, nor a path', () => {
     expect(fs.existsSync(path.join(LIB, 'lean_yaml.js'))).toBe(true);
-    expect(leanFile(['lean_yaml'], LIB)).toBeUndefined();
-    expect(leanFile(['yaml'], LIB)).toBeUndefined();
-    expect(leanFile(['../lib/lean-validate'], LIB)).toBeUndefined();
+    expect(leanFile(['lean_yaml'], LIB, 0)).toBeUndefined();
+    expect(leanFile(['yaml'], LIB, 0)).toBeUndefined();
+    expect(leanFile(['../lib/lean-validate'], LIB, 0)).toBeUndefined();
   });
 });
 

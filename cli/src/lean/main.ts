@@ -23,19 +23,27 @@ interface LeanBundle {
   run(words: readonly string[]): Promise<boolean>;
 }
 
-/** leanFile is the bundle for `argv`'s command, with the words after it, if there is one. */
+/**
+ * leanFile is the bundle for `argv`'s command, with the words after it, if
+ * there is one and it is not older than `builtAt` (by default this file's
+ * own mtime: tsc rewrites every output, so a `tsc` run after the last
+ * `make cli` leaves bundles of older code, and oclif, which runs the
+ * compiled commands, takes the line instead).
+ */
 export function leanFile(
   argv: readonly string[],
   libDir: string = path.join(__dirname, '..', 'lib'),
+  builtAt: number = fs.statSync(__filename).mtimeMs,
 ): { file: string; words: string[] } | undefined {
   const word = /^[a-z][a-z-]*$/;
   if (!argv.length || !word.test(argv[0])) return undefined;
+  const fresh = (file: string): boolean => (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1) >= builtAt;
   if (argv.length > 1 && word.test(argv[1])) {
     const file = path.join(libDir, `${LEAN_PREFIX}${argv[0]}-${argv[1]}.js`);
-    if (fs.existsSync(file)) return { file, words: argv.slice(2) };
+    if (fresh(file)) return { file, words: argv.slice(2) };
   }
   const file = path.join(libDir, `${LEAN_PREFIX}${argv[0]}.js`);
-  return fs.existsSync(file) ? { file, words: argv.slice(1) } : undefined;
+  return fresh(file) ? { file, words: argv.slice(1) } : undefined;
 }
 
 /**
