@@ -25,15 +25,17 @@ interface LeanBundle {
 
 /**
  * leanFile is the bundle for `argv`'s command, with the words after it, if
- * there is one and it is not older than `builtAt` (by default this file's
- * own mtime: tsc rewrites every output, so a `tsc` run after the last
- * `make cli` leaves bundles of older code, and oclif, which runs the
- * compiled commands, takes the line instead).
+ * there is one and it is not older than `builtAt`: by default the mtime of
+ * the compiled lean/main.js (tsc rewrites every output, so a `tsc` run
+ * after the last `make cli` leaves bundles of older code, and oclif, which
+ * runs the compiled commands, takes the line instead). This code runs from
+ * lean/main.js or from lean/start.js beside it (bundle.ts), so __dirname
+ * is lean/ either way.
  */
 export function leanFile(
   argv: readonly string[],
   libDir: string = path.join(__dirname, '..', 'lib'),
-  builtAt: number = fs.statSync(__filename).mtimeMs,
+  builtAt: number = fs.statSync(path.join(__dirname, 'main.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0,
 ): { file: string; words: string[] } | undefined {
   const word = /^[a-z][a-z-]*$/;
   if (!argv.length || !word.test(argv[0])) return undefined;
