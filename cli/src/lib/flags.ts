@@ -12,16 +12,10 @@ import {
   type FlagSpec,
   type OptionSpec,
   absolutePathOption,
-  algorithmOption,
   benchRowsOption,
   countOption,
-  formatOption,
-  guestArchOption,
   inputDirOption,
   inputFileOption,
-  nameOption,
-  nodeArchOption,
-  nodeLabelsOption,
   outputFileOption,
   repeatedOption,
   vaLimitOption,
@@ -87,17 +81,11 @@ export function countFlag(name: string, min: number, max: number, summary: strin
 export function countFlag(name: string, min: number, max: number, summary: string, opts: { default?: number; required?: boolean } = {}) {
   return oclifOption(countOption(name, min, max, summary, opts));
 }
-export const algorithmFlag = () => oclifOption(algorithmOption());
 export const benchRowsFlag = () => oclifOption(benchRowsOption());
-export const nodeArchFlag = () => oclifOption(nodeArchOption());
-export const nodeLabelsFlag = () => oclifOption(nodeLabelsOption());
-export const guestArchFlag = () => oclifOption(guestArchOption());
 export const inputFileFlag = (name: string, summary: string) => oclifOption(inputFileOption(name, summary));
 export const inputDirFlag = (name: string, summary: string) => oclifOption(inputDirOption(name, summary));
-export const nameFlag = (name: string, summary: string) => oclifOption(nameOption(name, summary));
 export const outputFileFlag = (name: string, summary: string) => oclifOption(outputFileOption(name, summary));
 export const absolutePathFlag = (name: string, summary: string) => oclifOption(absolutePathOption(name, summary));
 export const vaLimitFlag = () => oclifOption(vaLimitOption());
-export const formatFlag = () => oclifOption(formatOption() as OptionSpec<'json' | 'text'> & Required);
 export const repeatedFlag = (...a: Parameters<typeof repeatedOption>) =>
   oclifOption(repeatedOption(...a) as unknown as OptionSpec<string[]> & Required);

@@ -8,7 +8,6 @@
  * A layer stays whatever is asked while a live lease, an overlay mount or
  * an image of an index container needs it.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure, badInput } from '../errors';
@@ -16,6 +15,7 @@ import type { ContainerEntry } from '../run/state';
 import { CachePaths, HEX, type ImageRecord, listNames, readLeases, readRecord } from './cache';
 import { alive, withCacheLock } from './cache-lock';
 import { type CacheView, diskUse, hexOf, shortId, viewCache } from './cache-usage';
+import { randomHex } from '../random';
 
 /** RemovedImage names an image removed from the cache (schemas/cli-rmi.schema.json, $defs/image). */
 export interface RemovedImage {
@@ -185,7 +185,7 @@ function detachAll(paths: CachePaths, hexes: string[]): string[] {
 
 /** detach renames the entry `name` of layers/sha256 to a temporary of ours and returns its path (null: gone meanwhile, an unpack swept it). */
 function detach(paths: CachePaths, name: string, hex: string): string | null {
-  const to = path.join(paths.layers, `.tmp-${hex}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const to = path.join(paths.layers, `.tmp-${hex}-${process.pid}-${randomHex(4)}`);
   try {
     fs.renameSync(path.join(paths.layers, name), to);
   } catch (e) {

@@ -10,7 +10,6 @@
  * while this process lives, and the image's record once all are in.
  */
 import { spawnSync } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from '../errors';
@@ -19,6 +18,7 @@ import { digestHex, shortDigest } from './digest';
 import { extractLayer } from './extract';
 import { requireRoot } from './privileges';
 import type { LayerBlob, LoadedImage } from './source';
+import { randomHex } from '../random';
 
 /** UnpackOptions: the cache directory, and who draws progress (bytes done and total of the layer being read, and its short digest). */
 export interface UnpackOptions {
@@ -72,7 +72,7 @@ export async function unpackImage(image: LoadedImage, opts: UnpackOptions): Prom
 /** unpackLayer extracts one layer into a temporary directory and renames it into place. */
 async function unpackLayer(layer: LayerBlob, base: string, what: string, onBytes: (done: number) => void): Promise<string[]> {
   const hex = digestHex(layer.digest, what);
-  const tmp = path.join(base, `${TMP_PREFIX}${hex}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const tmp = path.join(base, `${TMP_PREFIX}${hex}-${process.pid}-${randomHex(4)}`);
   try {
     await fs.promises.rm(path.join(base, hex), { recursive: true, force: true }); // an entry without its fs/ is not a cache hit: redo it
     await fs.promises.mkdir(tmp, { mode: 0o700 });

@@ -6,7 +6,6 @@
  * failures mapped to 126 and 127, its other failures to 125: exit.ts). The
  * index records the container from before it starts until `vaoci rm` (or --rm).
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomic } from '../atomic';
@@ -38,6 +37,7 @@ import { buildSpec } from './spec';
 import { type ContainerEntry, NAME_ANNOTATION, StateDir } from './state';
 import { removeContainer } from './containers';
 import { verify } from '../verify';
+import { randomHex } from '../random';
 
 /** RunOptions are the command line of `vaoci run`. */
 export interface RunOptions {
@@ -113,7 +113,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       onProgress: o.progress ? (done, total) => o.progress?.update(done, total) : undefined,
     });
     o.progress?.stop();
-    const id = crypto.randomBytes(6).toString('hex');
+    const id = randomHex(6);
     const bundle = state.container(id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
     entry = {
