@@ -134,6 +134,14 @@ describe('which path each line takes', () => {
   test.each(OCLIF)('left to oclif: %s', (_name, args) => {
     expect(loadedOclif(args())).toBe(true);
   });
+  test('VAOCI_CONTENT_TYPE=json (oclif turns --json on) leaves a lean line to oclif, before any bundle loads', () => {
+    const out = path.join(tmp, 'probe-out');
+    const env = { VAOCI_CONTENT_TYPE: 'json' };
+    const ran = run(['ps'], { NODE_OPTIONS: `--require ${probe}`, OCLIF_PROBE_OUT: out, ...env });
+    expect(fs.readFileSync(out, 'utf8')).toBe('true');
+    expect(JSON.parse(ran.stdout)).toEqual({ containers: [] });
+    expect(ran).toEqual(run(['ps'], { ...env, [STARTUP_ENV]: 'oclif' }));
+  });
   test('VAOCI_STARTUP=oclif takes oclif for a lean line too', () => {
     const out = path.join(tmp, 'probe-out');
     run(['ps'], { NODE_OPTIONS: `--require ${probe}`, OCLIF_PROBE_OUT: out, [STARTUP_ENV]: 'oclif' });

@@ -21,6 +21,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type BuildOptions, type Plugin, build } from 'esbuild';
+import { SHARED_PREFIX } from './load';
 import { LEAN_PREFIX } from './main';
 
 /** EXTERNAL are required at run time from node_modules, never bundled. */
@@ -28,9 +29,6 @@ const EXTERNAL = ['ajv', 'ajv/*', '@kubernetes/client-node', '@oclif/core', '@oc
 
 /** SHARED are packages bundled once, into lib/lean_NAME.js (`_`: never a command's id), and required from there by every command's bundle. */
 const SHARED = ['yaml'];
-
-/** SHARED_PREFIX starts a shared bundle's name. */
-const SHARED_PREFIX = 'lean_';
 
 /** sharedPlugin points a command bundle's require of a SHARED package at its own bundle, beside it. */
 const sharedPlugin: Plugin = {
@@ -41,17 +39,18 @@ const sharedPlugin: Plugin = {
   },
 };
 
-/** COMMON are esbuild's options for every bundle. */
-const COMMON: BuildOptions = {
+/** NODE_BUNDLE are esbuild's options for one CommonJS file Node 22 loads (the precompiled validators use them too). */
+export const NODE_BUNDLE: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node22',
   format: 'cjs',
-  external: EXTERNAL,
-  metafile: true,
   logLevel: 'error',
   legalComments: 'eof',
 };
+
+/** COMMON are esbuild's options for every lean bundle. */
+const COMMON: BuildOptions = { ...NODE_BUNDLE, external: EXTERNAL, metafile: true };
 
 /** actionFiles lists the compiled actions under `dir` by id: node/status.js → node-status. */
 export function actionFiles(dir: string): Map<string, string> {

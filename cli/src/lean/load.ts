@@ -19,6 +19,9 @@ import * as nodeModule from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 
+/** SHARED_PREFIX starts the name of a package bundled once beside the commands' bundles (`_`: never a command's id). */
+export const SHARED_PREFIX = 'lean_';
+
 /**
  * cachedPath says which of a bundle's requires load through here too: the
  * packages bundled once beside it (lean/bundle.ts: ./lean_yaml.js) and the
@@ -26,7 +29,7 @@ import * as vm from 'node:vm';
  * validators/, self-contained), so their code is cached as it ran as well.
  */
 function cachedPath(id: string, here: string): string | undefined {
-  if (id.startsWith('./lean_')) return path.join(here, id);
+  if (id.startsWith(`./${SHARED_PREFIX}`)) return path.join(here, id);
   if (id.startsWith(`${here}${path.sep}startup${path.sep}validators${path.sep}`) && id.endsWith('.js')) return id;
   return undefined;
 }

@@ -3,7 +3,8 @@
  * by `make cli` into one bundle, lib/lean-ID.js (lean/bundle.ts), holding
  * the action, what it uses and runAction — no oclif. leanMain finds the
  * bundle of the command line's command and runs it; it resolves false,
- * having run nothing, when there is none, when VAOCI_STARTUP=oclif, or when
+ * having run nothing, when there is none, when VAOCI_STARTUP=oclif or
+ * VAOCI_CONTENT_TYPE is set, or when
  * runAction leaves the line to oclif (help, errors of the command line).
  * Bundles load with V8's code cache (lean/load.ts). This file and load.ts
  * require nothing but Node's built-ins: they run on every start.
@@ -14,6 +15,9 @@ import { BundleLoader } from './load';
 
 /** STARTUP_ENV=oclif sends every command line through oclif's plain execute() (startup/dispatch.ts), none through here. */
 export const STARTUP_ENV = 'VAOCI_STARTUP';
+
+/** CONTENT_TYPE_ENV turns --json on in oclif (its scoped CONTENT_TYPE variable): such lines are left to oclif. */
+const CONTENT_TYPE_ENV = 'VAOCI_CONTENT_TYPE';
 
 /** LEAN_PREFIX names the bundles beside lib/schema.js: lib/lean-validate.js, lib/lean-node-status.js. */
 export const LEAN_PREFIX = 'lean-';
@@ -54,7 +58,7 @@ export function leanFile(
  * directory (startup/compile-cache.ts), for the bundles' code cache.
  */
 export async function leanMain(argv: readonly string[], cacheDir?: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  if (env[STARTUP_ENV] === 'oclif') return false;
+  if (env[STARTUP_ENV] === 'oclif' || env[CONTENT_TYPE_ENV]) return false; // decided before any bundle loads
   const found = leanFile(argv);
   if (!found) return false;
   const loader = new BundleLoader(cacheDir);

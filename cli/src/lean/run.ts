@@ -14,9 +14,6 @@ import { expectedFor } from '../lib/options';
 import { type Words, readWords } from './argv';
 import { writeText } from './write';
 
-/** CONTENT_TYPE_ENV=json turns --json on in oclif (its scoped CONTENT_TYPE variable): left to oclif. */
-const CONTENT_TYPE_ENV = 'VAOCI_CONTENT_TYPE';
-
 /** parseWords applies each flag's and argument's parse function, and the flags' defaults, as oclif's parser does. */
 export function parseWords(act: Action, words: Words): Parsed {
   const flags: Record<string, unknown> = {};
@@ -37,7 +34,6 @@ export function parseWords(act: Action, words: Words): Parsed {
 
 /** runAction runs `act` on `words` and resolves true, or resolves false, having run nothing, for oclif to run the line. */
 export async function runAction(act: Action, words: readonly string[], bin = 'vaoci'): Promise<boolean> {
-  if (process.env[CONTENT_TYPE_ENV]) return false;
   const read = readWords(act, words);
   if (!read) return false;
   const json = read.json;

@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import standaloneCode from 'ajv/dist/standalone';
 import { buildSync } from 'esbuild';
+import { NODE_BUNDLE } from '../../lean/bundle';
 import { SCHEMA_BASE_URL, SCHEMA_SUFFIX, findSchemaDir, loadSchemas } from '../schema';
 
 /** VALIDATORS_DIR is where the compiled validators are, relative to lib/: lib/startup/validators/NAME.js. */
@@ -41,16 +42,7 @@ export function validatorSources(dir: string = findSchemaDir()): Map<string, str
 
 /** selfContained bundles a validator's source with the Ajv runtime helpers it requires. */
 export function selfContained(source: string): string {
-  const out = buildSync({
-    stdin: { contents: source, resolveDir: __dirname, sourcefile: 'validator.js' },
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    write: false,
-    logLevel: 'error',
-    legalComments: 'eof',
-  });
+  const out = buildSync({ ...NODE_BUNDLE, stdin: { contents: source, resolveDir: __dirname, sourcefile: 'validator.js' }, write: false });
   return out.outputFiles[0].text;
 }
 
