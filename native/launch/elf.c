@@ -183,6 +183,11 @@ static int check_program(struct launch_image *img, vaoci_error_t *err) {
   return 0;
 }
 
+/* The program headers when they are beyond the bytes read or unaligned there:
+ * outside struct launch_image, so its hot part stays small (src/hot.h). The
+ * launcher opens one program. */
+static Elf64_Phdr phdr_copy[LAUNCH_PHDR_MAX];
+
 int launch_elf_check(struct launch_image *img, vaoci_error_t *err) {
   int r = check_header(img, err);
   if (r < 0)
@@ -193,10 +198,10 @@ int launch_elf_check(struct launch_image *img, vaoci_error_t *err) {
       return REFUSE("%s: program headers not read", img->path);
     img->ph = (const Elf64_Phdr *)(img->head + img->eh.e_phoff);
     if (img->eh.e_phoff % 8) {
-      unsigned char *dst = (unsigned char *)img->phdr_buf;
+      unsigned char *dst = (unsigned char *)phdr_copy;
       for (uint64_t k = 0; k < table; k++)
         dst[k] = img->head[img->eh.e_phoff + k];
-      img->ph = img->phdr_buf;
+      img->ph = phdr_copy;
     }
   }
   return check_program(img, err);
@@ -248,9 +253,9 @@ static int read_headers(struct launch_image *img, vaoci_error_t *err) {
   if (n >= (long)sizeof(Elf64_Ehdr) && (r = check_header(img, err)) == 0) {
     uint64_t table = (uint64_t)img->eh.e_phnum * sizeof(Elf64_Phdr);
     if (img->eh.e_phoff + table > img->head_len) { /* beyond the first page: read it */
-      if (read_at(img->fd, img->phdr_buf, table, img->base + img->eh.e_phoff) != (long)table)
+      if (read_at(img->fd, phdr_copy, table, img->base + img->eh.e_phoff) != (long)table)
         return REFUSE("%s: cannot read its program headers", img->path);
-      img->ph = img->phdr_buf;
+      img->ph = phdr_copy;
     }
   }
   return launch_elf_check(img, err);

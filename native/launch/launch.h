@@ -23,6 +23,7 @@
 #include "vaoci/launch_conf.h"
 #include "vaoci/reserve.h"
 #include "vaoci/window.h"
+#include "../src/hot.h"
 
 _Static_assert(sizeof(void *) == 8, "vaoci-launch loads 64-bit programs on 64-bit hosts");
 
@@ -84,7 +85,7 @@ struct launch_image {
   uint64_t file_size; /* the ELF's own size */
   uint64_t head_len;
   Elf64_Ehdr eh;
-  const Elf64_Phdr *ph; /* into head, or phdr_buf */
+  const Elf64_Phdr *ph; /* into head, or elf.c's copy when beyond it or unaligned */
   uint64_t page;
   int pie; /* ET_DYN: placed by mmap; ET_EXEC: at its own addresses */
   uint64_t lo, hi; /* page-rounded extent of the PT_LOADs, unbiased */
@@ -94,8 +95,7 @@ struct launch_image {
   int bti; /* aarch64: GNU property BTI, honoured when the CPU has it */
   uint64_t bias; /* load bias once placed (0 for ET_EXEC) */
   uint64_t brk; /* first page after the highest segment, biased */
-  unsigned char head[LAUNCH_HEAD_SIZE] __attribute__((aligned(4096))); /* the first bytes of the file */
-  Elf64_Phdr phdr_buf[LAUNCH_PHDR_MAX]; /* program headers beyond them, or unaligned */
+  unsigned char head[LAUNCH_HEAD_SIZE] __attribute__((aligned(16))); /* the first bytes of the file */
 };
 
 /* launch_strings measures argv or envp (launch_stack_measure). */

@@ -11,7 +11,7 @@
 
 #define MIN_STACK (128ull << 10) /* the kernel's minimum stack expansion */
 
-static Elf64_auxv_t auxv_out[LAUNCH_AUXV_MAX];
+static Elf64_auxv_t auxv_out[LAUNCH_AUXV_MAX] VAOCI_HOT;
 
 /* measure counts a string vector once: how many, their total length with
  * the NULs, and whether they lie back to back (exec leaves them so), which

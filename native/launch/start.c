@@ -13,7 +13,7 @@ extern const Elf64_Ehdr __ehdr_start __attribute__((visibility("hidden")));
 #define R_RELATIVE R_AARCH64_RELATIVE
 #endif
 
-static const struct launch_self *self_seen;
+static const struct launch_self *self_seen VAOCI_HOT;
 
 /* relocate applies every R_*_RELATIVE entry of our own .rela.dyn. It runs
  * first and touches only locals and hidden symbols (reached PC-relative),
@@ -47,8 +47,8 @@ static unsigned long relocate(void) {
  * Its AT_PHDR is therefore a copy of our program headers with a PT_PHDR
  * added in front: the same facts, found without a system call. */
 #define OWN_PHDR_MAX 16
-static Elf64_Phdr own_phdrs[OWN_PHDR_MAX + 1];
-static unsigned long own_phnum;
+static Elf64_Phdr own_phdrs[OWN_PHDR_MAX + 1] VAOCI_HOT;
+static unsigned long own_phnum VAOCI_HOT;
 
 static void describe_self(void) {
   const Elf64_Ehdr *eh = &__ehdr_start;
@@ -77,7 +77,7 @@ unsigned long getauxval(unsigned long type) {
  * argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL. */
 __attribute__((used, noreturn)) void launch_entry(uint64_t *sp) {
   unsigned long unknown = relocate();
-  static struct launch_self self;
+  static struct launch_self self VAOCI_HOT;
   self.argc = (int)sp[0];
   self.argv = (char **)(sp + 1);
   self.envp = self.argv + self.argc + 1;

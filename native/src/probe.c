@@ -4,6 +4,7 @@
 #include "vaoci/maps.h"
 #include "auxv.h"
 #include "bits.h"
+#include "hot.h"
 #include "vaoci/probe.h"
 #define AT_PAGESZ_ 6
 #define AT_EXECFN_ 31
@@ -61,8 +62,8 @@ static uint64_t top_of(int bits, uint64_t page) {
 }
 
 int vaoci_probe_va_bits(uint64_t *task_size, vaoci_error_t *err) {
-  static int cached_bits;
-  static uint64_t cached_task;
+  static int cached_bits VAOCI_HOT;
+  static uint64_t cached_task VAOCI_HOT;
   if (cached_bits) {
     *task_size = cached_task;
     return cached_bits;

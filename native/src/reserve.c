@@ -4,11 +4,12 @@
  * writes PROT_NONE, so each reservation is already a PT_LOAD of 0 bytes
  * (test/preload/run.sh checks a real core); the calls cost ~20% of a fresh
  * process's reservation. */
+#include "hot.h"
 #include "reserve_internal.h"
 #include "sys.h"
 #include "vaoci/probe.h"
 
-uint64_t vaoci_syscalls_made;
+uint64_t vaoci_syscalls_made VAOCI_HOT;
 
 uint64_t vaoci_syscall_count(void) { return vaoci_syscalls_made; }
 
