@@ -12,7 +12,7 @@ NATIVE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Inative/include -Ibuil
 # (it would call libc), no compiler-invented memset loops calling themselves.
 PRELOAD_CFLAGS := $(NATIVE_CFLAGS) -DVAOCI_PRELOAD -fPIC -fvisibility=hidden -ffreestanding -fno-stack-protector \
                   -fno-tree-loop-distribute-patterns
-PRELOAD_LDFLAGS := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=both
+PRELOAD_LDFLAGS := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=both -Wl,-T,native/src/hot.ld
 
 LIB_SRCS := $(sort $(wildcard native/src/*.c))
 # Range allocation and verification are not needed inside every process.
@@ -60,14 +60,14 @@ build/$(1)/libvaoci.a: $(patsubst native/src/%.c,build/$(1)/obj/lib/%.o,$(LIB_SR
 	@rm -f $$@
 	$(AR_$(1)) rcs $$@ $$^
 
-build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS))
-	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$^ -lgcc
+build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS)) native/src/hot.ld
+	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$(filter-out %.ld,$$^) -lgcc
 
-build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o
-	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$^ -lgcc
+build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o native/src/hot.ld
+	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$(filter-out %.ld,$$^) -lgcc
 
-build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a
-	$(CC_$(1)) -static -o $$@ $$^
+build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a native/src/hot.ld
+	$(CC_$(1)) -static -Wl,-T,native/src/hot.ld -o $$@ $$(filter-out %.ld,$$^)
 
 build/$(1)/vaoci-overlay-marks: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(OVERLAY_MARKS_SRCS)) build/$(1)/libvaoci.a
 	$(CC_$(1)) -static -o $$@ $$^
@@ -96,7 +96,7 @@ $(foreach a,$(NATIVE_ARCHES),$(eval $(call native_arch,$(a))))
 # (native/src/hot.h: each page written first is a fault, ~2 us in a VM).
 LAUNCH_CFLAGS := $(NATIVE_CFLAGS) -fPIE -fvisibility=hidden -ffreestanding -fno-stack-protector \
                  -fno-tree-loop-distribute-patterns
-LAUNCH_LDFLAGS := -static-pie -nostdlib -Wl,-z,noexecstack -Wl,-z,text -Wl,-z,norelro -Wl,-T,native/launch/hot.ld
+LAUNCH_LDFLAGS := -static-pie -nostdlib -Wl,-z,noexecstack -Wl,-z,text -Wl,-z,norelro -Wl,-T,native/src/hot.ld
 LAUNCH_SRCS := $(sort $(wildcard native/launch/*.c))
 LAUNCH_HDRS := $(wildcard native/launch/*.h)
 # The parts its unit test links (everything but _start, the jump and main).
@@ -113,7 +113,7 @@ build/$(1)/obj/launch/freestanding.o: native/preload/freestanding.c
 
 # The launcher relocates itself and knows only R_*_RELATIVE: refuse any other.
 build/$(1)/vaoci-launch: $(patsubst native/launch/%.c,build/$(1)/obj/launch/%.o,$(LAUNCH_SRCS)) \
-                         build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a native/launch/hot.ld
+                         build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a native/src/hot.ld
 	$(CC_$(1)) $(LAUNCH_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
 	@if readelf -rW $$@.tmp | grep -E '^[0-9a-f]+ ' | grep -v RELATIVE; then \
 	  echo "vaoci-launch: relocations other than R_*_RELATIVE" >&2; rm -f $$@.tmp; exit 1; fi

@@ -11,6 +11,7 @@
  * Built a second time with -DVAOCI_BENCH_FLOOR as libvaoci-bench-floor.so,
  * make bench's floor row for dynamic processes: the same constructor, but
  * it times only the remapping of what the default reserved (floor.c). */
+#include "../src/hot.h"
 #include "../src/sys.h"
 #include "vaoci/env.h"
 #include "vaoci/maps.h"
@@ -18,7 +19,7 @@
 
 extern char **environ __attribute__((weak));
 
-static struct vaoci_reservation reservation;
+static struct vaoci_reservation reservation VAOCI_HOT_BSS; /* src/hot.h */
 
 #ifdef VAOCI_BENCH_FLOOR
 #define RESERVE(w, algo, res, err) vaoci_reserve_floor(w, res, err)
