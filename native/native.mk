@@ -61,13 +61,17 @@ build/$(1)/libvaoci.a: $(patsubst native/src/%.c,build/$(1)/obj/lib/%.o,$(LIB_SR
 	$(AR_$(1)) rcs $$@ $$^
 
 build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS)) native/src/hot.ld
-	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$(filter-out %.ld,$$^) -lgcc
+	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
+	@native/check-hot.sh $$@.tmp || { rm -f $$@.tmp; exit 1; }
+	@mv $$@.tmp $$@
 
 build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o native/src/hot.ld
 	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$(filter-out %.ld,$$^) -lgcc
 
 build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a native/src/hot.ld
-	$(CC_$(1)) -static -Wl,-T,native/src/hot.ld -o $$@ $$(filter-out %.ld,$$^)
+	$(CC_$(1)) -static -Wl,-T,native/src/hot.ld -o $$@.tmp $$(filter-out %.ld,$$^)
+	@native/check-hot.sh $$@.tmp || { rm -f $$@.tmp; exit 1; }
+	@mv $$@.tmp $$@
 
 build/$(1)/vaoci-overlay-marks: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(OVERLAY_MARKS_SRCS)) build/$(1)/libvaoci.a
 	$(CC_$(1)) -static -o $$@ $$^
@@ -112,11 +116,13 @@ build/$(1)/obj/launch/freestanding.o: native/preload/freestanding.c
 	$(CC_$(1)) $(LAUNCH_CFLAGS) -c $$< -o $$@
 
 # The launcher relocates itself and knows only R_*_RELATIVE: refuse any other.
+# check-hot.sh: hot.ld took effect (native/src/hot.h).
 build/$(1)/vaoci-launch: $(patsubst native/launch/%.c,build/$(1)/obj/launch/%.o,$(LAUNCH_SRCS)) \
                          build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a native/src/hot.ld
 	$(CC_$(1)) $(LAUNCH_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
 	@if readelf -rW $$@.tmp | grep -E '^[0-9a-f]+ ' | grep -v RELATIVE; then \
 	  echo "vaoci-launch: relocations other than R_*_RELATIVE" >&2; rm -f $$@.tmp; exit 1; fi
+	@native/check-hot.sh $$@.tmp || { rm -f $$@.tmp; exit 1; }
 	@mv $$@.tmp $$@
 
 # Registered as a binfmt_misc interpreter, the launcher goes by this name.
