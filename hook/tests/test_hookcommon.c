@@ -289,13 +289,15 @@ static void test_log_rotate(void) {
   long long bound = 2LL * MAX + 2LL * WRITERS * LINE_MAX_BYTES;
   CHECK(size <= bound && size1 <= bound, "log rotate: LOG %lld and LOG.1 %lld bytes stay under %lld", size, size1,
         bound);
+  /* LOG itself may be gone: the very last line can carry it over the limit, and its writer
+   * renames it to LOG.1 with no line after to create a new one (a CI run on 7929242 ended so). */
   DIR *d = opendir(dir);
-  int entries = 0;
+  int others = 0;
   for (struct dirent *e; d && (e = readdir(d));)
-    entries += e->d_name[0] != '.';
+    others += e->d_name[0] != '.' && strcmp(e->d_name, "vaoci.log") && strcmp(e->d_name, "vaoci.log.1");
   if (d)
     closedir(d);
-  CHECK(entries == 2, "log rotate: only LOG and LOG.1 are left (%d files)", entries);
+  CHECK(d && others == 0, "log rotate: nothing but LOG and LOG.1 is left (%d other files)", others);
   unlink(path), unlink(old);
   /* 0 (or below) never rotates. */
   int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
