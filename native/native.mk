@@ -12,7 +12,14 @@ NATIVE_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Inative/include -Ibuil
 # (it would call libc), no compiler-invented memset loops calling themselves.
 PRELOAD_CFLAGS := $(NATIVE_CFLAGS) -DVAOCI_PRELOAD -fPIC -fvisibility=hidden -ffreestanding -fno-stack-protector \
                   -fno-tree-loop-distribute-patterns
-PRELOAD_LDFLAGS := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=both -Wl,-T,native/src/hot.ld
+# hot.ld puts the records every run writes first in .bss (native/src/hot.h:
+# each page written first is a fault, ~2 us in a VM). Every program linked
+# with it is linked to $@.tmp and moved in place only once check-hot.sh has
+# seen the script take effect.
+HOT_LD := native/src/hot.ld
+HOT_LDFLAGS := -Wl,-T,$(HOT_LD)
+HOT_CHECKED_MV = @native/check-hot.sh $@.tmp || { rm -f $@.tmp; exit 1; }; mv $@.tmp $@
+PRELOAD_LDFLAGS := -shared -nostdlib -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=both $(HOT_LDFLAGS)
 
 LIB_SRCS := $(sort $(wildcard native/src/*.c))
 # Range allocation and verification are not needed inside every process.
@@ -60,18 +67,17 @@ build/$(1)/libvaoci.a: $(patsubst native/src/%.c,build/$(1)/obj/lib/%.o,$(LIB_SR
 	@rm -f $$@
 	$(AR_$(1)) rcs $$@ $$^
 
-build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS)) native/src/hot.ld
+build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS)) $(HOT_LD)
 	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
-	@native/check-hot.sh $$@.tmp || { rm -f $$@.tmp; exit 1; }
-	@mv $$@.tmp $$@
+	$$(HOT_CHECKED_MV)
 
-build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o native/src/hot.ld
-	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@ $$(filter-out %.ld,$$^) -lgcc
+build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o $(HOT_LD)
+	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
+	$$(HOT_CHECKED_MV)
 
-build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a native/src/hot.ld
-	$(CC_$(1)) -static -Wl,-T,native/src/hot.ld -o $$@.tmp $$(filter-out %.ld,$$^)
-	@native/check-hot.sh $$@.tmp || { rm -f $$@.tmp; exit 1; }
-	@mv $$@.tmp $$@
+build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a $(HOT_LD)
+	$(CC_$(1)) -static $(HOT_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^)
+	$$(HOT_CHECKED_MV)
 
 build/$(1)/vaoci-overlay-marks: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(OVERLAY_MARKS_SRCS)) build/$(1)/libvaoci.a
 	$(CC_$(1)) -static -o $$@ $$^
@@ -96,11 +102,10 @@ $(foreach a,$(NATIVE_ARCHES),$(eval $(call native_arch,$(a))))
 # position-independent it never sits at 0x400000, where static programs go.
 # Links libvaoci.a and the preload's memory routines. -z norelro: no loader
 # would apply RELRO, and without it .data follows the relocated data in the
-# same page; hot.ld puts the records every run writes first in .bss
-# (native/src/hot.h: each page written first is a fault, ~2 us in a VM).
+# same page; hot.ld as for the preload (HOT_LDFLAGS above).
 LAUNCH_CFLAGS := $(NATIVE_CFLAGS) -fPIE -fvisibility=hidden -ffreestanding -fno-stack-protector \
                  -fno-tree-loop-distribute-patterns
-LAUNCH_LDFLAGS := -static-pie -nostdlib -Wl,-z,noexecstack -Wl,-z,text -Wl,-z,norelro -Wl,-T,native/src/hot.ld
+LAUNCH_LDFLAGS := -static-pie -nostdlib -Wl,-z,noexecstack -Wl,-z,text -Wl,-z,norelro $(HOT_LDFLAGS)
 LAUNCH_SRCS := $(sort $(wildcard native/launch/*.c))
 LAUNCH_HDRS := $(wildcard native/launch/*.h)
 # The parts its unit test links (everything but _start, the jump and main).
@@ -116,14 +121,12 @@ build/$(1)/obj/launch/freestanding.o: native/preload/freestanding.c
 	$(CC_$(1)) $(LAUNCH_CFLAGS) -c $$< -o $$@
 
 # The launcher relocates itself and knows only R_*_RELATIVE: refuse any other.
-# check-hot.sh: hot.ld took effect (native/src/hot.h).
 build/$(1)/vaoci-launch: $(patsubst native/launch/%.c,build/$(1)/obj/launch/%.o,$(LAUNCH_SRCS)) \
-                         build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a native/src/hot.ld
+                         build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a $(HOT_LD)
 	$(CC_$(1)) $(LAUNCH_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
 	@if readelf -rW $$@.tmp | grep -E '^[0-9a-f]+ ' | grep -v RELATIVE; then \
 	  echo "vaoci-launch: relocations other than R_*_RELATIVE" >&2; rm -f $$@.tmp; exit 1; fi
-	@native/check-hot.sh $$@.tmp || { rm -f $$@.tmp; exit 1; }
-	@mv $$@.tmp $$@
+	$$(HOT_CHECKED_MV)
 
 # Registered as a binfmt_misc interpreter, the launcher goes by this name.
 build/$(1)/vaoci-binfmt: build/$(1)/vaoci-launch
