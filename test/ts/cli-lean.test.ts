@@ -172,9 +172,9 @@ describe('leanFile: a command line to its bundle', () => {
   });
 
   test('a shared bundle is never a command, nor a path', () => {
-    expect(fs.existsSync(path.join(LIB, 'lean_yaml.js'))).toBe(true);
-    expect(leanFile(['lean_yaml'], LIB, 0)).toBeUndefined();
-    expect(leanFile(['yaml'], LIB, 0)).toBeUndefined();
+    expect(fs.existsSync(path.join(LIB, 'lean_js-yaml.js'))).toBe(true);
+    expect(leanFile(['lean_js-yaml'], LIB, 0)).toBeUndefined();
+    expect(leanFile(['js-yaml'], LIB, 0)).toBeUndefined();
     expect(leanFile(['../lib/lean-validate'], LIB, 0)).toBeUndefined();
   });
 });

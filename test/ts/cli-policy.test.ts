@@ -103,6 +103,20 @@ describe('reading workloads', () => {
     expect(w[0].annotations['vaoci.io/va-limit']).toBe('i386');
   });
 
+  test("YAML 1.2's core schema: dates, yes and `<<` stay plain; a syntax error names its line", () => {
+    const pod = (value: string) =>
+      `kind: Pod\napiVersion: v1\nmetadata:\n  name: p\n  annotations:\n    vaoci.io/x: ${value}\nspec:\n  containers: [{name: c}]\n`;
+    expect(parseWorkloads('p', pod('2024-01-01'))[0].annotations['vaoci.io/x']).toBe('2024-01-01');
+    expect(parseWorkloads('p', pod('yes'))[0].annotations['vaoci.io/x']).toBe('yes');
+    expect(parseWorkloads('p', pod('true'))[0].annotations['vaoci.io/x']).toBe(true);
+    expect(parseWorkloads('p', pod('0x10'))[0].annotations['vaoci.io/x']).toBe(16);
+    const merge = 'kind: Pod\napiVersion: v1\nbase: &b {annotations: {vaoci.io/x: merged}}\nmetadata:\n  name: p\n  <<: *b\n';
+    expect(parseWorkloads('m', merge)[0].annotations).toEqual({});
+    // an unclosed flow sequence: the parser sees it at the end of the stream, the line after the last
+    expect(() => parseWorkloads('b', `${pod('a')}  other: [1\n`)).toThrow(/^`b` line 10: .*; expected an annotations JSON object/);
+    expect(() => parseWorkloads('d', 'kind: Pod\nkind: Job\n')).toThrow(/^`d` line 2: duplicated mapping key; expected /);
+  });
+
   test('JSON: a List, an OCI config.json (with the CRI container name), plain annotations', () => {
     expect(parseWorkloads('l', fs.readFileSync(paths.list, 'utf8')).map((x) => x.kind)).toEqual(['Pod']);
     const oci = parseWorkloads('c', fs.readFileSync(paths.config, 'utf8'))[0];

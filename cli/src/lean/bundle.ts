@@ -2,13 +2,13 @@
  * Builds the lean commands' bundles (`make cli`, after tsc): for each action
  * under actions/, one file lib/lean-ID.js (lean/main.ts finds it) holding the
  * compiled action, everything it requires and lean/run.ts, packed by esbuild
- * into one module. Node then reads one file instead of a hundred (yaml alone
- * is 72 modules: 17 ms of CPU as files, 4 ms as one). The bundles sit in
+ * into one module. Node then reads one file instead of a hundred (`yaml`, the
+ * YAML parser before js-yaml, was 72 modules: 17 ms of CPU as files, 4 ms as one). The bundles sit in
  * lib/, beside schema.js, because code that finds files from its own
  * __dirname (the precompiled validators, lib/startup/validators/) must see
- * the same directory from a bundle. yaml (250 KiB) is a bundle of its own,
- * lib/lean_yaml.js (no command word holds `_`), that a command's bundle requires where its code
- * requires yaml: only validate and explain read YAML on every run, and a
+ * the same directory from a bundle. js-yaml is a bundle of its own,
+ * lib/lean_js-yaml.js (no command word holds `_`), that a command's bundle requires where its code
+ * requires js-yaml: only validate and explain read YAML on every run, and a
  * bundle is parsed whole when it loads. Left out, and loaded from node_modules
  * if ever needed: Ajv (only without precompiled validators) and the
  * Kubernetes client. A bundle that would hold oclif is an error: the path
@@ -28,7 +28,7 @@ import { LEAN_PREFIX } from './main';
 const EXTERNAL = ['ajv', 'ajv/*', '@kubernetes/client-node', '@oclif/core', '@oclif/core/*'];
 
 /** SHARED are packages bundled once, into lib/lean_NAME.js (`_`: never a command's id), and required from there by every command's bundle. */
-const SHARED = ['yaml'];
+const SHARED = ['js-yaml'];
 
 /** sharedPlugin points a command bundle's require of a SHARED package at its own bundle, beside it. */
 const sharedPlugin: Plugin = {

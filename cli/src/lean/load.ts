@@ -2,7 +2,7 @@
  * Loads the lean bundles with V8's code cache of their functions as they
  * ran. Node's compile cache (startup/compile-cache.ts) keeps the code V8
  * compiled when a module was loaded, but V8 compiles most functions only
- * when first called, so every start compiled yaml's parser again (6 ms of
+ * when first called, so every start compiled the YAML parser again (6 ms of
  * `vaoci validate`'s 20 over `node -e 0`). Here a bundle is compiled as a
  * vm.Script and, on the first run, the cache is taken at exit
  * (createCachedData after the command ran holds every function it
@@ -24,7 +24,7 @@ export const SHARED_PREFIX = 'lean_';
 
 /**
  * cachedPath says which of a bundle's requires load through here too: the
- * packages bundled once beside it (lean/bundle.ts: ./lean_yaml.js) and the
+ * packages bundled once beside it (lean/bundle.ts: ./lean_js-yaml.js) and the
  * schemas' precompiled validators (absolute paths under lib/startup/
  * validators/, self-contained), so their code is cached as it ran as well.
  */

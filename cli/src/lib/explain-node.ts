@@ -39,9 +39,9 @@ export function readNodeLabels(input: string): Record<string, string> {
   if (!fs.existsSync(input) && input.includes('=')) return inlineLabels(input);
   let doc: unknown;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- yaml only when a labels file is read, not at every command's start
-    const { parse } = require('yaml') as typeof import('yaml');
-    doc = parse(fs.readFileSync(input, 'utf8')); // YAML reads JSON too
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- js-yaml only when a labels file is read, not at every command's start
+    const { CORE_SCHEMA, load } = require('js-yaml') as typeof import('js-yaml');
+    doc = load(fs.readFileSync(input, 'utf8'), { schema: CORE_SCHEMA }); // YAML reads JSON too
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0];
     throw badInput(`--node-labels \`${input}\`: ${why} — expected k=v,k=v or a file with a Node or its labels`);

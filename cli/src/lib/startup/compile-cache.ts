@@ -1,7 +1,7 @@
 /**
  * Node's on-disk compile cache (module.enableCompileCache) for bin/vaoci:
  * V8 keeps the code it compiled for each module, so the next start reads it
- * instead of compiling the CLI, oclif and yaml again. Node checks each entry
+ * instead of compiling the CLI, oclif and the YAML parser again. Node checks each entry
  * against the file's contents, so a rebuild only costs one slower start.
  *
  * The cache is kept per user under the OS temp dir (os.tmpdir(), /tmp unless
