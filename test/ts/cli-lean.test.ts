@@ -6,14 +6,18 @@
  * Node's --require of a probe that records at exit whether @oclif/core was
  * ever loaded, proves which path each line took: the lines a lean command
  * reads itself never load oclif, and the ones it leaves to oclif (help,
- * errors of the command line) do. Needs `make cli` (make check builds it).
+ * errors of the command line) do, except help oclif rendered before, which
+ * is printed from the user's cache (lean/help-cache.ts). Needs `make cli`
+ * (make check builds it).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { helpKey, isHelpLine } from '../../cli/src/lean/help-cache';
 import { BundleLoader } from '../../cli/src/lean/load';
 import { STARTUP_ENV, leanFile } from '../../cli/src/lean/main';
+import { keep, keptFile, readKept } from '../../cli/src/lib/startup/kept';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'vaoci');
@@ -61,11 +65,25 @@ function run(args: string[], env: Record<string, string> = {}): Ran {
 }
 
 /** loadedOclif runs args with the probe and says whether @oclif/core was loaded. */
-function loadedOclif(args: string[]): boolean {
+function loadedOclif(args: string[], env: Record<string, string> = {}): boolean {
   const out = path.join(tmp, 'probe-out');
   fs.rmSync(out, { force: true });
-  run(args, { NODE_OPTIONS: `--require ${probe}`, OCLIF_PROBE_OUT: out });
+  run(args, { NODE_OPTIONS: `--require ${probe}`, OCLIF_PROBE_OUT: out, ...env });
   return fs.readFileSync(out, 'utf8') === 'true';
+}
+
+/** freshTmp is an empty TMPDIR: its user cache directory (startup/compile-cache.ts) holds no kept help yet. */
+function freshTmp(): string {
+  return fs.mkdtempSync(path.join(tmp, 'tmpdir-'));
+}
+
+/** keptHelp lists the help files kept under a TMPDIR's cache directory. */
+function keptHelp(tmpdir: string): string[] {
+  // by name, not by this process's uid: jest's workers may see another uid than the CLI they spawn
+  return fs
+    .readdirSync(tmpdir)
+    .filter((d) => d.startsWith('vaoci-compile-cache-'))
+    .flatMap((d) => fs.readdirSync(path.join(tmpdir, d)).filter((f) => f.startsWith('help-')));
 }
 
 const host = (): string => hostRoot;
@@ -131,8 +149,8 @@ describe('which path each line takes', () => {
   test.each(LEAN)('lean, oclif never loaded: %s', (_name, args) => {
     expect(loadedOclif(args())).toBe(false);
   });
-  test.each(OCLIF)('left to oclif: %s', (_name, args) => {
-    expect(loadedOclif(args())).toBe(true);
+  test.each(OCLIF)('left to oclif (no help kept yet): %s', (_name, args) => {
+    expect(loadedOclif(args(), { TMPDIR: freshTmp() })).toBe(true);
   });
   test('VAOCI_CONTENT_TYPE=json (oclif turns --json on) leaves a lean line to oclif, before any bundle loads', () => {
     const out = path.join(tmp, 'probe-out');
@@ -146,6 +164,82 @@ describe('which path each line takes', () => {
     const out = path.join(tmp, 'probe-out');
     run(['ps'], { NODE_OPTIONS: `--require ${probe}`, OCLIF_PROBE_OUT: out, [STARTUP_ENV]: 'oclif' });
     expect(fs.readFileSync(out, 'utf8')).toBe('true');
+  });
+});
+
+describe('help, kept: oclif renders it once, later runs print it without oclif', () => {
+  test.each([['--help'], ['validate', '--help'], ['node', 'status', '--help'], ['node', '-h']])('%s', (...args) => {
+    const TMPDIR = freshTmp();
+    const byOclif = run(args, { [STARTUP_ENV]: 'oclif' });
+    expect([byOclif.status, byOclif.stderr]).toEqual([0, '']);
+    expect(loadedOclif(args, { TMPDIR })).toBe(true);
+    expect(keptHelp(TMPDIR)).toHaveLength(1);
+    expect(loadedOclif(args, { TMPDIR })).toBe(false);
+    expect(run(args, { TMPDIR })).toEqual(byOclif);
+  });
+
+  test('another terminal width is another key: rendered by oclif again, each kept apart', () => {
+    const TMPDIR = freshTmp();
+    const narrow = { TMPDIR, OCLIF_COLUMNS: '40' };
+    expect(loadedOclif(['--help'], { TMPDIR })).toBe(true);
+    expect(loadedOclif(['--help'], narrow)).toBe(true);
+    expect(loadedOclif(['--help'], narrow)).toBe(false);
+    expect(keptHelp(TMPDIR)).toHaveLength(2);
+    expect(run(['--help'], narrow)).toEqual(run(['--help'], { OCLIF_COLUMNS: '40', [STARTUP_ENV]: 'oclif' }));
+    expect(run(['--help'], narrow).stdout).not.toEqual(run(['--help'], { TMPDIR }).stdout);
+  });
+
+  test('a help line oclif fails (an unknown command) is not kept', () => {
+    const TMPDIR = freshTmp();
+    const r = run(['bogus', '--help'], { TMPDIR });
+    expect(r.status).not.toBe(0);
+    expect(keptHelp(TMPDIR)).toEqual([]);
+  });
+
+  test('which lines are plainly help', () => {
+    expect(isHelpLine(['--help'])).toBe(true);
+    expect(isHelpLine(['node', 'agent', '-h'])).toBe(true);
+    expect(isHelpLine(['help', 'validate'])).toBe(false); // no help command here
+    expect(isHelpLine([])).toBe(false);
+    expect(isHelpLine(['validate', 'x.yaml', '--help'])).toBe(false);
+    expect(isHelpLine(['validate', '--json', '--help'])).toBe(false);
+    expect(isHelpLine(['validate', '--help', '--json'])).toBe(false);
+    expect(isHelpLine(['run', '--help'])).toBe(false); // after `run IMAGE`, --help is the container's
+    expect(isHelpLine(['run', 'alpine', '--help'])).toBe(false);
+  });
+
+  test('the key: any input file changed, the terminal, oclif settings in the environment', () => {
+    const root = fs.mkdtempSync(path.join(tmp, 'root-'));
+    fs.mkdirSync(path.join(root, 'node_modules', '@oclif', 'core'), { recursive: true });
+    for (const f of ['oclif.manifest.json', 'package.json', 'node_modules/@oclif/core/package.json'])
+      fs.writeFileSync(path.join(root, f), '{}');
+    const pipe = { isTTY: false };
+    const key = helpKey(['--help'], {}, pipe, root);
+    expect(key).toBeDefined();
+    expect(helpKey(['--help'], { HOME: '/x' }, pipe, root)).toBe(key);
+    expect(helpKey(['--help'], { OCLIF_COLUMNS: '40' }, pipe, root)).not.toBe(key);
+    expect(helpKey(['--help'], { NO_COLOR: '1' }, pipe, root)).not.toBe(key);
+    expect(helpKey(['--help'], {}, { isTTY: true, columns: 120 }, root)).not.toBe(key);
+    expect(helpKey(['-h'], {}, pipe, root)).not.toBe(key);
+    fs.utimesSync(path.join(root, 'oclif.manifest.json'), new Date(1_000_000), new Date(1_000_000));
+    expect(helpKey(['--help'], {}, pipe, root)).not.toBe(key);
+    fs.rmSync(path.join(root, 'package.json'));
+    expect(helpKey(['--help'], {}, pipe, root)).toBeUndefined();
+  });
+
+  test('a kept file answers only its own key, and is written whole', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'cache-'));
+    const file = keptFile(dir, 'help', 'key-a');
+    expect(path.basename(file)).toMatch(/^help-[0-9a-f]{16}\.txt$/);
+    expect(keptFile(dir, 'help', 'key-b')).not.toBe(file);
+    expect(keptFile(dir, 'engine-version', 'key-a')).not.toBe(file);
+    expect(readKept(file, 'key-a')).toBeUndefined();
+    keep(file, 'key-a', 'USAGE\n  $ vaoci\n');
+    expect(readKept(file, 'key-a')).toBe('USAGE\n  $ vaoci\n');
+    expect(readKept(file, 'key-b')).toBeUndefined();
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+    keep(keptFile(dir, 'help', 'a\nb'), 'a\nb', 'x'); // a key must be one line
+    expect(fs.readdirSync(dir)).toEqual([path.basename(file)]);
   });
 });
 

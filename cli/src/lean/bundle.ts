@@ -13,7 +13,7 @@
  * if ever needed: Ajv (only without precompiled validators) and the
  * Kubernetes client. A bundle that would hold oclif is an error: the path
  * exists to start without it. First of all, lean/start.js: what bin/vaoci
- * requires on every start (startup/compile-cache.ts, lean/main.ts and
+ * requires on every start (startup/compile-cache.ts, lean/main.ts, help-cache.ts and
  * load.ts) as one file, one module to resolve and compile instead of three
  * (~2 ms of `vaoci ps`, measured side by side).
  * Run: `node build/ts/cli/src/lean/bundle.js`.

@@ -6,11 +6,13 @@
  * having run nothing, when there is none, when VAOCI_STARTUP=oclif or
  * VAOCI_CONTENT_TYPE is set, or when
  * runAction leaves the line to oclif (help, errors of the command line).
+ * Help oclif rendered before is printed from the cache (lean/help-cache.ts).
  * Bundles load with V8's code cache (lean/load.ts). This file and load.ts
  * require nothing but Node's built-ins: they run on every start.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { helpFromCache } from './help-cache';
 import { BundleLoader } from './load';
 
 /** STARTUP_ENV=oclif sends every command line through oclif's plain execute() (startup/dispatch.ts), none through here. */
@@ -59,6 +61,7 @@ export function leanFile(
  */
 export async function leanMain(argv: readonly string[], cacheDir?: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   if (env[STARTUP_ENV] === 'oclif' || env[CONTENT_TYPE_ENV]) return false; // decided before any bundle loads
+  if (cacheDir && helpFromCache(argv, cacheDir, env)) return true; // help oclif rendered before (lean/help-cache.ts)
   const found = leanFile(argv);
   if (!found) return false;
   const loader = new BundleLoader(cacheDir);
