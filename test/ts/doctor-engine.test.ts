@@ -2,8 +2,9 @@
  * `vaoci doctor`'s engine check on a node tree with a fake containerd that
  * answers --version through a chroot into the node root (a system test:
  * root, and a static busybox for the fake's script): the version from the
- * engine, the handler from its config, and the install record's version
- * once the binary is gone. The rest of doctor is doctor.test.ts.
+ * engine (asked once per binary: an upgraded one is asked again), the
+ * handler from its config, and the install record's version once the
+ * binary is gone. The rest of doctor is doctor.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,7 +29,11 @@ describe('vaoci doctor on a node tree', () => {
       fs.mkdirSync(path.join(root, 'bin'), { recursive: true });
       fs.copyFileSync('/bin/busybox', path.join(root, 'bin/sh'));
       fs.chmodSync(path.join(root, 'bin/sh'), 0o755);
-      put('/usr/bin/containerd', '#!/bin/sh\necho "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"\n', 0o755);
+      // each run of the fake engine leaves a line in /calls: doctor keeps its answer per binary
+      const engineScript = (v: string) =>
+        `#!/bin/sh\necho run >> /calls\necho "containerd github.com/containerd/containerd ${v} ${v}-1+b1"\n`;
+      const calls = () => fs.readFileSync(path.join(root, 'calls'), 'utf8').split('\n').filter(Boolean).length;
+      put('/usr/bin/containerd', engineScript('1.6.20~ds1'), 0o755);
       put('/etc/containerd/config.toml', 'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\n');
       put('/usr/sbin/runc', '#!/bin/sh\n', 0o755);
       const before = await vaoci(['doctor', '--host-root', root, '--json']);
@@ -51,6 +56,12 @@ describe('vaoci doctor on a node tree', () => {
       expect(after.stdout).toMatch(
         /^ {2}ok +engine +containerd 1\.6\.20~ds1, \/usr\/bin\/containerd: \/etc\/containerd\/config\.toml and its drop-ins define the runtime handler "vaoci" \(the running engine was not asked: no CRI socket here\)$/m,
       );
+      expect(calls()).toBe(1); // the second doctor used the kept answer
+      // An upgraded binary (new size, mtime, ctime) is asked again.
+      put('/usr/bin/containerd', engineScript('1.7.27'), 0o755);
+      const upgraded = await vaoci(['doctor', '--host-root', root, '--json']);
+      expect((upgraded.json?.node as { engine: { version: string } }).engine.version).toBe('1.7.27');
+      expect(calls()).toBe(2);
       // The binary gone (say, the DaemonSet cannot run it): the version the install recorded stands in.
       fs.rmSync(path.join(root, 'usr/bin/containerd'));
       put(

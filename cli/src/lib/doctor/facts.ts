@@ -9,6 +9,7 @@ import { behindOf, status } from '../node/status';
 import { detectBinfmt, hostBinfmtIo } from '../policy/binfmt';
 import type { BinfmtEntry } from '../policy/types';
 import { probe } from '../probe';
+import { userCacheDir } from '../startup/compile-cache';
 import type { DoctorFacts } from './checks';
 
 const RUNTIMES = ['/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc', '/usr/bin/crun', '/usr/local/bin/crun'];
@@ -21,7 +22,7 @@ export async function doctorFacts(host: Host, prefix: string): Promise<DoctorFac
   const p = await probe();
   const b = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root));
   const record = readRecord(host, prefix);
-  let engine = engineFacts(host, record);
+  let engine = engineFacts(host, record, userCacheDir());
   const socket = engine && CRI_SOCKETS[engine.engine];
   const askable = engine && socket && host.exists(socket);
   const running = askable ? await handlerRunning(host, engine!.engine, socket) : null;

@@ -5,13 +5,20 @@
  * --version`, `crio --version`) run through the node's root (chroot
  * HOST_ROOT, as restart.ts does; directly when the root is /), so the
  * node's binary runs with the node's libraries; when that cannot run here,
- * the version the install recorded stands in, saying so.
+ * the version the install recorded stands in, saying so. `vaoci doctor`
+ * keeps the binary's answer (startup/kept.ts) under a key naming the
+ * binary's identity in the node's root — device, inode, size, mtime and
+ * ctime — so an upgrade, a replaced or a touched binary is asked again: a
+ * Go engine starts slower than all the rest of doctor (`containerd
+ * --version` alone is 1.6x `node -e 0`).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
 import { CONTAINERD_CONFIG, CONTAINERD_DROPIN_DIR, HANDLER, handlerOf, mergedView, readRootConfig } from './containerd';
+import { resolveInRoot } from '../policy/rootfs';
+import { keep, keptFile, readKept } from '../startup/kept';
 import type { Host } from './host';
 import type { Engine } from './record';
 
@@ -56,11 +63,31 @@ export function parseVersion(text: string): string | null {
   return m ? m[1] : null;
 }
 
-/** askVersion runs the engine's `--version` through the node's root; null when it cannot run here. */
-export function askVersion(host: Host, binary: string): string | null {
+/**
+ * askVersion runs the engine's `--version` through the node's root; null
+ * when it cannot run here. With `cacheDir`, an answer kept for this very
+ * binary is used, and a new answer is kept.
+ */
+export function askVersion(host: Host, binary: string, cacheDir?: string): string | null {
+  const key = cacheDir ? binaryKey(host, binary) : undefined;
+  const file = cacheDir && key ? keptFile(cacheDir, 'engine-version', key) : undefined;
+  const kept = file && key ? readKept(file, key) : undefined;
+  if (kept) return kept;
   const [cmd, args] = host.root === '/' ? [binary, ['--version']] : ['chroot', [host.root, binary, '--version']];
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
-  return r.status === 0 ? parseVersion(`${r.stdout}`) : null;
+  const version = r.status === 0 ? parseVersion(`${r.stdout}`) : null;
+  if (file && key && version) keep(file, key, version);
+  return version;
+}
+
+/** binaryKey names the node's root, the binary and the identity of the file it resolves to there; undefined when it cannot be read. */
+export function binaryKey(host: Host, binary: string): string | undefined {
+  try {
+    const st = fs.statSync(host.at(resolveInRoot(host.root, binary)), { bigint: true });
+    return JSON.stringify([host.root, binary, ...[st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].map(String)]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** handlerIn looks for the runtime handler vaoci in the engine's config files as the engine would merge them. */
@@ -86,11 +113,15 @@ export function handlerIn(host: Host, engine: Engine): EngineFacts['handler'] {
   }
 }
 
-/** engineFacts puts it together; `recorded` is the install record's engine and version, if any. */
-export function engineFacts(host: Host, recorded?: { engine: Engine; engine_version?: string | null }): EngineFacts | null {
+/** engineFacts puts it together; `recorded` is the install record's engine and version, if any; `cacheDir` as for askVersion. */
+export function engineFacts(
+  host: Host,
+  recorded?: { engine: Engine; engine_version?: string | null },
+  cacheDir?: string,
+): EngineFacts | null {
   const found = findEngine(host, recorded?.engine);
   if (!found) return null;
-  const asked = found.binary ? askVersion(host, found.binary) : null;
+  const asked = found.binary ? askVersion(host, found.binary, cacheDir) : null;
   const fromRecord = recorded?.engine === found.engine ? (recorded.engine_version ?? null) : null;
   const version = asked ?? fromRecord;
   return { ...found, version, version_from: asked ? 'engine' : version ? 'install record' : null, handler: handlerIn(host, found.engine) };
