@@ -32,9 +32,31 @@ int vaoci_nomem_error(uint64_t addr, uint64_t len, vaoci_error_t *err) {
                           (unsigned long)len, (unsigned long)(len / GIB));
 }
 
+/* below_floor says whether a map at the unproven floor was refused as below
+ * vm.mmap_min_addr (EPERM from the capability check, EACCES from an LSM's),
+ * and then moves the floor up to it. Any other answer proves the floor. */
+static int below_floor(struct vaoci_reservation *res, uint64_t start, long r) {
+  if (!res->floor_unproven || start != res->floor)
+    return 0;
+  res->floor_unproven = 0;
+  if (r != -1 /* EPERM */ && r != -13 /* EACCES */)
+    return 0;
+  uint64_t min = vaoci_probe_mmap_min_addr();
+  if (min <= res->floor)
+    return 0; /* refused for another reason: reported as it is */
+  res->floor = min;
+  return 1;
+}
+
 int vaoci_map_span(struct vaoci_reservation *res, uint64_t start, uint64_t end, vaoci_error_t *err) {
+  if (start < res->floor) /* a span planned from the floor before it moved up */
+    start = res->floor;
+  if (start >= end)
+    return 0;
   uint64_t len = end - start;
   long r = vaoci_fixed_map(start, end, res->map_window, res->page_size);
+  if (below_floor(res, start, r))
+    return vaoci_map_span(res, start, end, err);
   if (r == -12 /* ENOMEM */)
     return vaoci_nomem_error(start, len, err);
   if (r == VAOCI_FIXED_NOT_PLACED)

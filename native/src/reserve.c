@@ -60,14 +60,26 @@ static int stack_top(uint64_t page, uint64_t *top, vaoci_error_t *err) {
   return vaoci_probe_stack(&start, top, err);
 }
 
-/* plan_floor is the bottom of user space, only asked when a target reaches
- * that low (custom windows), to keep presets syscall-free: a page mapped and
- * unmapped there is cheaper than opening vm.mmap_min_addr (~5 us cold), read
+/* plan_floor sets the bottom of user space, which matters only when a
+ * target reaches that low (custom windows): presets stay syscall-free. The
+ * algorithms that map each target from its start (known, query, gaps) take
+ * the page size unproven: their first map there proves it, or is refused
+ * below vm.mmap_min_addr and moves the floor up (map_span.c), so the common
+ * case makes no call for it; a 40-bit window made 9 calls where the floor
+ * row makes 4, 2 of them this probe. The others probe first: a page mapped
+ * and unmapped is cheaper than opening vm.mmap_min_addr (~5 us cold), read
  * only when that page is refused. */
-static uint64_t plan_floor(const struct vaoci_window *w, uint64_t page, uint64_t task) {
+static void plan_floor(struct vaoci_reservation *res, const struct vaoci_window *w, enum vaoci_algo algo) {
   struct vaoci_span comp[2];
-  int n = vaoci_window_complement(w, page, task, comp);
-  return n > 0 && comp[0].start < (16ull << 20) ? vaoci_probe_floor() : page;
+  int n = vaoci_window_complement(w, res->page_size, res->task_size, comp);
+  res->floor = res->page_size;
+  res->floor_unproven = 0;
+  if (n == 0 || comp[0].start >= (16ull << 20))
+    return;
+  if (algo == VAOCI_ALGO_KNOWN || algo == VAOCI_ALGO_QUERY || algo == VAOCI_ALGO_GAPS)
+    res->floor_unproven = 1;
+  else
+    res->floor = vaoci_probe_floor();
 }
 
 static int uses_maps(enum vaoci_algo algo) { return algo == VAOCI_ALGO_QUERY || algo == VAOCI_ALGO_GAPS; }
@@ -85,7 +97,7 @@ static int make_plan(const struct vaoci_window *w, enum vaoci_algo algo, struct 
   res->window = *w;
   res->page_size = plan->page_size;
   res->task_size = plan->task_size;
-  res->floor = plan_floor(w, plan->page_size, plan->task_size);
+  plan_floor(res, w, algo);
   uint64_t top;
   int r = stack_top(plan->page_size, &top, err);
   if (r < 0)
@@ -145,6 +157,10 @@ int vaoci_reserve(const struct vaoci_window *w, enum vaoci_algo algo, struct vao
   int r = make_plan(w, algo, res, &plan, err);
   if (r == 0 && plan.ntargets > 0) /* e.g. x86_64 on a 47-bit kernel: nothing to do */
     r = run_algo(res, &plan, algo, err);
+  if (r == 0 && res->floor_unproven) { /* no map reached the floor (something known starts there) */
+    res->floor = vaoci_probe_floor();
+    res->floor_unproven = 0;
+  }
   if (r == 0 && plan.ntargets > 0)
     claim_stack_zone(res);
   if (plan.maps_fd >= 0)

@@ -1,12 +1,22 @@
 /* Reserving for real in this (static) process, one forked child per case. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "child.h"
 #include "vaoci/reserve.h"
@@ -327,6 +337,89 @@ static int case_map_count_gaps(void) {
   return case_map_count();
 }
 
+/* refuse_low_maps makes this process a kernel's with vm.mmap_min_addr = min
+ * for a task without CAP_SYS_RAWIO: the sysctl reads min (a file bound over
+ * it in a mount namespace of its own) and mmap at a nonzero address below
+ * min fails with EPERM, as cap_mmap_addr() answers (a seccomp filter: the
+ * real check cannot be raised here without changing the machine's sysctl). */
+static int refuse_low_maps(unsigned min) {
+#if defined(__x86_64__)
+  enum { ARCH = AUDIT_ARCH_X86_64 };
+#elif defined(__aarch64__)
+  enum { ARCH = AUDIT_ARCH_AARCH64 };
+#endif
+  char file[] = "/tmp/vaoci-min-addr-XXXXXX", text[32];
+  int fd = mkstemp(file), n = snprintf(text, sizeof text, "%u\n", min);
+  if (fd < 0 || write(fd, text, (size_t)n) != n)
+    FAILS("write %s", file);
+  close(fd);
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+      mount(file, "/proc/sys/vm/mmap_min_addr", NULL, MS_BIND, NULL) < 0)
+    FAILS("bind a mmap_min_addr of %u: %s (needs root)", min, strerror(errno));
+  unlink(file);
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 0, 7),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 5),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]) + 4), /* high half (little-endian) */
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0), /* no address asked: the kernel places it */
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, min, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+  };
+  struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+    FAILS("seccomp: %s", strerror(errno));
+  if (mmap((void *)4096, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != MAP_FAILED ||
+      errno != EPERM)
+    FAILS("control: a map at 0x1000 was not refused");
+  return 0;
+}
+
+/* case_floor_refused: a window reaching below 16 MiB where the page size is
+ * below vm.mmap_min_addr. The algorithms that take the page size as the floor
+ * unproven meet EPERM at their first map and move up; every one reserves all
+ * from the real floor to the window and nothing below it, and verify holds. */
+static int case_floor_refused(void) {
+  static const enum vaoci_algo algos[] = {VAOCI_ALGO_KNOWN, VAOCI_ALGO_QUERY, VAOCI_ALGO_GAPS, VAOCI_ALGO_LADDER};
+  enum { MIN = 0x10000 };
+  if (refuse_low_maps(MIN))
+    return 1;
+  for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
+    vaoci_error_t err;
+    if (reserve("0x100000-0x10000000000", algos[a], &err) < 0)
+      FAILS("%s: %s", vaoci_algo_name(algos[a]), err.msg);
+    if (res.floor != MIN || res.floor_unproven)
+      FAILS("%s: floor 0x%lx (unproven %d), want 0x%x", vaoci_algo_name(algos[a]), (unsigned long)res.floor,
+            res.floor_unproven, MIN);
+    if (!vaoci_span_set_covers(&res.regions, MIN, 0x100000) || res.regions.items[0].start != MIN)
+      FAILS("%s: [0x%x, 0x100000) not reserved from the floor (first region 0x%lx)", vaoci_algo_name(algos[a]), MIN,
+            (unsigned long)res.regions.items[0].start);
+    if (vaoci_verify_pid(0, &res.window, &report, &err) < 0 || !report.holds)
+      FAILS("%s: verify: %s (free %lu bytes)", vaoci_algo_name(algos[a]), err.msg, (unsigned long)report.free_bytes);
+    if (vaoci_release(&res, &err) < 0)
+      FAILS("release: %s", err.msg);
+  }
+  return 0;
+}
+
+/* case_floor_page: where the page size maps, the floor is proven by the
+ * first reservation itself: the same regions as the probing algorithms,
+ * from the page size up. */
+static int case_floor_page(void) {
+  vaoci_error_t err;
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  if (reserve("0x100000-0x10000000000", VAOCI_ALGO_DEFAULT, &err) < 0)
+    FAILS("reserve: %s", err.msg);
+  if (res.floor != page || res.floor_unproven || res.regions.items[0].start != page)
+    FAILS("floor 0x%lx (unproven %d), first region 0x%lx, want the page size", (unsigned long)res.floor,
+          res.floor_unproven, (unsigned long)res.regions.items[0].start);
+  return 0;
+}
+
 static int case_live_untouched(void) {
   uint64_t where = 1ull << 40;
   char *p = mmap((void *)where, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -387,6 +480,8 @@ int main(int argc, char **argv) {
   CHILD_CASE(case_rlimit_as_halving, 0, "RLIMIT_AS 64 GiB: halving fails loudly too");
   CHILD_CASE(case_map_count, 0, "vm.max_map_count full: loud failure naming it");
   CHILD_CASE(case_map_count_gaps, 0, "vm.max_map_count full, maps text streamed: loud failure naming it");
+  CHILD_CASE(case_floor_page, 0, "the page size maps: the floor proven by the first reservation");
+  CHILD_CASE(case_floor_refused, 0, "the page size below vm.mmap_min_addr: known, query, gaps, ladder move up to it");
   CHILD_CASE(case_live_untouched, 0, "a live mapping outside the window is untouched");
   CHILD_CASE(case_release, 0, "release gives everything back");
   return check_summary("test_reserve");

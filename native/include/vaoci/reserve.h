@@ -44,6 +44,9 @@ struct vaoci_reserve_stats {
 struct vaoci_reservation {
   struct vaoci_window window;
   uint64_t floor; /* bottom of user space used (mmap_min_addr) */
+  /* floor is the page size, assumed: the first map there proves it, or is refused below
+   * vm.mmap_min_addr and moves it up (map_span.c); never left set by vaoci_reserve */
+  int floor_unproven;
   uint64_t task_size;
   uint64_t page_size;
   uint64_t map_window; /* the kernel's default mmap window when below task_size (52-bit arm64), else 0 */
