@@ -169,6 +169,7 @@ static void report(int reserved, int mm) {
 static int reserve(vaoci_error_t *err) {
   if (!opts.have_window)
     return 0;
+  res.untimed = !opts.debug; /* only VAOCI_DEBUG's line says how long it took */
   if (vaoci_reserve(&opts.window, opts.algo, &res, err) == 0)
     return 1;
   if (!opts.warn)

@@ -108,12 +108,14 @@ __attribute__((constructor)) static void vaoci_preload_init(void) {
   struct vaoci_window w;
   enum vaoci_algo algo;
   vaoci_error_t err;
+  const char *debug = env_get("VAOCI_DEBUG");
+  int report = debug && !env_is(debug, "0");
+  reservation.untimed = !report; /* only the report says how long it took */
   if (choose(&w, &algo, limit, &err) < 0 || RESERVE(&w, algo, &reservation, &err) < 0) {
     fail(&err, env_get("VAOCI_ON_ERROR"));
     return;
   }
-  const char *debug = env_get("VAOCI_DEBUG");
-  if (debug && !env_is(debug, "0")) {
+  if (report) {
     char text[VAOCI_WINDOW_TEXT_MAX];
     vaoci_window_format(&w, text, sizeof text);
     report_success(text, debug);

@@ -150,7 +150,7 @@ static int run_algo(struct vaoci_reservation *res, const struct vaoci_plan *plan
 
 int vaoci_reserve(const struct vaoci_window *w, enum vaoci_algo algo, struct vaoci_reservation *res,
                   vaoci_error_t *err) {
-  uint64_t t0 = vaoci_now_ns(), calls0 = vaoci_syscalls_made;
+  uint64_t t0 = res->untimed ? 0 : vaoci_now_ns(), calls0 = vaoci_syscalls_made;
   struct vaoci_plan plan;
   res->regions.count = 0;
   res->stats.algo_used = algo;
@@ -175,7 +175,7 @@ int vaoci_reserve(const struct vaoci_window *w, enum vaoci_algo algo, struct vao
   res->stats.bytes = vaoci_span_set_bytes(&res->regions);
   res->stats.regions = res->regions.count;
   res->stats.syscalls = vaoci_syscalls_made - calls0;
-  res->stats.nanoseconds = vaoci_now_ns() - t0;
+  res->stats.nanoseconds = res->untimed ? 0 : vaoci_now_ns() - t0;
   return 0;
 }
 

@@ -420,6 +420,24 @@ static int case_floor_page(void) {
   return 0;
 }
 
+/* case_untimed: a caller that never reads the time (the preload, the
+ * launcher without VAOCI_DEBUG) gets none, and the same reservation. */
+static int case_untimed(void) {
+  vaoci_error_t err;
+  res.untimed = 1;
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0)
+    FAILS("reserve: %s", err.msg);
+  size_t regions = res.regions.count;
+  if (res.stats.nanoseconds != 0 || regions == 0)
+    FAILS("untimed: %lu ns, %zu regions", (unsigned long)res.stats.nanoseconds, regions);
+  if (vaoci_release(&res, &err) < 0)
+    FAILS("release: %s", err.msg);
+  res.untimed = 0;
+  if (reserve("i386", VAOCI_ALGO_DEFAULT, &err) < 0 || res.stats.nanoseconds == 0 || res.regions.count != regions)
+    FAILS("timed: %lu ns, %zu regions (%zu untimed)", (unsigned long)res.stats.nanoseconds, res.regions.count, regions);
+  return 0;
+}
+
 static int case_live_untouched(void) {
   uint64_t where = 1ull << 40;
   char *p = mmap((void *)where, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -482,6 +500,7 @@ int main(int argc, char **argv) {
   CHILD_CASE(case_map_count_gaps, 0, "vm.max_map_count full, maps text streamed: loud failure naming it");
   CHILD_CASE(case_floor_page, 0, "the page size maps: the floor proven by the first reservation");
   CHILD_CASE(case_floor_refused, 0, "the page size below vm.mmap_min_addr: known, query, gaps, ladder move up to it");
+  CHILD_CASE(case_untimed, 0, "untimed: no time read, the same regions");
   CHILD_CASE(case_live_untouched, 0, "a live mapping outside the window is untouched");
   CHILD_CASE(case_release, 0, "release gives everything back");
   return check_summary("test_reserve");

@@ -35,7 +35,7 @@ struct vaoci_reserve_stats {
   uint64_t bytes; /* reserved */
   uint64_t regions; /* disjoint regions reserved (after coalescing) */
   uint64_t syscalls; /* system calls made, probing included */
-  uint64_t nanoseconds; /* wall time of vaoci_reserve */
+  uint64_t nanoseconds; /* wall time of vaoci_reserve; 0 when untimed */
   enum vaoci_algo algo_used; /* the algorithm that ran (after any fallback) */
 };
 
@@ -47,6 +47,9 @@ struct vaoci_reservation {
   /* floor is the page size, assumed: the first map there proves it, or is refused below
    * vm.mmap_min_addr and moves it up (map_span.c); never left set by vaoci_reserve */
   int floor_unproven;
+  /* untimed: the caller never reads stats.nanoseconds, so vaoci_reserve does not read the clock
+   * (in the preload and the launcher, freestanding, each read is a system call: no vDSO lookup) */
+  int untimed;
   uint64_t task_size;
   uint64_t page_size;
   uint64_t map_window; /* the kernel's default mmap window when below task_size (52-bit arm64), else 0 */
