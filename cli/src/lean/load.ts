@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as nodeModule from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { writeAtomic } from '../lib/atomic';
 
 /** SHARED_PREFIX starts the name of a package bundled once beside the commands' bundles (`_`: never a command's id). */
 export const SHARED_PREFIX = 'lean_';
@@ -98,9 +99,7 @@ export class BundleLoader {
       for (const { script, key } of this.uncached) {
         const prefix = `${path.basename(key).split('.js-')[0]}.js-`;
         for (const old of fs.readdirSync(this.dir)) if (old.startsWith(prefix)) fs.rmSync(path.join(this.dir, old), { force: true });
-        const tmp = `${key}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(tmp, key);
+        writeAtomic(key, script.createCachedData(), 0o600);
       }
     } catch {
       // a full disk or a read-only cache: the next start compiles again

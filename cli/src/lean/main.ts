@@ -7,8 +7,9 @@
  * VAOCI_CONTENT_TYPE is set, or when
  * runAction leaves the line to oclif (help, errors of the command line).
  * Help oclif rendered before is printed from the cache (lean/help-cache.ts).
- * Bundles load with V8's code cache (lean/load.ts). This file and load.ts
- * require nothing but Node's built-ins: they run on every start.
+ * Bundles load with V8's code cache (lean/load.ts). This file, load.ts and
+ * help-cache.ts run on every start: they require Node's built-ins and
+ * lib/atomic.ts, whose node:crypto is loaded only when a file is written.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

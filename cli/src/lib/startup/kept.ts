@@ -5,11 +5,13 @@
  * (lean/help-cache.ts), an engine binary's `--version` (node/engine.ts).
  * A file holds its key on the first line and is named by a 64-bit FNV-1a
  * of it; a file whose first line is another key answers nothing. Written
- * whole (a temporary file, 0600, renamed over), so no reader sees half of
- * one. Node's built-ins only: help-cache.ts runs on every start.
+ * whole (atomic.ts's writeAtomic, 0600), so no reader sees half of one.
+ * help-cache.ts runs on every start: nothing here loads more than Node's
+ * built-ins until a file is written (randomHex requires node:crypto then).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic } from '../atomic';
 
 /** keptFile is where the text for `key` of this `kind` (help, engine-version) is kept in `cacheDir`. */
 export function keptFile(cacheDir: string, kind: string, key: string): string {
@@ -30,14 +32,12 @@ export function readKept(file: string, key: string): string | undefined {
   return nl >= 0 && text.slice(0, nl) === key ? text.slice(nl + 1) : undefined;
 }
 
-/** keep writes `text` for `key` whole: a temporary file beside it (0600), renamed over. A failure leaves no file. */
+/** keep writes `text` for `key` whole (0600). A failure (a full disk, a read-only cache) keeps nothing: the answer is asked for again next time. */
 export function keep(file: string, key: string, text: string): void {
   if (key.includes('\n')) return; // the key is the first line
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, `${key}\n${text}`, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(tmp, file);
+    writeAtomic(file, `${key}\n${text}`, 0o600);
   } catch {
-    fs.rmSync(tmp, { force: true });
+    // nothing kept, nothing left behind (writeAtomic removes its temporary file)
   }
 }
