@@ -45,7 +45,8 @@ struct vaoci_reservation {
   struct vaoci_window window;
   uint64_t floor; /* bottom of user space used (mmap_min_addr) */
   /* floor is the page size, assumed: the first map there proves it, or is refused below
-   * vm.mmap_min_addr and moves it up (map_span.c); never left set by vaoci_reserve */
+   * vm.mmap_min_addr and moves it up (map_span.c); never left set by a vaoci_reserve that
+   * succeeded (one that failed leaves floor as unknown as it found it) */
   int floor_unproven;
   /* untimed: the caller never reads stats.nanoseconds, so vaoci_reserve does not read the clock
    * (in the preload and the launcher, freestanding, each read is a system call: no vDSO lookup) */
