@@ -22,6 +22,16 @@ sections=("$@")
 
 rm -f "$BENCH_OUT"/*.json "$BENCH_OUT"/*.svg "$BENCH_OUT"/*.log "$BENCH_OUT"/report.md
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# The CLI section's baseline, `node -e 0`, timed first on the machine as it is
+# now: the report puts the CLI's ratios in doubt when the section's own
+# baseline is far off it (a machine slowed for that section flatters them).
+reference=null
+if printf '%s\n' "${sections[@]}" | grep -qx cli; then
+  ref=$(mktemp)
+  hyperfine_quiet -N --warmup 3 --runs 30 --export-json "$ref" 'node -e 0' &&
+    reference=$(jq -c '.results[0] | {command, median, runs: (.times | length)}' "$ref")
+  rm -f "$ref"
+fi
 seconds='{}' failed=()
 for s in "${sections[@]}"; do
   case $s in
@@ -38,7 +48,9 @@ done
 jq -n --arg date "$(date -u +%Y-%m-%dT%H:%MZ)" --arg host "$(hostname)" --arg kernel "$(uname -r)" \
   --arg cpu "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)" --argjson cpus "$(nproc)" \
   --arg load_start "$load_start" --arg load_end "$(cut -d' ' -f1-3 /proc/loadavg)" --argjson seconds "$seconds" \
+  --argjson reference "$reference" \
   --args '{date: $date, host: $host, kernel: $kernel, cpu: $cpu, cpus: $cpus, load_start: $load_start,
-           load_end: $load_end, seconds: $seconds, failed: $ARGS.positional}' "${failed[@]}" >"$BENCH_OUT/machine.json"
+           load_end: $load_end, seconds: $seconds, failed: $ARGS.positional}
+          + (if $reference then {reference: $reference} else {} end)' "${failed[@]}" >"$BENCH_OUT/machine.json"
 node test/bench/report.js "$BENCH_OUT"
 [ ${#failed[@]} -eq 0 ]

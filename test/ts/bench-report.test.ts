@@ -226,7 +226,40 @@ describe('goals: met or not met on either side of the line', () => {
     { version: 0.1501, met: false },
   ])('CLI: --version at $version s: met $met', ({ version, met }) => {
     const s = { cli: timing(group('vaoci CLI start-up', { 'node -e 0': [0.06], 'bin/vaoci --version': [version] })) };
-    expect(verdicts(s)).toEqual([['`bin/vaoci --version` ≤ 150 ms', met]]);
+    expect(verdicts(s)[0]).toEqual(['`bin/vaoci --version` ≤ 150 ms', met]);
+  });
+
+  test.each([
+    { validate: 0.045, met: true },
+    { validate: 0.0451, met: false },
+  ])('CLI: each command within 1.5x node -e 0 of the same runs: $validate s against 30 ms, met $met', ({ validate, met }) => {
+    const s = { cli: timing(group('cli', { 'node -e 0': [0.03], 'bin/vaoci --version': [0.032], 'bin/vaoci validate': [validate] })) };
+    expect(verdicts(s).slice(1)).toEqual([
+      ['`bin/vaoci --version` ≤ 1.5x `node -e 0`', true],
+      ['`bin/vaoci validate` ≤ 1.5x `node -e 0`', met],
+    ]);
+  });
+
+  test.each([
+    { reference: 0.03, doubt: false },
+    { reference: 0.0241, doubt: false }, // 30 ms is 1.245x of it: inside 1.25x
+    { reference: 0.0239, doubt: true }, // 1.255x: the section ran on a slower machine
+    { reference: 0.0376, doubt: true }, // 0.798x: on a faster one
+  ])('CLI: a baseline $reference s at the start against 30 ms in the section: ratios in doubt $doubt', ({ reference, doubt }) => {
+    const s = { cli: timing(group('cli', { 'node -e 0': [0.03], 'bin/vaoci ps': [0.033] })) };
+    const machine = { date: 'd', host: 'h', kernel: 'k', cpu: 'c', cpus: 2, load_start: '1', load_end: '1', seconds: {}, failed: [] };
+    const goals = figures(s, { ...machine, reference: { command: 'node -e 0', median: reference, runs: 30 } })[0].goals;
+    const ratio = goals.find((g) => g.text.startsWith('`bin/vaoci ps` ≤ 1.5x'));
+    expect(ratio?.met).toBe(true);
+    expect(ratio?.doubt !== undefined).toBe(doubt);
+    expect(goals.find((g) => g.text.includes('150 ms'))?.doubt).toBeUndefined();
+    const { markdown } = buildReport(s, { ...machine, reference: { command: 'node -e 0', median: reference, runs: 30 } });
+    expect(markdown).toContain(`before any section: ${(reference * 1e3).toFixed(1)} ms (median of 30)`);
+    if (doubt)
+      expect(markdown).toMatch(
+        /\| met, in doubt: `node -e 0` took 30\.0 ms here against \d+\.\d ms at the start of the run \(\d\.\d\dx\) \|/,
+      );
+    else expect(markdown).toContain('| CLI start-up | `bin/vaoci ps` ≤ 1.5x `node -e 0` | 1.10x (30.0 → 33.0 ms) | met |');
   });
 
   test('launch: the i386 row is the one held to the goal', () => {

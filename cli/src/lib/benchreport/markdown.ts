@@ -22,6 +22,9 @@ export function machineLine(m: Machine): string {
   return [
     `Measured ${m.date} on ${m.host}: ${m.cpu}, ${m.cpus} CPUs, kernel ${m.kernel}; load ${m.load_start} at the start, ${m.load_end} at the end.`,
     `Sections: ${took.join(', ')} (${Math.round(total)} s in all).`,
+    m.reference
+      ? `\`${m.reference.command}\` before any section: ${(m.reference.median * 1e3).toFixed(1)} ms (median of ${m.reference.runs}).`
+      : '',
     m.failed.length ? `**Failed:** ${m.failed.join(', ')} (see build/bench/NAME.log).` : '',
   ]
     .filter(Boolean)
@@ -29,7 +32,7 @@ export function machineLine(m: Machine): string {
 }
 
 function figureMarkdown(f: Figure): string {
-  const goals = f.goals.map((g) => `- goal: ${g.text}: ${g.measured} — **${verdict(g.met)}**`);
+  const goals = f.goals.map((g) => `- goal: ${g.text}: ${g.measured} — **${verdict(g.met, g.doubt)}**`);
   return [
     `## ${f.title}`,
     f.how,
@@ -44,7 +47,7 @@ function figureMarkdown(f: Figure): string {
 
 /** renderMarkdown writes the whole report. */
 export function renderMarkdown(figures: Figure[], machine?: Machine): string {
-  const goals = figures.flatMap((f) => f.goals.map((g) => [f.title, g.text, g.measured, verdict(g.met)]));
+  const goals = figures.flatMap((f) => f.goals.map((g) => [f.title, g.text, g.measured, verdict(g.met, g.doubt)]));
   return (
     [
       '# vaoci benchmarks (`make bench`)',

@@ -7,7 +7,7 @@
 import { formatRatio } from '../format';
 import { GOALS, within } from './goals';
 import { type Timing, summarize } from './stats';
-import type { Bar, BarChart, Figure, Goal, HyperfineGroup, TimingSection } from './types';
+import type { Bar, BarChart, Figure, Goal, HyperfineGroup, Machine, TimingSection } from './types';
 
 /** Unit is how a figure prints times. */
 export interface Unit {
@@ -156,9 +156,14 @@ export function containerFigure(s: TimingSection): Figure {
   });
 }
 
-/** cliFigure: the CLI's start-up against `node -e 0`. */
-export function cliFigure(s: TimingSection): Figure {
-  return timingFigure(s, {
+/**
+ * cliFigure: the CLI's start-up against `node -e 0`: `--version` against its
+ * own limit, every command against GOALS.cliRatio times the baseline of the
+ * same runs. Given the `node -e 0` timed at the start of the run, a baseline
+ * that moved more than GOALS.cliBaselineDrift from it puts every ratio in doubt.
+ */
+export function cliFigure(s: TimingSection, reference?: Machine['reference']): Figure {
+  const f = timingFigure(s, {
     id: 'cli',
     title: 'CLI start-up',
     unit: MS,
@@ -175,4 +180,22 @@ export function cliFigure(s: TimingSection): Figure {
       };
     },
   });
+  for (const group of s.groups) f.goals.push(...cliRatioGoals(summarize(group), reference));
+  return f;
+}
+
+/** cliRatioGoals: each row against the first (`node -e 0`), from the same runs, in doubt when the baseline drifted. */
+function cliRatioGoals([base, ...rows]: Timing[], reference?: Machine['reference']): Goal[] {
+  if (!base) return [];
+  const drift = reference ? base.median / reference.median : 1;
+  const doubt =
+    reference && (drift > GOALS.cliBaselineDrift || drift < 1 / GOALS.cliBaselineDrift)
+      ? `\`${base.name}\` took ${amount(base.median, MS)} ms here against ${amount(reference.median, MS)} ms at the start of the run (${formatRatio(drift)})`
+      : undefined;
+  return rows.map((t) => ({
+    text: `\`${t.name}\` ≤ ${GOALS.cliRatio}x \`${base.name}\``,
+    measured: `${formatRatio(t.median / base.median)} (${amount(base.median, MS)} → ${amount(t.median, MS)} ms)`,
+    met: within(t.median / base.median, GOALS.cliRatio),
+    ...(doubt ? { doubt } : {}),
+  }));
 }

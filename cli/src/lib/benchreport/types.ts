@@ -82,6 +82,8 @@ export interface Machine {
   seconds: Record<string, number>;
   /** failed names the sections whose script failed (see build/bench/NAME.log). */
   failed: string[];
+  /** reference: `node -e 0` timed before any section, on the machine as it was at the start (none when the run has no CLI section). */
+  reference?: { command: string; median: number; runs: number };
 }
 
 /** Goal is one of the README's goals against its figure: met is null when it does not apply here. */
@@ -89,6 +91,8 @@ export interface Goal {
   text: string;
   measured: string;
   met: boolean | null;
+  /** doubt says why the verdict may not hold: the conditions of the run moved under it. */
+  doubt?: string;
 }
 
 /** Bar is one bar: its value, an optional spread (low..high) and a note printed after it (a ratio). */
