@@ -11,6 +11,7 @@ export PATH := $(CURDIR)/build/host-node/bin:$(PATH)
 
 include native/native.mk
 include hook/hook.mk
+include hook/musl/musl.mk
 include cli/image.mk
 include charts/chart.mk
 

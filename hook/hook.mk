@@ -4,7 +4,8 @@
 # (hook/ocihook/ → vaoci-hook) and their tests, built for x86_64 and aarch64
 # into build/<arch>/ like native/. Needs native.mk first (compilers,
 # NATIVE_CFLAGS, libvaoci.a) and jansson (libjansson-dev,
-# libjansson-dev:arm64), linked statically.
+# libjansson-dev:arm64), linked statically. The two programs of the arches in
+# HOOK_MUSL_ARCHES are linked against musl instead (hook/musl/musl.mk).
 
 POLICY_GEN_OUT := hook/policy/policy_gen.h cli/src/lib/policy/grammar.gen.ts
 POLICY_GEN_IN := schemas/annotations.schema.json schemas/node-config.schema.json schemas/policy.schema.json \
@@ -16,6 +17,7 @@ HOOK_POLICY_SRCS := $(sort $(wildcard hook/policy/*.c))
 HOOK_COMMON_SRCS := $(sort $(wildcard hook/common/*.c))
 HOOK_RUNTIME_SRCS := $(sort $(wildcard hook/runtime/*.c))
 HOOK_OCIHOOK_SRCS := $(sort $(wildcard hook/ocihook/*.c))
+HOOK_MUSL_ARCHES := x86_64
 HOOK_TEST_NAMES := $(patsubst hook/tests/%.c,%,$(sort $(wildcard hook/tests/test_*.c)))
 HOOK_HDRS := $(wildcard hook/policy/*.h hook/common/*.h hook/runtime/*.h hook/ocihook/*.h) $(NATIVE_HDRS)
 
@@ -61,11 +63,13 @@ build/$(1)/libvaoci-hookstages.a: $(filter-out build/$(1)/obj/hookx/ocihook/main
 	@rm -f $$@
 	$(AR_$(1)) rcs $$@ $$^
 
+ifeq ($(filter $(1),$(HOOK_MUSL_ARCHES)),)
 build/$(1)/vaoci-runtime: $(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_RUNTIME_SRCS)) $$(HOOK_LIBS_$(1))
 	$(CC_$(1)) -static -o $$@ $$^ -ljansson
 
 build/$(1)/vaoci-hook: $(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_OCIHOOK_SRCS)) $$(HOOK_LIBS_$(1))
 	$(CC_$(1)) -static -o $$@ $$^ -ljansson
+endif
 
 build/$(1)/hook-tests/%: build/$(1)/obj/hook-tests/%.o $(filter-out build/$(1)/obj/hookx/runtime/main.o,$(patsubst hook/%.c,build/$(1)/obj/hookx/%.o,$(HOOK_RUNTIME_SRCS))) $$(HOOK_LIBS_$(1))
 	@mkdir -p $$(@D)

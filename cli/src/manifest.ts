@@ -9,9 +9,9 @@
  * TypeScript sources under jest — the tests never run stale compiled code.
  * Run after tsc: `npm run manifest`.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Plugin } from '@oclif/core';
+import { writeAtomic } from './lib/atomic';
 
 /** writeManifest loads every command of the package at `root` and writes its manifest; returns the command ids. */
 export async function writeManifest(root: string): Promise<string[]> {
@@ -28,10 +28,7 @@ export async function writeManifest(root: string): Promise<string[]> {
     delete (c as { relativePath?: string[] }).relativePath;
     delete (c as { isESM?: boolean }).isESM;
   }
-  const file = path.join(root, 'oclif.manifest.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(plugin.manifest, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeAtomic(path.join(root, 'oclif.manifest.json'), `${JSON.stringify(plugin.manifest, null, 2)}\n`);
   return Object.keys(plugin.manifest.commands).sort();
 }
 
