@@ -15,7 +15,7 @@ import { Plugin, type Interfaces } from '@oclif/core';
 import type { ValidateFunction } from 'ajv/dist/2020';
 import { compileCacheDir, safeCacheDir } from '../../cli/src/lib/startup/compile-cache';
 import { STARTUP_ENV, type Manifest, fastPackage, manifestPlugin } from '../../cli/src/lib/startup/dispatch';
-import { INDEX, writeValidators } from '../../cli/src/lib/startup/validators';
+import { INDEX, schemaSources, writeValidators } from '../../cli/src/lib/startup/validators';
 import { findSchemaDir, precompiledNames, problemLines, schemaNames, validate } from '../../cli/src/lib/schema';
 import { ROOT, type Json } from './cli-helpers';
 
@@ -106,15 +106,49 @@ describe('precompiled validators (make cli: startup/validators.ts)', () => {
     expect(validate(id, {}).length).toBeGreaterThan(0);
   });
 
-  test('used only while no schema is newer than their index', () => {
+  test('the index names the schema files each validator was compiled from: its own and what its $refs reach', () => {
+    const { sources } = JSON.parse(fs.readFileSync(path.join(out, INDEX), 'utf8')) as { sources: Record<string, string[]> };
+    expect(Object.keys(sources).sort()).toEqual(schemaNames());
+    // cli-inspect: run-index's container and hook-report, which both use defs
+    expect(sources['cli-inspect']).toEqual([
+      'cli-inspect.schema.json',
+      'defs.schema.json',
+      'hook-report.schema.json',
+      'run-index.schema.json',
+    ]);
+    expect(sources.defs).toEqual(['defs.schema.json']);
+    expect(schemaSources(findSchemaDir())).toEqual(sources);
+  });
+
+  test('used while their schema files are no newer than the index; a directory changed since sets all aside', () => {
     const schemas = path.join(tmp, 'schemas');
     fs.cpSync(findSchemaDir(), schemas, { recursive: true });
     const old = new Date(Date.now() - 60_000);
-    for (const f of fs.readdirSync(schemas)) fs.utimesSync(path.join(schemas, f), old, old);
+    const age = (): void => {
+      for (const f of fs.readdirSync(schemas)) fs.utimesSync(path.join(schemas, f), old, old);
+      fs.utimesSync(schemas, old, old);
+    };
+    age();
     expect(precompiledNames(out, schemas)).toEqual(schemaNames());
-    fs.utimesSync(path.join(schemas, 'defs.schema.json'), new Date(), new Date(Date.now() + 60_000));
+    // edited in place: every validator compiled from defs is set aside, the others stay
+    const { sources } = JSON.parse(fs.readFileSync(path.join(out, INDEX), 'utf8')) as { sources: Record<string, string[]> };
+    fs.utimesSync(path.join(schemas, 'annotations.schema.json'), new Date(), new Date(Date.now() + 60_000));
+    const kept = schemaNames().filter((n) => !sources[n].includes('annotations.schema.json'));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(schemaNames().length);
+    expect(precompiledNames(out, schemas)).toEqual(kept);
+    // a file added (or one saved by a rename): the directory is newer than the index
+    age();
+    fs.writeFileSync(path.join(schemas, 'new.schema.json'), '{}');
     expect(precompiledNames(out, schemas)).toBeNull();
     expect(precompiledNames(path.join(tmp, 'nowhere'), schemas)).toBeNull();
+    // an index written before the sources were recorded is not used
+    const older = path.join(tmp, 'older');
+    fs.mkdirSync(older, { recursive: true });
+    fs.writeFileSync(path.join(older, INDEX), `${JSON.stringify({ names: schemaNames() })}\n`);
+    fs.rmSync(path.join(schemas, 'new.schema.json'));
+    age();
+    expect(precompiledNames(older, schemas)).toBeNull();
   });
 });
 

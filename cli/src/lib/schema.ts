@@ -55,35 +55,65 @@ export function loadSchemas(dir: string, options: Options = {}): Ajv2020 {
 
 let registry: Ajv2020 | undefined;
 
-/** precompiled lists the validators `make cli` wrote, or is null (the sources, no build, or a schema newer than the build). */
-let precompiled: string[] | null | undefined;
+/** PrecompiledIndex is index.json: the validators' short names, and the schema files each was compiled from (startup/validators.ts). */
+export interface PrecompiledIndex {
+  names: string[];
+  sources: Record<string, string[]>;
+}
+
+/** Precompiled is a build's index as found: with its mtime and the schemas directory it is held to. */
+interface Precompiled extends PrecompiledIndex {
+  builtMs: number;
+  schemas: string;
+}
+
+/** precompiled is the build's index, or null (the sources, no build, or a schema added, removed or renamed since). */
+let precompiled: Precompiled | null | undefined;
 
 /**
- * precompiledNames reads the list of precompiled validators in `dir`
- * (index.json). A schema file in `schemas` modified after that list was
- * written (an edit without `make cli`) gives null: every validator then
- * comes from the schemas, slower but never stale.
+ * precompiledIndex reads the index of the precompiled validators in `dir`
+ * (index.json). The schemas directory changed after it was written (a file
+ * added, removed, or replaced by a rename, as most editors save) gives null:
+ * every validator then comes from the schemas, slower but never stale. A
+ * schema edited in place is caught per validator, by usable().
  */
-export function precompiledNames(dir: string = PRECOMPILED, schemas?: string): string[] | null {
+function precompiledIndex(dir: string = PRECOMPILED, schemas?: string): Precompiled | null {
   const index = fs.statSync(path.join(dir, 'index.json'), { throwIfNoEntry: false });
   if (!index) return null;
   schemas ??= findSchemaDir();
-  for (const f of fs.readdirSync(schemas)) {
-    if (f.endsWith(SCHEMA_SUFFIX) && fs.statSync(path.join(schemas, f)).mtimeMs > index.mtimeMs) return null;
-  }
-  return (JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as { names: string[] }).names;
+  if (fs.statSync(schemas).mtimeMs > index.mtimeMs) return null;
+  const read = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as Partial<PrecompiledIndex>;
+  if (!Array.isArray(read.names) || !read.sources) return null; // an index from before the sources were recorded
+  return { names: read.names, sources: read.sources, builtMs: index.mtimeMs, schemas };
+}
+
+/** usable: `name` has a precompiled validator and none of the schema files it was compiled from is newer than the build. */
+function usable(p: Precompiled, name: string): boolean {
+  const files = p.sources[name];
+  if (!p.names.includes(name) || !files) return false;
+  return files.every((f) => (fs.statSync(path.join(p.schemas, f), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= p.builtMs);
+}
+
+/**
+ * precompiledNames lists the validators of the build in `dir` that are
+ * still current against `schemas`, or null when the build's index is not to
+ * be used at all (see precompiledIndex).
+ */
+export function precompiledNames(dir: string = PRECOMPILED, schemas?: string): string[] | null {
+  const p = precompiledIndex(dir, schemas);
+  return p && p.names.filter((n) => usable(p, n));
 }
 
 /** checker is the validator of a schema `$id`, or undefined when there is no such schema. */
 function checker(id: string): ValidateFunction | undefined {
-  if (precompiled === undefined) precompiled = precompiledNames();
+  if (precompiled === undefined) precompiled = precompiledIndex();
+  const name = id.slice(SCHEMA_BASE_URL.length, -SCHEMA_SUFFIX.length);
   // a part of a schema (`…schema.json#/$defs/record`) has no precompiled validator of its own
-  if (!precompiled || id.includes('#')) {
+  if (!precompiled || id.includes('#') || (precompiled.names.includes(name) && !usable(precompiled, name))) {
     registry ??= loadSchemas(findSchemaDir());
     return registry.getSchema(id);
   }
-  const name = id.slice(SCHEMA_BASE_URL.length, -SCHEMA_SUFFIX.length);
-  if (!id.startsWith(SCHEMA_BASE_URL) || !precompiled.includes(name)) return undefined;
+  if (!id.startsWith(SCHEMA_BASE_URL) || !precompiled.names.includes(name)) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- one generated module per schema, loaded when first used
   return require(path.join(PRECOMPILED, `${name}.js`)) as ValidateFunction; // the full name: no search of extensions
 }
@@ -125,8 +155,8 @@ export function problemLines(errors: ErrorObject[]): string[] {
 
 /** schemaNames lists the short names of the schemas, sorted. */
 export function schemaNames(): string[] {
-  if (precompiled === undefined) precompiled = precompiledNames();
-  if (precompiled) return [...precompiled].sort();
+  if (precompiled === undefined) precompiled = precompiledIndex();
+  if (precompiled) return [...precompiled.names].sort();
   registry ??= loadSchemas(findSchemaDir());
   return Object.keys(registry.schemas)
     .filter((id) => id.startsWith(SCHEMA_BASE_URL))

@@ -16,13 +16,45 @@ import * as path from 'node:path';
 import standaloneCode from 'ajv/dist/standalone';
 import { buildSync } from 'esbuild';
 import { NODE_BUNDLE } from '../../lean/bundle';
-import { SCHEMA_BASE_URL, SCHEMA_SUFFIX, findSchemaDir, loadSchemas } from '../schema';
+import { type PrecompiledIndex, SCHEMA_BASE_URL, SCHEMA_SUFFIX, findSchemaDir, loadSchemas } from '../schema';
 
 /** VALIDATORS_DIR is where the compiled validators are, relative to lib/: lib/startup/validators/NAME.js. */
 export const VALIDATORS_DIR = path.join('startup', 'validators');
 
 /** INDEX is the directory's list of validators (VALIDATORS_DIR/INDEX), written last: its mtime is the build's. */
 export const INDEX = 'index.json';
+
+/**
+ * schemaSources names, for each schema in `dir` by short name, the schema
+ * files its validator was compiled from: its own and every file its `$ref`s
+ * reach, transitively (`cli-inspect`: cli-inspect, defs, hook-report,
+ * run-index, …). At run time a validator is used only while none of these
+ * is newer than the index (schema.ts).
+ */
+export function schemaSources(dir: string = findSchemaDir()): Record<string, string[]> {
+  const refs = new Map<string, Set<string>>();
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(SCHEMA_SUFFIX))) {
+    const found = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          if (k === '$ref' && typeof x === 'string' && !x.startsWith('#')) found.add(path.basename(x.split('#')[0]));
+          else walk(x);
+        }
+      }
+    };
+    walk(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+    refs.set(file, found);
+  }
+  const out: Record<string, string[]> = {};
+  for (const file of [...refs.keys()].sort()) {
+    const reached = new Set([file]);
+    for (const f of reached) for (const r of refs.get(f) ?? []) reached.add(r); // a Set iterates what is added to it
+    out[file.slice(0, -SCHEMA_SUFFIX.length)] = [...reached].sort();
+  }
+  return out;
+}
 
 /** validatorSources is the standalone module of every schema in `dir`, by short name (`cli-validate`). */
 export function validatorSources(dir: string = findSchemaDir()): Map<string, string> {
@@ -54,7 +86,9 @@ export function writeValidators(out: string, dir: string = findSchemaDir()): str
   fs.mkdirSync(tmp, { recursive: true });
   for (const [name, source] of sources) fs.writeFileSync(path.join(tmp, `${name}.js`), selfContained(source));
   const names = [...sources.keys()];
-  fs.writeFileSync(path.join(tmp, INDEX), `${JSON.stringify({ names })}\n`);
+  const from = schemaSources(dir);
+  const index: PrecompiledIndex = { names, sources: Object.fromEntries(names.map((n) => [n, from[n]])) };
+  fs.writeFileSync(path.join(tmp, INDEX), `${JSON.stringify(index)}\n`);
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(tmp, out);
   return names;
