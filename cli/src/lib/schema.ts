@@ -61,10 +61,12 @@ export interface PrecompiledIndex {
   sources: Record<string, string[]>;
 }
 
-/** Precompiled is a build's index as found: with its mtime and the schemas directory it is held to. */
+/** Precompiled is a build's index as found: with its mtime, the schemas directory it is held to, and each schema file already stated. */
 interface Precompiled extends PrecompiledIndex {
   builtMs: number;
   schemas: string;
+  /** current: schema file → not newer than the build; each file is stated once (defs.schema.json feeds nearly every validator). */
+  current: Map<string, boolean>;
 }
 
 /** precompiled is the build's index, or null (the sources, no build, or a schema added, removed or renamed since). */
@@ -84,14 +86,23 @@ function precompiledIndex(dir: string = PRECOMPILED, schemas?: string): Precompi
   if (fs.statSync(schemas).mtimeMs > index.mtimeMs) return null;
   const read = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as Partial<PrecompiledIndex>;
   if (!Array.isArray(read.names) || !read.sources) return null; // an index from before the sources were recorded
-  return { names: read.names, sources: read.sources, builtMs: index.mtimeMs, schemas };
+  return { names: read.names, sources: read.sources, builtMs: index.mtimeMs, schemas, current: new Map() };
 }
 
-/** usable: `name` has a precompiled validator and none of the schema files it was compiled from is newer than the build. */
+/** usable: none of the schema files `name`'s validator (one of p.names) was compiled from is newer than the build. */
 function usable(p: Precompiled, name: string): boolean {
   const files = p.sources[name];
-  if (!p.names.includes(name) || !files) return false;
-  return files.every((f) => (fs.statSync(path.join(p.schemas, f), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= p.builtMs);
+  return !!files && files.every((f) => current(p, f));
+}
+
+/** current: `file` in the schemas directory is not newer than the build; stated once per process. */
+function current(p: Precompiled, file: string): boolean {
+  let ok = p.current.get(file);
+  if (ok === undefined) {
+    ok = (fs.statSync(path.join(p.schemas, file), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= p.builtMs;
+    p.current.set(file, ok);
+  }
+  return ok;
 }
 
 /**
@@ -107,15 +118,15 @@ export function precompiledNames(dir: string = PRECOMPILED, schemas?: string): s
 /** checker is the validator of a schema `$id`, or undefined when there is no such schema. */
 function checker(id: string): ValidateFunction | undefined {
   if (precompiled === undefined) precompiled = precompiledIndex();
-  const name = id.slice(SCHEMA_BASE_URL.length, -SCHEMA_SUFFIX.length);
   // a part of a schema (`…schema.json#/$defs/record`) has no precompiled validator of its own
-  if (!precompiled || id.includes('#') || (precompiled.names.includes(name) && !usable(precompiled, name))) {
-    registry ??= loadSchemas(findSchemaDir());
-    return registry.getSchema(id);
+  if (precompiled && !id.includes('#')) {
+    const name = id.slice(SCHEMA_BASE_URL.length, -SCHEMA_SUFFIX.length);
+    if (!id.startsWith(SCHEMA_BASE_URL) || !precompiled.names.includes(name)) return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- one generated module per schema, loaded when first used
+    if (usable(precompiled, name)) return require(path.join(PRECOMPILED, `${name}.js`)) as ValidateFunction; // the full name: no search of extensions
   }
-  if (!id.startsWith(SCHEMA_BASE_URL) || !precompiled.names.includes(name)) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- one generated module per schema, loaded when first used
-  return require(path.join(PRECOMPILED, `${name}.js`)) as ValidateFunction; // the full name: no search of extensions
+  registry ??= loadSchemas(findSchemaDir());
+  return registry.getSchema(id);
 }
 
 /**
