@@ -22,7 +22,9 @@ JANSSON_CONFIG := $(wildcard hook/musl/jansson/*.h)
 # musl-gcc searches only musl's headers; the kernel's UAPI ones (linux/openat2.h)
 # come from the machine's linux-libc-dev through this directory.
 MUSL_UAPI := $(MUSL_BUILD)/uapi
-MUSL_CFLAGS := $(HOOKX_CFLAGS) -isystem $(MUSL_UAPI) -Ihook/musl/jansson -I$(JANSSON_DIR)/src
+# jansson.h from the tarball, its two configuration headers from hook/musl/jansson.
+JANSSON_INCLUDES := -Ihook/musl/jansson -I$(JANSSON_DIR)/src
+MUSL_CFLAGS := $(HOOKX_CFLAGS) -isystem $(MUSL_UAPI) $(JANSSON_INCLUDES)
 
 # build/dl survives nothing but `make clean`; a failed or altered download
 # leaves no file behind.
@@ -47,11 +49,11 @@ $(MUSL_UAPI)/.linked:
 
 $(MUSL_BUILD)/obj/jansson/%.o: $(JANSSON_DIR)/.unpacked $(JANSSON_CONFIG)
 	@mkdir -p $(@D)
-	$(MUSL_CC) -O2 -g -DHAVE_CONFIG_H -Ihook/musl/jansson -I$(JANSSON_DIR)/src -c $(JANSSON_DIR)/src/$*.c -o $@
+	$(MUSL_CC) -O2 -g -DHAVE_CONFIG_H $(JANSSON_INCLUDES) -c $(JANSSON_DIR)/src/$*.c -o $@
 
 $(MUSL_BUILD)/libjansson.a: $(patsubst %,$(MUSL_BUILD)/obj/jansson/%.o,$(JANSSON_NAMES))
 	@rm -f $@
-	ar rcs $@ $^
+	$(AR_x86_64) rcs $@ $^
 
 # native/src and hook/ sources, each compiled as for glibc (HOOKX_CFLAGS).
 $(MUSL_BUILD)/obj/%.o: %.c $(HOOK_HDRS) build/policy-gen.ok $(MUSL_UAPI)/.linked $(JANSSON_DIR)/.unpacked $(JANSSON_CONFIG)
@@ -62,7 +64,7 @@ MUSL_SHARED_OBJS := $(patsubst %.c,$(MUSL_BUILD)/obj/%.o,$(LIB_SRCS) $(HOOK_POLI
 
 $(MUSL_BUILD)/libvaoci-hookshared.a: $(MUSL_SHARED_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(AR_x86_64) rcs $@ $^
 
 build/x86_64/vaoci-runtime: $(patsubst %.c,$(MUSL_BUILD)/obj/%.o,$(HOOK_RUNTIME_SRCS)) $(MUSL_BUILD)/libvaoci-hookshared.a $(MUSL_BUILD)/libjansson.a
 	@mkdir -p $(@D)
