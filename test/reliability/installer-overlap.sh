@@ -6,7 +6,8 @@
 # says in one line that it waits, waits, then runs; the node ends as one consistent
 # install, the second's, byte for byte as if it had run alone after the first (never a
 # mix). Then uninstall against install, and an installer killed while holding the lock
-# (its socket left behind): the next one takes the lock over without waiting.
+# (its socket left behind): the next one takes the lock over without waiting; one held
+# between bind and listen, when a connect is refused, is not taken for dead.
 # Usage: installer-overlap.sh WORK (installer.sh makes WORK/from).
 set -uo pipefail
 WORK=$1/overlap TREE=c22 FROM=$1/from
@@ -25,12 +26,12 @@ run_verb install && SNAP_A=$(snap)
 "$VAOCI" node install --host-root "$W" --from "$FROM" "${B_ARGS[@]}" >/dev/null && SNAP_AB=$(snap) # A, then B alone
 reset() { rm -rf "$W" && cp -a "$TD/pristine" "$W"; }
 
-# held VERB [ARGS]: VERB started in the background, held 2 s inside its run (it holds the lock); sets HELD.
+# held VERB [ARGS]: VERB started in the background, held HOLD_MS (2 s) inside its run (it holds the lock); sets HELD.
 held() {
   local verb=$1; shift
   # the rename that puts /etc/vaoci/config.json in place (install), or moves the record out (uninstall):
   # strace -P matches a rename by its first path
-  strace -qq -o /dev/null -P "$W/etc/vaoci/.config.json.vaoci-tmp" -P "$W/opt/vaoci/install.json" -e trace=rename -e inject=rename:delay_enter=2000000:when=1 \
+  strace -qq -o /dev/null -P "$W/etc/vaoci/.config.json.vaoci-tmp" -P "$W/opt/vaoci/install.json" -e trace=rename -e inject=rename:delay_enter=$((${HOLD_MS:-2000} * 1000)):when=1 \
     "$VAOCI" node "$verb" --host-root "$W" "$@" >"$WORK/a.out" 2>"$WORK/a.err" &
   HELD=$!
   for _ in $(seq 100); do [ -S "$W/run/vaoci-node-install.sock" ] && break; sleep 0.05; done
@@ -67,6 +68,23 @@ check "... the next takes the lock over at once (no waiting line), and completes
   bash -c '[ "$0" = 0 ] && [ ! -s "$1" ] && [ "$2" = "$3" ] && [ ! -e "$4" ]' "$brc" "$WORK/b.err" "$(snap)" "$SNAP_A" "$W/run/vaoci-node-install.sock"
 "$VAOCI" node uninstall --host-root "$W" >/dev/null
 check "... and uninstall then leaves the node byte for byte as before" test "$(snap)" = "$SNAP_P"
+
+# A live holder never looks dead: the first installer is held 3 s between bind(2) and
+# listen(2), the moment a connect to its socket is refused, while a second one (rollout B,
+# held 4 s inside its run) arrives. The second must not take the lock over: it holds it,
+# the first says it waits, and the node ends as B, then A, each whole. (The second holds
+# the lock from its start, under 3 s even on a loaded machine, until after the first listens.)
+reset && "$VAOCI" node install --host-root "$W" --from "$FROM" "${B_ARGS[@]}" >/dev/null && run_verb install && SNAP_BA=$(snap)
+reset
+strace -qq -o /dev/null -e trace=listen -e inject=listen:delay_enter=3000000:when=1 \
+  "$VAOCI" node install --host-root "$W" --from "$FROM" >"$WORK/c.out" 2>"$WORK/c.err" &
+SLOW=$!
+for _ in $(seq 100); do compgen -G "$W/run/vaoci-node-install.sock*" >/dev/null && break; sleep 0.05; done
+HOLD_MS=4000 held install --from "$FROM" "${B_ARGS[@]}"
+wait "$SLOW"; crc=$?
+wait "$HELD"; arc=$?
+check "an installer between bind and listen when another arrives: both exit 0 ($crc, $arc), it waits for the other, the node is B then A, whole" \
+  bash -c '[ "$0$1" = 00 ] && [ "$(cat "$2")" = "$3" ] && [ "$4" = "$5" ]' "$crc" "$arc" "$WORK/c.err" "$WAITING" "$(snap)" "$SNAP_BA"
 
 # Many at once, no delays: three rounds of four installers (two rollouts) and an uninstall started
 # together; the node ends as whichever ran last left it: rollout A's, rollout B's, or as before.

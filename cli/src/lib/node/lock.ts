@@ -1,20 +1,27 @@
 /**
  * One vaoci node install or uninstall at a time on a node. Two rollouts of
  * the chart can overlap, and their installers would interleave their writes
- * and records into a mix of two installs. The lock is a Unix socket bound at
- * HOST_ROOT/run/vaoci-node-install.sock: bind(2) fails while the path is
- * there, and whether its holder is alive is the kernel's answer to a connect
- * — refused once the holder is gone, however it died (SIGKILL included), in
- * whatever pid namespace it ran. Node has no flock(2); a pid file cannot be
- * judged stale across the pid namespaces of two pods. /run is the node's
- * tmpfs: a lock left by a killed installer goes with the next boot, and the
- * next installer takes it over.
+ * and records into a mix of two installs. The lock is a Unix socket at
+ * HOST_ROOT/run/vaoci-node-install.sock, and whether its holder is alive is
+ * the kernel's answer to a connect — refused once the holder is gone, however
+ * it died (SIGKILL included), in whatever pid namespace it ran. Node has no
+ * flock(2); a pid file cannot be judged stale across the pid namespaces of two
+ * pods. /run is the node's tmpfs: a lock left by a killed installer goes with
+ * the next boot, and the next installer takes it over.
  *
- * Taking over a dead holder's socket (unlink, bind) is not one step, so it
- * happens under a guard directory beside it (mkdir is atomic); a guard older
- * than GUARD_STALE_MS belonged to an installer killed inside those few
- * milliseconds and is removed.
+ * The lock path only ever names a socket that is already listening: each
+ * claim listens on a private path beside it, then hard-links that socket to
+ * the lock path (link(2) fails while the path exists, atomically). Binding the
+ * lock path itself would leave a moment between bind and listen in which a
+ * connect is refused and a live holder looks dead. A dead holder's socket is
+ * replaced by rename(2), in one step, under a guard directory beside it (mkdir
+ * is atomic) and after asking again there: only one waiter takes it over, and
+ * no fresh claim can land while the dead socket still holds the path. A guard
+ * older than GUARD_STALE_MS belonged to an installer killed inside those few
+ * milliseconds and is removed. The holder removes the lock path before it
+ * stops listening, so no one ever finds it refused while the holder lives.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -32,14 +39,20 @@ export interface LockOptions {
   say?: (line: string) => void;
 }
 
+/** Held is the lock while this process holds it: the listening server and the socket's inode at the lock path. */
+interface Held {
+  server: net.Server;
+  ino: number;
+}
+
 /** withNodeLock runs `work` holding the node's installer lock: waits (one line) while another holds it, refuses after `waitMs`. */
 export async function withNodeLock<T>(host: Host, verb: string, work: () => T, o: LockOptions = {}): Promise<T> {
   const file = lockFile(host);
-  const server = await acquire(file, verb, o.waitMs ?? 600_000, o.say ?? ((l) => process.stderr.write(`${l}\n`)));
+  const held = await acquire(file, verb, o.waitMs ?? 600_000, o.say ?? ((l) => process.stderr.write(`${l}\n`)));
   try {
     return work();
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve())); // closing unlinks the socket
+    await release(file, held);
   }
 }
 
@@ -48,13 +61,15 @@ function lockFile(host: Host): string {
   return host.exists('/run') ? host.at(LOCK_PATH) : host.at(path.posix.basename(LOCK_PATH));
 }
 
-async function acquire(file: string, verb: string, waitMs: number, say: (line: string) => void): Promise<net.Server> {
+async function acquire(file: string, verb: string, waitMs: number, say: (line: string) => void): Promise<Held> {
   const deadline = Date.now() + waitMs;
   let said = false;
   for (;;) {
-    const server = await bind(file);
-    if (server) return server;
-    if ((await probe(file)) === 'stale') {
+    const held = await claim(file);
+    if (held) return held;
+    const holder = await probe(file);
+    if (holder === 'gone') continue; // released since the claim: claim again at once
+    if (holder === 'dead') {
       const taken = await takeOver(file);
       if (taken) return taken;
     } else if (!said && waitMs > 0) {
@@ -71,37 +86,25 @@ async function acquire(file: string, verb: string, waitMs: number, say: (line: s
   }
 }
 
-/** bind listens on the socket path: the server when the lock is ours, null when the path is taken. */
-function bind(file: string): Promise<net.Server | null> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer((c) => c.end());
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') resolve(null);
-      else reject(new Failure(`lock \`${file}\`: ${e.code ?? e.message}`, 'system'));
-    });
-    server.listen(file, () => resolve(server));
-  });
-}
-
-/** probe asks the kernel whether the lock's holder is alive: a refused connect means it is gone. */
-function probe(file: string): Promise<'alive' | 'stale'> {
-  return new Promise((resolve) => {
-    const c = net.connect(file);
-    c.once('connect', () => {
-      c.destroy();
-      resolve('alive');
-    });
-    // EAGAIN: its backlog is full of waiters (it is busy, so alive); ENOENT: gone meanwhile, bind again
-    c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'stale' : 'alive'));
+/** claim links a listening socket of ours to the lock path: held when the path was free, null when it is taken. */
+async function claim(file: string): Promise<Held | null> {
+  return withListening(file, (own, held) => {
+    try {
+      fs.linkSync(own, file);
+      return held;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
+      throw lockFailure(file, e);
+    }
   });
 }
 
 /**
- * takeOver replaces a dead holder's socket with ours, under the guard and
- * after asking again there (another waiter may have taken it over since);
- * null when another installer holds the guard or the lock.
+ * takeOver replaces a dead holder's socket with a listening one of ours, under
+ * the guard and after asking again there (another waiter may have taken it
+ * over since); null when another installer holds the guard or the lock.
  */
-async function takeOver(file: string): Promise<net.Server | null> {
+async function takeOver(file: string): Promise<Held | null> {
   const guard = `${file}.takeover`;
   try {
     fs.mkdirSync(guard);
@@ -114,10 +117,78 @@ async function takeOver(file: string): Promise<net.Server | null> {
     return null;
   }
   try {
-    if ((await probe(file)) !== 'stale') return null;
-    fs.rmSync(file, { force: true });
-    return await bind(file);
+    if ((await probe(file)) !== 'dead') return null;
+    return await withListening(file, (own, held) => {
+      try {
+        fs.renameSync(own, file);
+        return held;
+      } catch (e) {
+        throw lockFailure(file, e);
+      }
+    });
   } finally {
     fs.rmdirSync(guard);
   }
+}
+
+/**
+ * withListening listens on a private path beside the lock and hands it to
+ * `place`, which puts that socket at the lock path (the lock is then held) or
+ * returns null; the private path is gone afterwards either way, and a server
+ * not placed is closed.
+ */
+async function withListening(file: string, place: (own: string, held: Held) => Held | null): Promise<Held | null> {
+  // random, not the pid: installers in two pods' pid namespaces share the node's /run
+  const own = `${file}.${randomBytes(6).toString('hex')}`;
+  const server = await listen(own, file);
+  let held: Held | null = null;
+  try {
+    held = place(own, { server, ino: fs.statSync(own).ino });
+    return held;
+  } finally {
+    fs.rmSync(own, { force: true });
+    if (!held) await close(server);
+  }
+}
+
+/** release removes the lock path, while still listening, then stops listening. */
+async function release(file: string, held: Held): Promise<void> {
+  try {
+    // ours unless a waiter found a guard older than GUARD_STALE_MS and took over meanwhile
+    if (fs.statSync(file).ino === held.ino) fs.unlinkSync(file);
+  } catch {
+    // already gone
+  }
+  await close(held.server);
+}
+
+function listen(own: string, file: string): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((c) => c.end());
+    server.once('error', (e) => reject(lockFailure(file, e)));
+    server.listen(own, () => resolve(server));
+  });
+}
+
+// closing also unlinks the path the server listened on, by then already removed
+function close(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** probe asks the kernel about the lock's holder: alive (it accepts), dead (refused) or gone (no lock path). */
+function probe(file: string): Promise<'alive' | 'dead' | 'gone'> {
+  return new Promise((resolve) => {
+    const c = net.connect(file);
+    c.once('connect', () => {
+      c.destroy();
+      resolve('alive');
+    });
+    // EAGAIN: its backlog is full of waiters (it is busy, so alive)
+    c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'dead' : e.code === 'ENOENT' ? 'gone' : 'alive'));
+  });
+}
+
+function lockFailure(file: string, e: unknown): Failure {
+  const err = e as NodeJS.ErrnoException;
+  return new Failure(`lock \`${file}\`: ${err.code ?? err.message}`, 'system');
 }
