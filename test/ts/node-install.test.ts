@@ -409,6 +409,23 @@ describe('CRI-O and bad input', () => {
     expect(snapshot(none)).toEqual(before);
   });
 
+  it('a --host-root that is not a directory: one line, exit 2, for every node command', async () => {
+    const file = path.join(work, 'not-a-root');
+    fs.writeFileSync(file, '');
+    for (const [verb, root] of [
+      ['install', path.join(work, 'no-such-root')],
+      ['uninstall', file],
+      ['status', file],
+    ]) {
+      const r = await vaoci(['node', verb, '--host-root', root]);
+      expect([r.exit, r.stderr]).toEqual([
+        2,
+        `vaoci node ${verb}: --host-root \`${root}\`: expected the node's root directory (/ on the node, /host in the DaemonSet)\n`,
+      ]);
+    }
+    expect(fs.existsSync(path.join(work, 'no-such-root'))).toBe(false);
+  });
+
   it('--prefix elsewhere: the node config points the wrapper at the preload there', async () => {
     const root = node(V2);
     await vaoci(['node', 'install', '--host-root', root, '--prefix', '/usr/local/vaoci']);

@@ -19,7 +19,11 @@ export default action<ExplainResult>({
   args: { files: filesArg('Files or OCI bundle directories: annotations JSON, config.json, Kubernetes YAML or JSON.') },
   flags: {
     'node-config': inputFileOption('node-config', 'Node config to apply (default: /etc/vaoci/config.json when it exists).'),
-    'binfmt-dir': inputDirOption('binfmt-dir', 'Where to read binfmt_misc registrations (default: /proc/sys/fs/binfmt_misc).'),
+    'binfmt-dir': inputDirOption(
+      'binfmt-dir',
+      'Where to read binfmt_misc registrations (default: /proc/sys/fs/binfmt_misc).',
+      'a directory of binfmt_misc registrations',
+    ),
     container: nameOption('container', 'Explain only the container of this name.'),
     'guest-arch': guestArchOption(),
     'node-arch': nodeArchOption(),

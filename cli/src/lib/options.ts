@@ -231,10 +231,17 @@ export function inputFileOption(name: string, summary: string) {
   return option<string>({ summary, helpValue: '<file>', parse: (input) => input });
 }
 
-/** inputDirOption is a directory the command reads. */
-export function inputDirOption(name: string, summary: string) {
-  remember(name, 'a directory');
-  return option<string>({ summary, helpValue: '<dir>', parse: (input) => input });
+/** inputDirOption is a directory the command reads: refused at once when there is none (a missing root would fail later, and less clearly). */
+export function inputDirOption(name: string, summary: string, expected = 'a directory') {
+  remember(name, expected);
+  return option<string>({
+    summary,
+    helpValue: '<dir>',
+    parse: (input) => {
+      if (!fs.statSync(input, { throwIfNoEntry: false })?.isDirectory()) throw badInput(`--${name} \`${input}\`: expected ${expected}`);
+      return input;
+    },
+  });
 }
 
 /** nameOption is a free-form name (a container's). */
