@@ -71,9 +71,6 @@ function detectFor(w: Workload, bundle: string | undefined, binfmtDir?: string, 
 /** explain resolves every container of every file; unreadable files and bad flags fail (exit 2). */
 export function explain(o: ExplainOptions): ExplainResult {
   const nodeConfig = nodeConfigFor(o.nodeConfig);
-  if (o.binfmtDir && !fs.statSync(o.binfmtDir, { throwIfNoEntry: false })?.isDirectory()) {
-    throw badInput(`--binfmt-dir \`${o.binfmtDir}\`: expected a directory of binfmt_misc registrations`);
-  }
   const node = remoteNode(o);
   const results: Explained[] = [];
   for (const arg of o.files) {

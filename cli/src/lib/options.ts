@@ -122,11 +122,12 @@ export function parseWindow(flag: string, input: string): string {
   return input.trim();
 }
 
+const isDir = (p: string): boolean => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
 /** parseOutputFile checks that a file can be created: its directory exists and it is not a directory. */
 export function parseOutputFile(flag: string, input: string): string {
   const file = path.resolve(input);
   const dir = path.dirname(file);
-  const isDir = (p: string): boolean => fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
   if (!input || !isDir(dir) || isDir(file)) {
     throw badInput(`--${flag} \`${input}\`: expected a file path in an existing directory`);
   }
@@ -238,7 +239,7 @@ export function inputDirOption(name: string, summary: string, expected = 'a dire
     summary,
     helpValue: '<dir>',
     parse: (input) => {
-      if (!fs.statSync(input, { throwIfNoEntry: false })?.isDirectory()) throw badInput(`--${name} \`${input}\`: expected ${expected}`);
+      if (!isDir(input)) throw badInput(`--${name} \`${input}\`: expected ${expected}`);
       return input;
     },
   });
