@@ -167,6 +167,32 @@ describe('which path each line takes', () => {
   });
 });
 
+describe('doctor, its answers kept: nothing spawned, child_process never loaded', () => {
+  test('the first run asks the tool (and the engine); the next one prints the same without loading child_process', () => {
+    const spawnProbe = path.join(tmp, 'child-probe.js');
+    fs.writeFileSync(
+      spawnProbe,
+      `process.on('exit', () => require('node:fs').writeFileSync(process.env.CHILD_PROBE_OUT,
+        String(process.moduleLoadList.includes('NativeModule child_process'))));\n`,
+    );
+    const out = path.join(tmp, 'child-probe-out');
+    const TMPDIR = freshTmp();
+    const doctor = () => {
+      const r = run(['doctor', '--json'], { TMPDIR, NODE_OPTIONS: `--require ${spawnProbe}`, CHILD_PROBE_OUT: out });
+      return { ...r, childProcess: fs.readFileSync(out, 'utf8') === 'true' };
+    };
+    const first = doctor();
+    expect(first.childProcess).toBe(true);
+    // the cache directory is the CLI's uid's (the unit guard fakes this process's)
+    const [cacheDir] = fs.readdirSync(TMPDIR).filter((f) => f.startsWith('vaoci-compile-cache-'));
+    expect(fs.readdirSync(path.join(TMPDIR, cacheDir)).filter((f) => f.startsWith('probe-'))).toHaveLength(1);
+    const second = doctor();
+    expect(second.childProcess).toBe(false);
+    expect(JSON.parse(second.stdout)).toEqual(JSON.parse(first.stdout));
+    expect(second.status).toBe(first.status);
+  });
+});
+
 describe('help, kept: oclif renders it once, later runs print it without oclif', () => {
   test.each([['--help'], ['validate', '--help'], ['node', 'status', '--help'], ['node', '-h']])('%s', (...args) => {
     const TMPDIR = freshTmp();

@@ -22,7 +22,10 @@ import {
   version,
   summarize,
 } from '../../cli/src/lib/doctor/checks';
+import { bootFacts } from '../../cli/src/lib/doctor/boot-facts';
 import { parseVersion } from '../../cli/src/lib/node/engine';
+import { probe } from '../../cli/src/lib/probe';
+import { locateTool } from '../../cli/src/lib/tool';
 import { vaociVersion } from '../../cli/src/lib/version';
 import { validate } from '../../cli/src/lib/schema';
 import type { BinfmtEntry } from '../../cli/src/lib/policy/types';
@@ -261,5 +264,79 @@ describe('vaoci doctor on a node tree', () => {
     expect(fixed.stdout).toMatch(/^ {2}ok +runtime +\/usr\/sbin\/runc$/m);
     expect(fixed.stdout).toMatch(/^ {2}warn +engine +neither containerd nor CRI-O found/m);
     expect(fixed.stdout).toMatch(new RegExp(`^ {2}ok +version +vaoci ${vaociVersion().replace(/\./g, '\\.')}$`, 'm'));
+  });
+});
+
+describe('bootFacts: the VA bits doctor needs, kept for this boot and this tool', () => {
+  const work = tmpDir('doctor-boot');
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  // a copy of the real tool, so a test can replace it; a boot id of the test's own
+  const setup = (name: string) => {
+    const dir = path.join(work, name);
+    fs.mkdirSync(path.join(dir, 'cache'), { recursive: true, mode: 0o700 });
+    const tool = path.join(dir, 'vaoci-reserve');
+    fs.copyFileSync(locateTool(), tool);
+    fs.chmodSync(tool, 0o755);
+    const boot = path.join(dir, 'boot_id');
+    fs.writeFileSync(boot, `${name}-boot-1\n`);
+    return { cache: path.join(dir, 'cache'), tool, boot };
+  };
+  const kept = (cache: string) => fs.readdirSync(cache).filter((f) => f.startsWith('probe-'));
+  // rewrite every kept answer's VA bits: a later answer of 52 on this x86-64 machine came from the file, not the tool
+  const forge = (cache: string, text: string) => {
+    for (const f of kept(cache)) {
+      const file = path.join(cache, f);
+      const [key] = fs.readFileSync(file, 'utf8').split('\n');
+      fs.writeFileSync(file, `${key}\n${text}`);
+    }
+  };
+  const live = async (tool: string) => {
+    const p = await probe({ tool });
+    return { arch: p.arch, va_bits: p.va_bits };
+  };
+
+  test('the first run asks the tool and keeps its answer; the next one reads it', async () => {
+    const { cache, tool, boot } = setup('first');
+    const truth = await live(tool);
+    expect(await bootFacts(cache, { tool }, boot)).toEqual(truth);
+    expect(kept(cache)).toHaveLength(1);
+    forge(cache, JSON.stringify({ arch: truth.arch, va_bits: 52 }));
+    expect(await bootFacts(cache, { tool }, boot)).toEqual({ arch: truth.arch, va_bits: 52 });
+  });
+
+  test('another boot, or another tool binary, asks the tool again', async () => {
+    const { cache, tool, boot } = setup('again');
+    const truth = await live(tool);
+    await bootFacts(cache, { tool }, boot);
+    forge(cache, JSON.stringify({ arch: truth.arch, va_bits: 52 }));
+    fs.writeFileSync(boot, 'again-boot-2\n');
+    expect(await bootFacts(cache, { tool }, boot)).toEqual(truth);
+    expect(kept(cache)).toHaveLength(2);
+    forge(cache, JSON.stringify({ arch: truth.arch, va_bits: 52 }));
+    fs.utimesSync(tool, new Date(2_000_000), new Date(2_000_000)); // a tool replaced in place
+    expect(await bootFacts(cache, { tool }, boot)).toEqual(truth);
+  });
+
+  test('a kept file that is not such an answer is not used', async () => {
+    const { cache, tool, boot } = setup('bad');
+    const truth = await live(tool);
+    for (const text of ['not json', '{"arch":"x86_64","va_bits":99}', '{"arch":"riscv64","va_bits":48}', '{"va_bits":48}']) {
+      await bootFacts(cache, { tool }, boot);
+      forge(cache, text);
+      expect(await bootFacts(cache, { tool }, boot)).toEqual(truth);
+    }
+  });
+
+  test('with no cache directory or no boot id, the tool runs and nothing is kept', async () => {
+    const { cache, tool, boot } = setup('none');
+    const truth = await live(tool);
+    expect(await bootFacts(undefined, { tool }, boot)).toEqual(truth);
+    expect(await bootFacts(cache, { tool }, path.join(work, 'no-such-boot-id'))).toEqual(truth);
+    expect(kept(cache)).toEqual([]);
+  });
+
+  test('a tool that is not there fails as probe does', async () => {
+    const { cache, boot } = setup('gone');
+    await expect(bootFacts(cache, { tool: path.join(work, 'gone', 'missing') }, boot)).rejects.toThrow(/cannot run/);
   });
 });

@@ -3,7 +3,7 @@ import { type Check, type NodeSummary, diagnose, summarize } from '../lib/doctor
 import { doctorFacts } from '../lib/doctor/facts';
 import { renderDoctor } from '../lib/doctor/render';
 import { Failure } from '../lib/errors';
-import { Host } from '../lib/node/install';
+import { Host } from '../lib/node/host';
 import { nodeOptions } from '../lib/node/options';
 import { DEFAULT_PREFIX } from '../lib/node/plan';
 import { action } from './action';

@@ -3,7 +3,7 @@
  * the node install), run one command with --json, and hand back its report
  * only once it parses and validates against schemas/reserve-COMMAND.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { childProcess } from './child';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Failure } from './errors';
@@ -161,13 +161,13 @@ interface Collected {
 function spawnCollect(file: string, args: string[], onProgress?: (done: number, total: number) => void): Promise<Collected> {
   const cannot = (e: Error) => new Failure(`${TOOL_NAME}: cannot run \`${file}\`: ${e.message}`, 'tool');
   if (!onProgress) {
-    const r = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: TOOL_OUTPUT_MAX });
+    const r = childProcess().spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: TOOL_OUTPUT_MAX });
     if (r.error) return Promise.reject(cannot(r.error));
     const err = r.stderr.toString('utf8').replace(/^progress \d+\/\d+\n/gm, '');
     return Promise.resolve({ stdout: r.stdout.toString('utf8'), stderr: err, code: r.status, signal: r.signal });
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     let pending = '';

@@ -1,7 +1,7 @@
 /** `vaoci node status`: what is installed, and whether an annotation would reach a container. */
 import { Failure } from '../../lib/errors';
 import { type Column, table } from '../../lib/format';
-import { Host } from '../../lib/node/install';
+import { Host } from '../../lib/node/host';
 import { nodeOptions } from '../../lib/node/options';
 import { DEFAULT_PREFIX } from '../../lib/node/plan';
 import { type NodeStatus, status } from '../../lib/node/status';

@@ -4,7 +4,7 @@ import { badInput } from '../../lib/errors';
 import { countFlag } from '../../lib/flags';
 import type { AgentRound } from '../../lib/node/agent';
 import { nodeFlags } from '../../lib/node/flags';
-import { Host } from '../../lib/node/install';
+import { Host } from '../../lib/node/host';
 import { DEFAULT_PREFIX } from '../../lib/node/plan';
 
 /** NodeAgent is `vaoci node agent`: the DaemonSet's long-running part, keeping the Node's vaoci.io/ labels true. */

@@ -8,8 +8,8 @@ import type { Host } from '../node/host';
 import { behindOf, status } from '../node/status';
 import { detectBinfmt, hostBinfmtIo } from '../policy/binfmt';
 import type { BinfmtEntry } from '../policy/types';
-import { probe } from '../probe';
 import { userCacheDir } from '../startup/compile-cache';
+import { bootFacts } from './boot-facts';
 import type { DoctorFacts } from './checks';
 
 const RUNTIMES = ['/usr/bin/runc', '/usr/sbin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc', '/usr/bin/crun', '/usr/local/bin/crun'];
@@ -19,10 +19,11 @@ function withBehind(host: Host, e: BinfmtEntry | null): DoctorFacts['x86_64'] {
 }
 
 export async function doctorFacts(host: Host, prefix: string): Promise<DoctorFacts> {
-  const p = await probe();
+  const cacheDir = userCacheDir();
+  const p = await bootFacts(cacheDir);
   const b = detectBinfmt(host.at(BINFMT_DIR), hostBinfmtIo(host.root));
   const record = readRecord(host, prefix);
-  let engine = engineFacts(host, record, userCacheDir());
+  let engine = engineFacts(host, record, cacheDir);
   const socket = engine && CRI_SOCKETS[engine.engine];
   const askable = engine && socket && host.exists(socket);
   const running = askable ? await handlerRunning(host, engine!.engine, socket) : null;

@@ -12,13 +12,13 @@
  * Go engine starts slower than all the rest of doctor (`containerd
  * --version` alone is 1.6x `node -e 0`).
  */
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../child';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
 import { CONTAINERD_CONFIG, CONTAINERD_DROPIN_DIR, HANDLER, handlerOf, mergedView, readRootConfig } from './containerd';
 import { resolveInRoot } from '../policy/rootfs';
-import { keep, keptFile, readKept } from '../startup/kept';
+import { fileIdentity, keep, keptFile, readKept } from '../startup/kept';
 import type { Host } from './host';
 import type { Engine } from './record';
 
@@ -74,7 +74,7 @@ export function askVersion(host: Host, binary: string, cacheDir?: string): strin
   const kept = file && key ? readKept(file, key) : undefined;
   if (kept) return kept;
   const [cmd, args] = host.root === '/' ? [binary, ['--version']] : ['chroot', [host.root, binary, '--version']];
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+  const r = childProcess().spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
   const version = r.status === 0 ? parseVersion(`${r.stdout}`) : null;
   if (file && key && version) keep(file, key, version);
   return version;
@@ -83,8 +83,8 @@ export function askVersion(host: Host, binary: string, cacheDir?: string): strin
 /** binaryKey names the node's root, the binary and the identity of the file it resolves to there; undefined when it cannot be read. */
 export function binaryKey(host: Host, binary: string): string | undefined {
   try {
-    const st = fs.statSync(host.at(resolveInRoot(host.root, binary)), { bigint: true });
-    return JSON.stringify([host.root, binary, ...[st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].map(String)]);
+    const id = fileIdentity(host.at(resolveInRoot(host.root, binary)));
+    return id && JSON.stringify([host.root, binary, ...id]);
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  * containerd binary at hand, containerd's own merged view
  * (`containerd config dump`) decides; otherwise the files are merged here.
  */
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../child';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'smol-toml';
@@ -108,7 +108,7 @@ export function status(host: Host, prefix: string, containerd = '/usr/bin/contai
   const root = readRootConfig(host);
   if (root.exists && !imported(root)) return { ...base, annotations_reach: { ok: false, why: missingImportLine() }, checked_by: 'files' };
   if (host.root === '/' && fs.existsSync(containerd)) {
-    const dump = spawnSync(containerd, ['--config', CONTAINERD_CONFIG, 'config', 'dump'], { encoding: 'utf8' });
+    const dump = childProcess().spawnSync(containerd, ['--config', CONTAINERD_CONFIG, 'config', 'dump'], { encoding: 'utf8' });
     if (dump.status === 0)
       return {
         ...base,

@@ -2,7 +2,8 @@
  * Small answers kept between runs in this user's cache directory
  * (compile-cache.ts: made by and for this user, nobody else may write it):
  * text that is a pure function of inputs a key names in full — oclif's help
- * (lean/help-cache.ts), an engine binary's `--version` (node/engine.ts).
+ * (lean/help-cache.ts), an engine binary's `--version` (node/engine.ts), the
+ * VA bits the tool found since this boot (probe.ts).
  * A file holds its key on the first line and is named by a 64-bit FNV-1a
  * of it; a file whose first line is another key answers nothing. Written
  * whole (atomic.ts's writeAtomic, 0600), so no reader sees half of one.
@@ -40,4 +41,10 @@ export function keep(file: string, key: string, text: string): void {
   } catch {
     // nothing kept, nothing left behind (writeAtomic removes its temporary file)
   }
+}
+
+/** fileIdentity tells one version of a file from another (path, device, inode, size, mtime, ctime), for a key; undefined when it cannot be read. */
+export function fileIdentity(file: string): string[] | undefined {
+  const st = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return st && [file, ...[st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].map(String)];
 }
