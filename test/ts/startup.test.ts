@@ -120,7 +120,7 @@ describe('precompiled validators (make cli: startup/validators.ts)', () => {
     expect(schemaSources(findSchemaDir())).toEqual(sources);
   });
 
-  test('used while their schema files are no newer than the index; a directory changed since sets all aside', () => {
+  test('used while their schema files are no newer than the index; other files in the directory change nothing', () => {
     const schemas = path.join(tmp, 'schemas');
     fs.cpSync(findSchemaDir(), schemas, { recursive: true });
     const old = new Date(Date.now() - 60_000);
@@ -137,10 +137,16 @@ describe('precompiled validators (make cli: startup/validators.ts)', () => {
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(schemaNames().length);
     expect(precompiledNames(out, schemas)).toEqual(kept);
-    // a file added (or one saved by a rename): the directory is newer than the index
+    // an editor's swap file, or a schema added (it has no validator: checker() compiles it): the others stay
     age();
+    fs.writeFileSync(path.join(schemas, '.defs.schema.json.swp'), 'x');
     fs.writeFileSync(path.join(schemas, 'new.schema.json'), '{}');
-    expect(precompiledNames(out, schemas)).toBeNull();
+    expect(precompiledNames(out, schemas)).toEqual(schemaNames());
+    // a schema removed: every validator compiled from it is set aside
+    fs.renameSync(path.join(schemas, 'annotations.schema.json'), path.join(tmp, 'annotations.schema.json'));
+    expect(precompiledNames(out, schemas)).toEqual(kept);
+    fs.renameSync(path.join(tmp, 'annotations.schema.json'), path.join(schemas, 'annotations.schema.json'));
+    fs.rmSync(path.join(schemas, '.defs.schema.json.swp'));
     expect(precompiledNames(path.join(tmp, 'nowhere'), schemas)).toBeNull();
     // an index written before the sources were recorded is not used
     const older = path.join(tmp, 'older');

@@ -69,21 +69,22 @@ interface Precompiled extends PrecompiledIndex {
   current: Map<string, boolean>;
 }
 
-/** precompiled is the build's index, or null (the sources, no build, or a schema added, removed or renamed since). */
+/** precompiled is the build's index, or null (the sources, or no build). */
 let precompiled: Precompiled | null | undefined;
 
 /**
  * precompiledIndex reads the index of the precompiled validators in `dir`
- * (index.json). The schemas directory changed after it was written (a file
- * added, removed, or replaced by a rename, as most editors save) gives null:
- * every validator then comes from the schemas, slower but never stale. A
- * schema edited in place is caught per validator, by usable().
+ * (index.json). Whether each validator is still current is decided per
+ * validator, by usable(): a schema file saved (in place, or by a rename, as
+ * most editors save) or removed since sets aside every validator compiled
+ * from it; a schema added since has none, and checker() compiles it from
+ * the schemas. Other files in the directory (an editor's swap file) change
+ * nothing.
  */
 function precompiledIndex(dir: string = PRECOMPILED, schemas?: string): Precompiled | null {
   const index = fs.statSync(path.join(dir, 'index.json'), { throwIfNoEntry: false });
   if (!index) return null;
   schemas ??= findSchemaDir();
-  if (fs.statSync(schemas).mtimeMs > index.mtimeMs) return null;
   const read = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as Partial<PrecompiledIndex>;
   if (!Array.isArray(read.names) || !read.sources) return null; // an index from before the sources were recorded
   return { names: read.names, sources: read.sources, builtMs: index.mtimeMs, schemas, current: new Map() };
@@ -121,9 +122,9 @@ function checker(id: string): ValidateFunction | undefined {
   // a part of a schema (`…schema.json#/$defs/record`) has no precompiled validator of its own
   if (precompiled && !id.includes('#')) {
     const name = id.slice(SCHEMA_BASE_URL.length, -SCHEMA_SUFFIX.length);
-    if (!id.startsWith(SCHEMA_BASE_URL) || !precompiled.names.includes(name)) return undefined;
+    const fresh = id.startsWith(SCHEMA_BASE_URL) && precompiled.names.includes(name) && usable(precompiled, name);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- one generated module per schema, loaded when first used
-    if (usable(precompiled, name)) return require(path.join(PRECOMPILED, `${name}.js`)) as ValidateFunction; // the full name: no search of extensions
+    if (fresh) return require(path.join(PRECOMPILED, `${name}.js`)) as ValidateFunction; // the full name: no search of extensions
   }
   registry ??= loadSchemas(findSchemaDir());
   return registry.getSchema(id);
