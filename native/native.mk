@@ -42,6 +42,9 @@ TOOL_SRCS := $(filter-out $(OVERLAY_MARKS_SRCS),$(sort $(wildcard native/tool/*.
 # only when the version changed, so a touched package.json recompiles nothing.
 VERSION_H := build/gen/vaoci_version.h
 NATIVE_HDRS := $(wildcard native/include/vaoci/*.h native/src/*.h native/tool/*.h native/tests/*.h) $(VERSION_H)
+# The flags are in this file: every object and link below depends on it, so
+# a changed flag rebuilds what it built (a link's inputs filter out %.mk).
+NATIVE_MK := native/native.mk
 
 $(VERSION_H): package.json native/version-gen.mjs
 	@mkdir -p $(@D)
@@ -50,23 +53,23 @@ TEST_SRCS := $(sort $(wildcard native/tests/test_*.c))
 TEST_NAMES := $(patsubst native/tests/%.c,%,$(TEST_SRCS))
 
 define native_arch
-build/$(1)/obj/lib/%.o: native/src/%.c $(NATIVE_HDRS)
+build/$(1)/obj/lib/%.o: native/src/%.c $(NATIVE_HDRS) $(NATIVE_MK)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(NATIVE_CFLAGS) -c $$< -o $$@
 
-build/$(1)/obj/pic/%.o: native/%.c $(NATIVE_HDRS)
+build/$(1)/obj/pic/%.o: native/%.c $(NATIVE_HDRS) $(NATIVE_MK)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(PRELOAD_CFLAGS) -c $$< -o $$@
 
-build/$(1)/obj/pic-floor/preload.o: native/preload/preload.c $(NATIVE_HDRS)
+build/$(1)/obj/pic-floor/preload.o: native/preload/preload.c $(NATIVE_HDRS) $(NATIVE_MK)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(PRELOAD_CFLAGS) -DVAOCI_BENCH_FLOOR -c $$< -o $$@
 
-build/$(1)/obj/tool/%.o: native/tool/%.c $(NATIVE_HDRS)
+build/$(1)/obj/tool/%.o: native/tool/%.c $(NATIVE_HDRS) $(NATIVE_MK)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(NATIVE_CFLAGS) -c $$< -o $$@
 
-build/$(1)/obj/tests/%.o: native/tests/%.c $(NATIVE_HDRS)
+build/$(1)/obj/tests/%.o: native/tests/%.c $(NATIVE_HDRS) $(NATIVE_MK)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(NATIVE_CFLAGS) -Inative/src -c $$< -o $$@
 
@@ -74,16 +77,16 @@ build/$(1)/libvaoci.a: $(patsubst native/src/%.c,build/$(1)/obj/lib/%.o,$(LIB_SR
 	@rm -f $$@
 	$(AR_$(1)) rcs $$@ $$^
 
-build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS)) $(HOT_LD)
-	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
+build/$(1)/libvaoci-preload.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) $(PRELOAD_SRCS)) $(HOT_LD) $(NATIVE_MK)
+	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@.tmp $$(filter-out %.ld %.mk,$$^) -lgcc
 	$$(HOT_CHECKED_MV)
 
-build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o $(HOT_LD)
-	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
+build/$(1)/libvaoci-bench-floor.so: $(patsubst native/%.c,build/$(1)/obj/pic/%.o,$(PRELOAD_LIB_SRCS) native/src/floor.c native/preload/freestanding.c) build/$(1)/obj/pic-floor/preload.o $(HOT_LD) $(NATIVE_MK)
+	$(CC_$(1)) $(PRELOAD_CFLAGS) $(PRELOAD_LDFLAGS) -o $$@.tmp $$(filter-out %.ld %.mk,$$^) -lgcc
 	$$(HOT_CHECKED_MV)
 
-build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a $(HOT_LD)
-	$(CC_$(1)) -static $(HOT_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^)
+build/$(1)/vaoci-reserve: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(TOOL_SRCS)) build/$(1)/libvaoci.a $(HOT_LD) $(NATIVE_MK)
+	$(CC_$(1)) -static $(HOT_LDFLAGS) -o $$@.tmp $$(filter-out %.ld %.mk,$$^)
 	$$(HOT_CHECKED_MV)
 
 build/$(1)/vaoci-overlay-marks: $(patsubst native/tool/%.c,build/$(1)/obj/tool/%.o,$(OVERLAY_MARKS_SRCS)) build/$(1)/libvaoci.a
@@ -121,18 +124,18 @@ LAUNCH_HDRS := $(wildcard native/launch/*.h)
 LAUNCH_UNIT := args binfmt elf stack
 
 define launch_arch
-build/$(1)/obj/launch/%.o: native/launch/%.c $(NATIVE_HDRS) $(LAUNCH_HDRS)
+build/$(1)/obj/launch/%.o: native/launch/%.c $(NATIVE_HDRS) $(LAUNCH_HDRS) $(NATIVE_MK)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(LAUNCH_CFLAGS) -c $$< -o $$@
 
-build/$(1)/obj/launch/freestanding.o: native/preload/freestanding.c
+build/$(1)/obj/launch/freestanding.o: native/preload/freestanding.c $(NATIVE_MK)
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(LAUNCH_CFLAGS) -c $$< -o $$@
 
 # The launcher relocates itself and knows only R_*_RELATIVE: refuse any other.
 build/$(1)/vaoci-launch: $(patsubst native/launch/%.c,build/$(1)/obj/launch/%.o,$(LAUNCH_SRCS)) \
-                         build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a $(HOT_LD)
-	$(CC_$(1)) $(LAUNCH_LDFLAGS) -o $$@.tmp $$(filter-out %.ld,$$^) -lgcc
+                         build/$(1)/obj/launch/freestanding.o build/$(1)/libvaoci.a $(HOT_LD) $(NATIVE_MK)
+	$(CC_$(1)) $(LAUNCH_LDFLAGS) -o $$@.tmp $$(filter-out %.ld %.mk,$$^) -lgcc
 	@if readelf -rW $$@.tmp | grep -E '^[0-9a-f]+ ' | grep -v RELATIVE; then \
 	  echo "vaoci-launch: relocations other than R_*_RELATIVE" >&2; rm -f $$@.tmp; exit 1; fi
 	$$(HOT_CHECKED_MV)

@@ -69,17 +69,15 @@ $(MUSL_BUILD)/libvaoci-hookshared.a: $(MUSL_SHARED_OBJS)
 # vaoci-runtime takes runtime_alloc.c's allocator in place of musl's (why: its header).
 RUNTIME_ALLOC := $(MUSL_BUILD)/obj/hook/musl/runtime_alloc.o
 
-build/x86_64/vaoci-runtime: $(patsubst %.c,$(MUSL_BUILD)/obj/%.o,$(HOOK_RUNTIME_SRCS)) $(RUNTIME_ALLOC) $(MUSL_BUILD)/libvaoci-hookshared.a $(MUSL_BUILD)/libjansson.a
+# The programs linked statically against musl, each from its prerequisites below.
+MUSL_PROGRAMS := build/x86_64/vaoci-runtime build/x86_64/vaoci-hook build/x86_64/hook-tests/test_runtime_alloc
+$(MUSL_PROGRAMS):
 	@mkdir -p $(@D)
 	$(MUSL_CC) -static -o $@ $^
 
-# Its test, run by make test-native with the hook's other tests.
+build/x86_64/vaoci-runtime: $(patsubst %.c,$(MUSL_BUILD)/obj/%.o,$(HOOK_RUNTIME_SRCS)) $(RUNTIME_ALLOC) $(MUSL_BUILD)/libvaoci-hookshared.a $(MUSL_BUILD)/libjansson.a
+build/x86_64/vaoci-hook: $(patsubst %.c,$(MUSL_BUILD)/obj/%.o,$(HOOK_OCIHOOK_SRCS)) $(MUSL_BUILD)/libvaoci-hookshared.a $(MUSL_BUILD)/libjansson.a
+# runtime_alloc.c's test, run by make test-native with the hook's other tests.
 build/x86_64/hook-tests/test_runtime_alloc: $(MUSL_BUILD)/obj/hook/musl/test_runtime_alloc.o $(RUNTIME_ALLOC) $(MUSL_BUILD)/libjansson.a
-	@mkdir -p $(@D)
-	$(MUSL_CC) -static -o $@ $^
 
 hook-x86_64: build/x86_64/hook-tests/test_runtime_alloc
-
-build/x86_64/vaoci-hook: $(patsubst %.c,$(MUSL_BUILD)/obj/%.o,$(HOOK_OCIHOOK_SRCS)) $(MUSL_BUILD)/libvaoci-hookshared.a $(MUSL_BUILD)/libjansson.a
-	@mkdir -p $(@D)
-	$(MUSL_CC) -static -o $@ $^
