@@ -2,7 +2,7 @@
  * node:child_process, loaded when a process is first spawned. Loading it
  * loads net, dgram and Node's stream machinery with it: ~5 ms of a ~25 ms
  * `node -e 0` here, which `vaoci doctor` on a node whose answers are kept
- * (probe.ts's bootFacts, engine.ts's askVersion) never needs.
+ * (doctor/boot-facts.ts's bootFacts, node/engine.ts's askVersion) never needs.
  */
 import type * as ChildProcess from 'node:child_process';
 

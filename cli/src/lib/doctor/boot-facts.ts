@@ -28,15 +28,19 @@ export const BOOT_ID = '/proc/sys/kernel/random/boot_id';
  */
 export async function bootFacts(cacheDir: string | undefined, opts: RunOptions = {}, bootIdFile = BOOT_ID): Promise<BootFacts> {
   const tool = opts.tool ?? locateTool();
+  const ask = async (): Promise<BootFacts> => {
+    const report = await probe({ ...opts, tool });
+    return { arch: report.arch, va_bits: report.va_bits };
+  };
   const id = fileIdentity(tool);
   const boot = readText(bootIdFile);
-  const key = cacheDir && id && boot ? JSON.stringify(['probe', boot, ...id]) : undefined;
-  const file = cacheDir && key ? keptFile(cacheDir, 'probe', key) : undefined;
-  const kept = file && key ? parseBootFacts(readKept(file, key)) : undefined;
+  if (!cacheDir || !id || !boot) return ask();
+  const key = JSON.stringify(['probe', boot, ...id]);
+  const file = keptFile(cacheDir, 'probe', key);
+  const kept = parseBootFacts(readKept(file, key));
   if (kept) return kept;
-  const report = await probe({ ...opts, tool });
-  const facts: BootFacts = { arch: report.arch, va_bits: report.va_bits };
-  if (file && key) keep(file, key, JSON.stringify(facts));
+  const facts = await ask();
+  keep(file, key, JSON.stringify(facts));
   return facts;
 }
 

@@ -3,7 +3,7 @@
  * (compile-cache.ts: made by and for this user, nobody else may write it):
  * text that is a pure function of inputs a key names in full — oclif's help
  * (lean/help-cache.ts), an engine binary's `--version` (node/engine.ts), the
- * VA bits the tool found since this boot (probe.ts).
+ * VA bits the tool found since this boot (doctor/boot-facts.ts).
  * A file holds its key on the first line and is named by a 64-bit FNV-1a
  * of it; a file whose first line is another key answers nothing. Written
  * whole (atomic.ts's writeAtomic, 0600), so no reader sees half of one.
