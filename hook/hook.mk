@@ -20,6 +20,10 @@ HOOK_OCIHOOK_SRCS := $(sort $(wildcard hook/ocihook/*.c))
 HOOK_MUSL_ARCHES := x86_64
 HOOK_TEST_NAMES := $(patsubst hook/tests/%.c,%,$(sort $(wildcard hook/tests/test_*.c)))
 HOOK_HDRS := $(wildcard hook/policy/*.h hook/common/*.h hook/runtime/*.h hook/ocihook/*.h) $(NATIVE_HDRS)
+# The compile flags are NATIVE_CFLAGS (native.mk) and this file's: every hook
+# object depends on both, so a changed flag rebuilds what it built, as
+# native.mk's objects do. The links take no flags but -static.
+HOOK_MK := $(NATIVE_MK) hook/hook.mk
 
 # The generated tables must be what the schemas say: regenerate into a
 # temporary directory and diff; a stale committed file fails the build.
@@ -35,11 +39,11 @@ policy-gen:
 	node schemas/gen/policy-gen.mjs
 
 define hook_arch
-build/$(1)/obj/hook/%.o: hook/policy/%.c $(HOOK_HDRS) build/policy-gen.ok
+build/$(1)/obj/hook/%.o: hook/policy/%.c $(HOOK_HDRS) $(HOOK_MK) build/policy-gen.ok
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(HOOK_CFLAGS) -c $$< -o $$@
 
-build/$(1)/obj/hook-tests/%.o: hook/tests/%.c $(HOOK_HDRS) build/policy-gen.ok
+build/$(1)/obj/hook-tests/%.o: hook/tests/%.c $(HOOK_HDRS) $(HOOK_MK) build/policy-gen.ok
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(HOOKX_CFLAGS) -c $$< -o $$@
 
@@ -47,7 +51,7 @@ build/$(1)/libvaoci-policy.a: $(patsubst hook/policy/%.c,build/$(1)/obj/hook/%.o
 	@rm -f $$@
 	$(AR_$(1)) rcs $$@ $$^
 
-build/$(1)/obj/hookx/%.o: hook/%.c $(HOOK_HDRS) build/policy-gen.ok
+build/$(1)/obj/hookx/%.o: hook/%.c $(HOOK_HDRS) $(HOOK_MK) build/policy-gen.ok
 	@mkdir -p $$(@D)
 	$(CC_$(1)) $(HOOKX_CFLAGS) -c $$< -o $$@
 

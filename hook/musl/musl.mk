@@ -25,6 +25,8 @@ MUSL_UAPI := $(MUSL_BUILD)/uapi
 # jansson.h from the tarball, its two configuration headers from hook/musl/jansson.
 JANSSON_INCLUDES := -Ihook/musl/jansson -I$(JANSSON_DIR)/src
 MUSL_CFLAGS := $(HOOKX_CFLAGS) -isystem $(MUSL_UAPI) $(JANSSON_INCLUDES)
+# This file's flags join hook.mk's (HOOK_MK): every musl object depends on it too.
+MUSL_MK := hook/musl/musl.mk
 
 # build/dl survives nothing but `make clean`; a failed or altered download
 # leaves no file behind.
@@ -47,7 +49,7 @@ $(MUSL_UAPI)/.linked:
 	ln -sfn /usr/include/x86_64-linux-gnu/asm $(MUSL_UAPI)/asm
 	@touch $@
 
-$(MUSL_BUILD)/obj/jansson/%.o: $(JANSSON_DIR)/.unpacked $(JANSSON_CONFIG)
+$(MUSL_BUILD)/obj/jansson/%.o: $(JANSSON_DIR)/.unpacked $(JANSSON_CONFIG) $(MUSL_MK)
 	@mkdir -p $(@D)
 	$(MUSL_CC) -O2 -g -DHAVE_CONFIG_H $(JANSSON_INCLUDES) -c $(JANSSON_DIR)/src/$*.c -o $@
 
@@ -56,7 +58,7 @@ $(MUSL_BUILD)/libjansson.a: $(patsubst %,$(MUSL_BUILD)/obj/jansson/%.o,$(JANSSON
 	$(AR_x86_64) rcs $@ $^
 
 # native/src and hook/ sources, each compiled as for glibc (HOOKX_CFLAGS).
-$(MUSL_BUILD)/obj/%.o: %.c $(HOOK_HDRS) build/policy-gen.ok $(MUSL_UAPI)/.linked $(JANSSON_DIR)/.unpacked $(JANSSON_CONFIG)
+$(MUSL_BUILD)/obj/%.o: %.c $(HOOK_HDRS) $(HOOK_MK) $(MUSL_MK) build/policy-gen.ok $(MUSL_UAPI)/.linked $(JANSSON_DIR)/.unpacked $(JANSSON_CONFIG)
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
 
